@@ -1,0 +1,96 @@
+extension Tensor {
+    /// Computes gradients of this tensor with respect to every leaf that requires them, adding
+    /// them to each leaf's `grad` (gradients accumulate across calls until zeroed).
+    ///
+    /// - Parameters:
+    ///   - gradient: d(objective)/d(self); may be omitted only for one-element tensors (then 1).
+    ///   - retainGraph: keep the graph so `backward` can run through it again; by default the graph's
+    ///     saved tensors are freed as soon as they have been used.
+    public func backward(_ gradient: Tensor? = nil, retainGraph: Bool = false) throws {
+        guard requiresGrad else {
+            throw TensorError.autograd("backward() on a tensor that does not require grad: "
+                + "set requiresGrad on the leaves you want gradients for")
+        }
+        let seed: Tensor
+        if let gradient {
+            guard gradient.shape == shape else {
+                throw TensorError.shapeMismatch(op: "backward", lhs: gradient.shape, rhs: shape,
+                                                expected: "the seed gradient must have the tensor's shape")
+            }
+            seed = gradient.dtype == dtype ? gradient : try gradient.to(dtype)
+        } else {
+            guard count == 1 else {
+                throw TensorError.autograd("backward() without a gradient needs a one-element tensor, "
+                    + "got shape \(shape); pass the gradient of the objective with respect to it")
+            }
+            seed = Tensor.full(shape, value: 1, dtype: dtype)
+        }
+        try GradMode.withoutGrad {
+            guard let root = gradFn else {
+                try accumulateGrad(seed)
+                return
+            }
+            if retainsGrad { try accumulateGrad(seed) }
+            var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
+            for node in Tensor.topologicalOrder(from: root).reversed() {
+                guard let gradOut = grads.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+                guard let fn = node.backwardFn else {
+                    throw TensorError.autograd("the graph through '\(node.op)' was already freed by an "
+                        + "earlier backward(); pass retainGraph: true to the first call to go through it twice")
+                }
+                let gradIns = try fn(gradOut)
+                if Hooks.isActive {
+                    try Hooks.fireBackward(BackwardEvent(op: node.op, modulePath: node.modulePath,
+                                                         inputs: node.inputs, gradOutput: gradOut,
+                                                         gradInputs: gradIns))
+                }
+                for (input, g) in zip(node.inputs, gradIns) {
+                    guard let g, input.requiresGrad else { continue }
+                    if let producer = input.gradFn {
+                        let key = ObjectIdentifier(producer)
+                        grads[key] = try grads[key].map { try $0 + g } ?? g
+                        if input.retainsGrad { try input.accumulateGrad(g) }
+                    } else {
+                        try input.accumulateGrad(g)
+                    }
+                }
+                if !retainGraph {
+                    node.backwardFn = nil
+                    node.inputs = []
+                }
+            }
+        }
+    }
+
+    private func accumulateGrad(_ g: Tensor) throws {
+        if let existing = grad {
+            grad = try existing + g
+        } else {
+            grad = g.isContiguous && g.storage !== storage ? g : StridedCopy.copy(g)
+        }
+    }
+
+    /// Nodes reachable from `root`, each after all nodes it depends on (iterative DFS post-order,
+    /// so deep graphs such as long RNN unrolls cannot overflow the stack).
+    static func topologicalOrder(from root: Node) -> [Node] {
+        var order: [Node] = []
+        var visited: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
+        var stack: [(node: Node, next: Int)] = [(root, 0)]
+        while !stack.isEmpty {
+            let (node, next) = stack[stack.count - 1]
+            if next < node.inputs.count {
+                stack[stack.count - 1].next += 1
+                if let child = node.inputs[next].gradFn, visited.insert(ObjectIdentifier(child)).inserted {
+                    stack.append((child, 0))
+                }
+            } else {
+                order.append(node)
+                stack.removeLast()
+            }
+        }
+        return order
+    }
+
+    /// Sets `grad` to nil (use between optimizer steps).
+    public func zeroGrad() { grad = nil }
+}

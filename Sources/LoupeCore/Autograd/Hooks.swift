@@ -1,0 +1,122 @@
+/// What a forward hook sees: one op that just ran.
+public struct ForwardEvent {
+    public let op: String
+    public let modulePath: String?
+    public let inputs: [Tensor]
+    public let output: Tensor
+}
+
+/// What a backward hook sees: one op whose input gradients were just computed.
+public struct BackwardEvent {
+    public let op: String
+    public let modulePath: String?
+    public let inputs: [Tensor]
+    /// Gradient of the objective with respect to the op's output.
+    public let gradOutput: Tensor
+    /// Gradients with respect to each input (`nil` where none flows, e.g. integer indices).
+    public let gradInputs: [Tensor?]
+}
+
+/// Which ops a hook hears about.
+public enum HookScope: Sendable, Equatable {
+    /// Every op.
+    case global
+    /// Ops run inside the module at this path or any module nested in it (`"blocks.2"` matches
+    /// `"blocks.2"` and `"blocks.2.mlp.fc1"`, not `"blocks.20"`).
+    case module(String)
+
+    func matches(_ path: String?) -> Bool {
+        switch self {
+        case .global: return true
+        case let .module(prefix):
+            guard let path, path.hasPrefix(prefix) else { return false }
+            return path.count == prefix.count || path.dropFirst(prefix.count).first == "."
+        }
+    }
+}
+
+/// Removes its hook when `remove()` is called.
+public final class HookHandle: @unchecked Sendable {
+    let id: Int
+    init(id: Int) { self.id = id }
+    /// Unregisters the hook.
+    public func remove() { Hooks.remove(id) }
+}
+
+/// Registry of forward and backward hooks: the training debugger and the inference tracer are
+/// built on these. Hooks belong to the thread that registers them (the thread that runs the model),
+/// so concurrent models never hear each other. With none registered, ops check one Bool.
+public enum Hooks {
+    public typealias ForwardHook = (ForwardEvent) throws -> Void
+    public typealias BackwardHook = (BackwardEvent) throws -> Void
+
+    nonisolated(unsafe) private static var nextID = 0
+
+    static var isActive: Bool { ThreadState.current.hooksActive }
+
+    /// Calls `hook` after every op (in `scope`) runs forward on this thread, with grad on or off.
+    @discardableResult
+    public static func addForwardHook(scope: HookScope = .global, _ hook: @escaping ForwardHook) -> HookHandle {
+        let state = ThreadState.current
+        nextID += 1
+        state.forwardHooks.append((nextID, scope, hook))
+        state.hooksActive = true
+        return HookHandle(id: nextID)
+    }
+
+    /// Calls `hook` after the backward pass computes the input gradients of an op (in `scope`).
+    @discardableResult
+    public static func addBackwardHook(scope: HookScope = .global, _ hook: @escaping BackwardHook) -> HookHandle {
+        let state = ThreadState.current
+        nextID += 1
+        state.backwardHooks.append((nextID, scope, hook))
+        state.hooksActive = true
+        return HookHandle(id: nextID)
+    }
+
+    /// Removes every hook registered on this thread.
+    public static func removeAll() {
+        let state = ThreadState.current
+        state.forwardHooks.removeAll()
+        state.backwardHooks.removeAll()
+        state.hooksActive = false
+    }
+
+    static func remove(_ id: Int) {
+        let state = ThreadState.current
+        state.forwardHooks.removeAll { $0.id == id }
+        state.backwardHooks.removeAll { $0.id == id }
+        state.hooksActive = !state.forwardHooks.isEmpty || !state.backwardHooks.isEmpty
+    }
+
+    static func fireForward(_ event: ForwardEvent) throws {
+        // Hooks run with grad off: whatever they compute from the tensors stays out of the graph.
+        try GradMode.withoutGrad {
+            for hook in ThreadState.current.forwardHooks where hook.scope.matches(event.modulePath) { try hook.fn(event) }
+        }
+    }
+
+    static func fireBackward(_ event: BackwardEvent) throws {
+        for hook in ThreadState.current.backwardHooks where hook.scope.matches(event.modulePath) { try hook.fn(event) }
+    }
+}
+
+/// The stack of module names the current code runs inside; ops record its joined path.
+///
+/// Layers push their name for the duration of their forward pass:
+/// ```swift
+/// try ModuleScope.with("fc1") { try x.matmul(w) }  // recorded with path "…fc1"
+/// ```
+public enum ModuleScope {
+    /// The dotted path of the innermost module on this thread, or `nil` outside every module.
+    public static var currentPath: String? { ThreadState.current.modulePaths.last }
+
+    /// Runs `body` inside a module called `name`, nested in the current one.
+    @discardableResult
+    public static func with<R>(_ name: String, _ body: () throws -> R) rethrows -> R {
+        let state = ThreadState.current
+        state.modulePaths.append(state.modulePaths.last.map { $0 + "." + name } ?? name)
+        defer { state.modulePaths.removeLast() }
+        return try body()
+    }
+}

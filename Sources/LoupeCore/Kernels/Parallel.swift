@@ -1,0 +1,40 @@
+import CBLAS
+import Dispatch
+
+/// Engine-wide settings.
+public enum Engine {
+    nonisolated(unsafe) private static var _threads = 2
+
+    /// Threads the engine's own kernels and BLAS may use (default 2, the cores of the reference machine).
+    public static var threads: Int {
+        get { _threads }
+        set {
+            _threads = max(1, newValue)
+            openblas_set_num_threads(Int32(_threads))
+        }
+    }
+
+    /// Below this many elements an element-wise kernel runs on one thread: splitting costs more
+    /// than it saves under ~0.1 ms of work (PERFORMANCE-NOTES.md).
+    public static let parallelThreshold = 1 << 16
+}
+
+enum Parallel {
+    /// Runs `body` over `0..<count` split into at most `Engine.threads` contiguous chunks, in
+    /// parallel when the work is big enough (`count * costPerItem >= Engine.parallelThreshold`).
+    @inline(__always)
+    static func forChunks(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
+        let threads = Engine.threads
+        if threads <= 1 || count < 2 || count * costPerItem < Engine.parallelThreshold {
+            body(0..<count)
+            return
+        }
+        let chunks = min(threads, count)
+        withoutActuallyEscaping(body) { body in
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = count * c / chunks, hi = count * (c + 1) / chunks
+                if lo < hi { body(lo..<hi) }
+            }
+        }
+    }
+}

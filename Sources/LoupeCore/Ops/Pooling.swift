@@ -1,0 +1,117 @@
+// Max and average pooling over NCHW tensors.
+
+extension Tensor {
+    private func poolGeometry(_ op: String, kernel: Int, stride: Int?, padding: Int) throws -> ConvGeometry {
+        guard rank == 4 else { throw TensorError.invalidShape(op: op, shape: shape, reason: "the input must be [N, C, H, W]") }
+        guard dtype.isFloatingPoint else { throw TensorError.dtypeMismatch(op: op, got: dtype, expected: "float32 or float64") }
+        let s = stride ?? kernel
+        guard kernel >= 1, s >= 1, padding >= 0, padding * 2 <= kernel else {
+            throw TensorError.invalidArgument(op: op, reason: "kernel \(kernel) and stride \(s) must be ≥ 1, padding \(padding) between 0 and kernel/2")
+        }
+        guard shape[2] + 2 * padding >= kernel, shape[3] + 2 * padding >= kernel else {
+            throw TensorError.invalidShape(op: op, shape: shape, reason: "the \(kernel)×\(kernel) window is larger than the padded input")
+        }
+        return ConvGeometry(n: shape[0], c: shape[1], h: shape[2], w: shape[3], kh: kernel, kw: kernel,
+                            sh: s, sw: s, ph: padding, pw: padding)
+    }
+
+    /// Maximum over each `kernel`×`kernel` window (stride defaults to the kernel size); the gradient
+    /// goes to the (first) maximal element of each window.
+    public func maxPool2d(kernel: Int, stride: Int? = nil, padding: Int = 0) throws -> Tensor {
+        let g = try poolGeometry("max_pool2d", kernel: kernel, stride: stride, padding: padding)
+        let x = contiguousStorage()
+        let planes = g.n * g.c, outPlane = g.oh * g.ow, inPlane = g.h * g.w
+        let out = Tensor(shape: [g.n, g.c, g.oh, g.ow], dtype: dtype, zeroed: false)
+        var argmax = [Int](repeating: 0, count: planes * outPlane)
+        func run<T: TensorScalar>(_: T.Type) {
+            let src = x.base(T.self), dst = out.base(T.self)
+            argmax.withUnsafeMutableBufferPointer { am in
+                Parallel.forChunks(planes, costPerItem: outPlane * kernel * kernel) { range in
+                    for p in range {
+                        let plane = src + p * inPlane
+                        for oy in 0..<g.oh {
+                            for ox in 0..<g.ow {
+                                var best = -T.infinity, bestIndex = -1
+                                for ki in 0..<g.kh {
+                                    let iy = oy * g.sh + ki - g.ph
+                                    if iy < 0 || iy >= g.h { continue }
+                                    for kj in 0..<g.kw {
+                                        let ix = ox * g.sw + kj - g.pw
+                                        if ix < 0 || ix >= g.w { continue }
+                                        let v = plane[iy * g.w + ix]
+                                        if v > best || bestIndex < 0 || v.isNaN && !best.isNaN { best = v; bestIndex = iy * g.w + ix }
+                                    }
+                                }
+                                dst[p * outPlane + oy * g.ow + ox] = best
+                                am[p * outPlane + oy * g.ow + ox] = bestIndex
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        let inputShape = shape
+        return try Tensor.record("max_pool2d", inputs: [self], output: out) { grad in
+            let gc = grad.contiguousStorage()
+            let dx = Tensor.zeros(inputShape, dtype: grad.dtype)
+            func back<T: TensorScalar>(_: T.Type) {
+                let s = gc.base(T.self), d = dx.base(T.self)
+                for p in 0..<planes {
+                    for i in 0..<outPlane { d[p * inPlane + argmax[p * outPlane + i]] += s[p * outPlane + i] }
+                }
+            }
+            if grad.dtype == .float32 { back(Float.self) } else { back(Double.self) }
+            return [dx]
+        }
+    }
+
+    /// Mean over each `kernel`×`kernel` window (stride defaults to the kernel size); padded
+    /// positions count as zeros in the mean (PyTorch's `count_include_pad=True`).
+    public func avgPool2d(kernel: Int, stride: Int? = nil, padding: Int = 0) throws -> Tensor {
+        let g = try poolGeometry("avg_pool2d", kernel: kernel, stride: stride, padding: padding)
+        let x = contiguousStorage()
+        let planes = g.n * g.c, outPlane = g.oh * g.ow, inPlane = g.h * g.w
+        let scale = 1.0 / Double(kernel * kernel)
+        let out = Tensor(shape: [g.n, g.c, g.oh, g.ow], dtype: dtype, zeroed: false)
+        // Visits every (output, input) pair of the windows; `body(outIndex, inIndex)` per pair.
+        func forEachPair(_ body: (Int, Int) -> Void) {
+            for oy in 0..<g.oh {
+                for ox in 0..<g.ow {
+                    for ki in 0..<g.kh {
+                        let iy = oy * g.sh + ki - g.ph
+                        if iy < 0 || iy >= g.h { continue }
+                        for kj in 0..<g.kw {
+                            let ix = ox * g.sw + kj - g.pw
+                            if ix >= 0 && ix < g.w { body(oy * g.ow + ox, iy * g.w + ix) }
+                        }
+                    }
+                }
+            }
+        }
+        func run<T: TensorScalar>(_: T.Type) {
+            let src = x.base(T.self), dst = out.base(T.self)
+            dst.update(repeating: 0, count: out.count)
+            for p in 0..<planes {
+                let s = src + p * inPlane, d = dst + p * outPlane
+                forEachPair { o, i in d[o] += s[i] }
+                for o in 0..<outPlane { d[o] *= T(scale) }
+            }
+        }
+        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        let inputShape = shape
+        return try Tensor.record("avg_pool2d", inputs: [self], output: out) { grad in
+            let gc = grad.contiguousStorage()
+            let dx = Tensor.zeros(inputShape, dtype: grad.dtype)
+            func back<T: TensorScalar>(_: T.Type) {
+                let s = gc.base(T.self), d = dx.base(T.self)
+                for p in 0..<planes {
+                    let gs = s + p * outPlane, dd = d + p * inPlane
+                    forEachPair { o, i in dd[i] += gs[o] * T(scale) }
+                }
+            }
+            if grad.dtype == .float32 { back(Float.self) } else { back(Double.self) }
+            return [dx]
+        }
+    }
+}

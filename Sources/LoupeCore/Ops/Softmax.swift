@@ -1,0 +1,88 @@
+// Softmax and log-softmax along one axis, computed stably (max subtracted) in one fused row kernel.
+
+enum SoftmaxKernel {
+    /// For each of `rows` rows of length `n`: y = softmax(x) or, when `log`, y = log_softmax(x).
+    static func run<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, rows: Int, n: Int, log: Bool) {
+        Parallel.forChunks(rows, costPerItem: n * 8) { range in
+            for r in range {
+                let src = x + r * n, dst = y + r * n
+                var vmax = SIMD16<T>(repeating: -.infinity)
+                var i = 0
+                while i + 16 <= n {
+                    let v = load16(src + i)
+                    vmax = vmax.replacing(with: v, where: v .> vmax)
+                    i += 16
+                }
+                var m = vmax.max()
+                while i < n { m = Swift.max(m, src[i]); i += 1 }
+                if !m.isFinite { m = m.isNaN ? m : 0 }  // an all -inf row stays NaN-free until the division
+                let vm = SIMD16<T>(repeating: m)
+                var vsum = SIMD16<T>()
+                i = 0
+                while i + 16 <= n {
+                    let e = T.vexp(load16(src + i) - vm)
+                    if !log { store16(e, dst + i) }
+                    vsum += e
+                    i += 16
+                }
+                if i < n {
+                    let k = n - i
+                    var e = T.vexp(loadPartial(src + i, k) - vm)
+                    for j in k..<16 { e[j] = 0 }
+                    if !log { storePartial(e, dst + i, k) }
+                    vsum += e
+                }
+                let total = vsum.sum()
+                if log {
+                    let shift = SIMD16<T>(repeating: m + T.log(total))
+                    i = 0
+                    while i + 16 <= n { store16(load16(src + i) - shift, dst + i); i += 16 }
+                    while i < n { dst[i] = src[i] - shift[0]; i += 1 }
+                } else {
+                    let inv = SIMD16<T>(repeating: 1 / total)
+                    i = 0
+                    while i + 16 <= n { store16(load16(dst + i) * inv, dst + i); i += 16 }
+                    while i < n { dst[i] *= inv[0]; i += 1 }
+                }
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// Runs the row kernel along `axis` (moved last and back when it is not already last).
+    private func softmaxForward(axis: Int, log: Bool, op: String) throws -> Tensor {
+        guard dtype.isFloatingPoint else { throw TensorError.dtypeMismatch(op: op, got: dtype, expected: "float32 or float64") }
+        let a = try Shape.axis(axis, rank: Swift.max(rank, 1), op: op)
+        let moved = rank == 0 ? self : (a == rank - 1 ? self : try GradMode.withoutGrad { try transposed(a, -1) })
+        let x = moved.contiguousStorage()
+        let n = x.shape.last ?? 1
+        let y = Tensor(shape: x.shape, dtype: dtype, zeroed: false)
+        if x.count > 0 {
+            switch dtype {
+            case .float32: SoftmaxKernel.run(x.base(Float.self), y.base(Float.self), rows: x.count / n, n: n, log: log)
+            default: SoftmaxKernel.run(x.base(Double.self), y.base(Double.self), rows: x.count / n, n: n, log: log)
+            }
+        }
+        if rank == 0 || a == rank - 1 { return y }
+        return try GradMode.withoutGrad { try y.transposed(a, -1).contiguous() }
+    }
+
+    /// e^x / Σ e^x along `axis`.
+    public func softmax(axis: Int = -1) throws -> Tensor {
+        let out = try softmaxForward(axis: axis, log: false, op: "softmax")
+        return try Tensor.record("softmax", inputs: [self], output: out) { g in
+            // dx = y ⊙ (g − Σ g⊙y)
+            [try (g - (g * out).sum(axes: [axis], keepDims: true)) * out]
+        }
+    }
+
+    /// x − log Σ e^x along `axis`, without forming the softmax (stable for very negative logits).
+    public func logSoftmax(axis: Int = -1) throws -> Tensor {
+        let out = try softmaxForward(axis: axis, log: true, op: "log_softmax")
+        return try Tensor.record("log_softmax", inputs: [self], output: out) { g in
+            // dx = g − softmax(x) · Σ g
+            [try g - out.exp() * g.sum(axes: [axis], keepDims: true)]
+        }
+    }
+}
