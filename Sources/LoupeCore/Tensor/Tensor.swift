@@ -62,7 +62,7 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// A float64 tensor holding `values` in row-major order.
-    public convenience init(_ values: [Double], shape: [Int], requiresGrad: Bool = false) {
+    public convenience init(float64 values: [Double], shape: [Int], requiresGrad: Bool = false) {
         precondition(Shape.count(shape) == values.count,
                      "Tensor(_:shape:): \(values.count) values cannot fill shape \(shape)")
         self.init(shape: shape, dtype: .float64, zeroed: false)
@@ -116,7 +116,7 @@ public final class Tensor: @unchecked Sendable {
     public static func arange(_ count: Int, dtype: DType = .float32) -> Tensor {
         switch dtype {
         case .float32: Tensor((0..<count).map { Float($0) }, shape: [count])
-        case .float64: Tensor((0..<count).map { Double($0) }, shape: [count])
+        case .float64: Tensor(float64: (0..<count).map { Double($0) }, shape: [count])
         case .int64: Tensor(indices: Array(0..<count))
         }
     }
