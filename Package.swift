@@ -29,6 +29,7 @@ let package = Package(
             name: "loupe",
             dependencies: [
                 "LoupeCore",
+                "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -66,9 +66,9 @@ enum VectorMath {
         y = y.addingProduct(e, V(repeating: -2.12194440e-4))
         y = y.addingProduct(z, V(repeating: -0.5))
         var result = (m + y).addingProduct(e, V(repeating: 0.693359375))
-        result = result.replacing(with: -.infinity, where: x .== 0)
-        result = result.replacing(with: .infinity, where: x .== .infinity)
-        result = result.replacing(with: .nan, where: x .< 0 .| (x .!= x))
+        result = result.replacing(with: -.infinity, where: x .== V())
+        result = result.replacing(with: .infinity, where: x .== V(repeating: .infinity))
+        result = result.replacing(with: .nan, where: x .< V() .| (x .!= x))
         return result
     }
 
@@ -83,30 +83,31 @@ enum VectorMath {
         p = V(repeating: -3.33332819422E-1).addingProduct(p, z)
         let near = x.addingProduct(p * z, x)
         let far = 1 - 2 / (exp(x + x) + 1)
-        let absx = x.replacing(with: -x, where: x .< 0)
+        let absx = x.replacing(with: -x, where: x .< V())
         return far.replacing(with: near, where: absx .< V(repeating: 0.625))
     }
 
-    /// erf: a Taylor series below |x| = 0.5, Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7) above.
+    /// erf as a rational function x·P(x²)/Q(x²) on [-4, 4] (outside it erf is ±1 in float32):
+    /// the minimax coefficients used by Eigen and TensorFlow, a few ulp from libm, with no exp and
+    /// no branches — GELU's cost is dominated by this function.
     @inline(__always)
     static func erf(_ x: V) -> V {
-        let negative = x .< 0
-        let a = x.replacing(with: -x, where: negative)
-        let tt = 1 / (V(repeating: 0.3275911) * a + 1)
-        var poly = V(repeating: 1.061405429)
-        poly = V(repeating: -1.453152027).addingProduct(poly, tt)
-        poly = V(repeating: 1.421413741).addingProduct(poly, tt)
-        poly = V(repeating: -0.284496736).addingProduct(poly, tt)
-        poly = V(repeating: 0.254829592).addingProduct(poly, tt)
-        var far = 1 - poly * tt * exp(-(a * a))
-        far = far.replacing(with: -far, where: negative)
-        let z = x * x
-        var s = V(repeating: 1.0 / 216.0)
-        s = V(repeating: -1.0 / 42.0).addingProduct(s, z)
-        s = V(repeating: 1.0 / 10.0).addingProduct(s, z)
-        s = V(repeating: -1.0 / 3.0).addingProduct(s, z)
-        s = V(repeating: 1).addingProduct(s, z)
-        let near = s * x * 1.1283791670955126
-        return far.replacing(with: near, where: a .< V(repeating: 0.5))
+        let four = V(repeating: 4)
+        var c = x.replacing(with: four, where: x .> four)
+        c = c.replacing(with: -four, where: c .< -four)
+        let z = c * c
+        var p = V(repeating: -2.72614225801306e-10)
+        p = V(repeating: 2.77068142495902e-08).addingProduct(p, z)
+        p = V(repeating: -2.10102402082508e-06).addingProduct(p, z)
+        p = V(repeating: -5.69250639462346e-05).addingProduct(p, z)
+        p = V(repeating: -7.34990630326855e-04).addingProduct(p, z)
+        p = V(repeating: -2.95459980854025e-03).addingProduct(p, z)
+        p = V(repeating: -1.60960333262415e-02).addingProduct(p, z)
+        var q = V(repeating: -1.45660718464996e-05)
+        q = V(repeating: -2.13374055278905e-04).addingProduct(q, z)
+        q = V(repeating: -1.68282697438203e-03).addingProduct(q, z)
+        q = V(repeating: -7.37332916720468e-03).addingProduct(q, z)
+        q = V(repeating: -1.42647390514189e-02).addingProduct(q, z)
+        return c * p / q
     }
 }

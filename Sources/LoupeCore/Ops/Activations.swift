@@ -4,24 +4,24 @@
 struct ReluKernel: UnaryKernel {
     // `x < 0 → 0` keeps NaN as NaN, as torch.relu does.
     @inline(__always) func callAsFunction<T: TensorScalar>(_ x: SIMD16<T>) -> SIMD16<T> {
-        x.replacing(with: 0, where: x .< 0)
+        x.replacing(with: 0, where: T.lt(x, SIMD16<T>()))
     }
 }
 struct ReluGradKernel: BinaryKernel {
     @inline(__always) func callAsFunction<T: TensorScalar>(_ g: SIMD16<T>, _ x: SIMD16<T>) -> SIMD16<T> {
-        g.replacing(with: 0, where: x .<= 0)
+        g.replacing(with: 0, where: T.le(x, SIMD16<T>()))
     }
 }
 struct LeakyReluKernel: UnaryKernel {
     let slope: Double
     @inline(__always) func callAsFunction<T: TensorScalar>(_ x: SIMD16<T>) -> SIMD16<T> {
-        x.replacing(with: x * T(slope), where: x .< 0)
+        x.replacing(with: x * T(slope), where: T.lt(x, SIMD16<T>()))
     }
 }
 struct LeakyReluGradKernel: BinaryKernel {
     let slope: Double
     @inline(__always) func callAsFunction<T: TensorScalar>(_ g: SIMD16<T>, _ x: SIMD16<T>) -> SIMD16<T> {
-        g.replacing(with: g * T(slope), where: x .<= 0)
+        g.replacing(with: g * T(slope), where: T.le(x, SIMD16<T>()))
     }
 }
 struct SigmoidKernel: UnaryKernel {

@@ -16,31 +16,31 @@ struct DivKernel: BinaryKernel {
 struct MaximumKernel: BinaryKernel {
     // NaN-propagating, like torch.maximum.
     @inline(__always) func callAsFunction<T: TensorScalar>(_ a: SIMD16<T>, _ b: SIMD16<T>) -> SIMD16<T> {
-        a.replacing(with: b, where: (b .> a) .| (b .!= b))
+        a.replacing(with: b, where: (T.lt(a, b)) .| (T.ne(b, b)))
     }
 }
 struct MinimumKernel: BinaryKernel {
     @inline(__always) func callAsFunction<T: TensorScalar>(_ a: SIMD16<T>, _ b: SIMD16<T>) -> SIMD16<T> {
-        a.replacing(with: b, where: (b .< a) .| (b .!= b))
+        a.replacing(with: b, where: (T.lt(b, a)) .| (T.ne(b, b)))
     }
 }
 /// d max(a, b)/da: 1 where a > b, 1/2 on ties (PyTorch's convention), 0 where a < b.
 struct MaximumGradKernel: BinaryKernel {
     @inline(__always) func callAsFunction<T: TensorScalar>(_ a: SIMD16<T>, _ b: SIMD16<T>) -> SIMD16<T> {
-        SIMD16<T>().replacing(with: 1, where: a .> b).replacing(with: 0.5, where: a .== b)
+        SIMD16<T>().replacing(with: 1, where: T.lt(b, a)).replacing(with: 0.5, where: T.eq(a, b))
     }
 }
 /// a^b for tensors: real-valued for a < 0 only when b is an integer (NaN otherwise, as in PyTorch).
 struct PowKernel: BinaryKernel {
     @inline(__always) func callAsFunction<T: TensorScalar>(_ a: SIMD16<T>, _ b: SIMD16<T>) -> SIMD16<T> {
-        let negative = a .< 0
+        let negative = T.lt(a, SIMD16<T>())
         let magnitude = a.replacing(with: -a, where: negative)
         var r = T.vexp(b * T.vlog(magnitude))
-        let isInteger = b .== b.rounded(.towardZero)
-        let isOdd = isInteger .& ((b * 0.5).rounded(.towardZero) * 2 .!= b)
+        let isInteger = T.eq(b, b.rounded(.towardZero))
+        let isOdd = isInteger .& T.ne((b * 0.5).rounded(.towardZero) * 2, b)
         r = r.replacing(with: -r, where: negative .& isOdd)
         r = r.replacing(with: .nan, where: negative .& .!isInteger)
-        return r.replacing(with: 1, where: b .== 0)
+        return r.replacing(with: 1, where: T.eq(b, SIMD16<T>()))
     }
 }
 

@@ -7,12 +7,12 @@ struct CompareKernel: BinaryKernel {
     @inline(__always) func callAsFunction<T: TensorScalar>(_ a: SIMD16<T>, _ b: SIMD16<T>) -> SIMD16<T> {
         let mask: SIMDMask<SIMD16<T.SIMDMaskScalar>>
         switch relation {
-        case .equal: mask = a .== b
-        case .notEqual: mask = a .!= b
-        case .less: mask = a .< b
-        case .lessOrEqual: mask = a .<= b
-        case .greater: mask = a .> b
-        case .greaterOrEqual: mask = a .>= b
+        case .equal: mask = T.eq(a, b)
+        case .notEqual: mask = T.ne(a, b)
+        case .less: mask = T.lt(a, b)
+        case .lessOrEqual: mask = T.le(a, b)
+        case .greater: mask = T.lt(b, a)
+        case .greaterOrEqual: mask = T.le(b, a)
         }
         return SIMD16<T>().replacing(with: 1, where: mask)
     }

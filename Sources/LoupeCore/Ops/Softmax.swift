@@ -1,6 +1,30 @@
 // Softmax and log-softmax along one axis, computed stably (max subtracted) in one fused row kernel.
 
 enum SoftmaxKernel {
+    /// Σ e^(x − shift) over a row, storing the terms in `out` when given. Kept out of line and small
+    /// so the compiler inlines the vector exp into it (inside the big row loop it made a call per
+    /// 16 lanes, passing the vector through memory).
+    @inline(never)
+    static func expSum<T: TensorScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>?, _ n: Int, shift: T) -> T {
+        let vm = SIMD16<T>(repeating: shift)
+        var vsum = SIMD16<T>()
+        var i = 0
+        while i + 16 <= n {
+            let e = T.vexp(load16(x + i) - vm)
+            if let out { store16(e, out + i) }
+            vsum += e
+            i += 16
+        }
+        var total = vsum.sum()
+        while i < n {
+            let e = T.exp(x[i] - shift)
+            out?[i] = e
+            total += e
+            i += 1
+        }
+        return total
+    }
+
     /// For each of `rows` rows of length `n`: y = softmax(x) or, when `log`, y = log_softmax(x).
     static func run<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, rows: Int, n: Int, log: Bool) {
         Parallel.forChunks(rows, costPerItem: n * 8) { range in
@@ -10,29 +34,13 @@ enum SoftmaxKernel {
                 var i = 0
                 while i + 16 <= n {
                     let v = load16(src + i)
-                    vmax = vmax.replacing(with: v, where: v .> vmax)
+                    vmax = vmax.replacing(with: v, where: T.lt(vmax, v))
                     i += 16
                 }
                 var m = vmax.max()
                 while i < n { m = Swift.max(m, src[i]); i += 1 }
                 if !m.isFinite { m = m.isNaN ? m : 0 }  // an all -inf row stays NaN-free until the division
-                let vm = SIMD16<T>(repeating: m)
-                var vsum = SIMD16<T>()
-                i = 0
-                while i + 16 <= n {
-                    let e = T.vexp(load16(src + i) - vm)
-                    if !log { store16(e, dst + i) }
-                    vsum += e
-                    i += 16
-                }
-                if i < n {
-                    let k = n - i
-                    var e = T.vexp(loadPartial(src + i, k) - vm)
-                    for j in k..<16 { e[j] = 0 }
-                    if !log { storePartial(e, dst + i, k) }
-                    vsum += e
-                }
-                let total = vsum.sum()
+                let total = expSum(src, log ? nil : dst, n, shift: m)
                 if log {
                     let shift = SIMD16<T>(repeating: m + T.log(total))
                     i = 0

@@ -15,27 +15,27 @@ struct RsqrtKernel: UnaryKernel {
 }
 struct AbsKernel: UnaryKernel {
     @inline(__always) func callAsFunction<T: TensorScalar>(_ x: SIMD16<T>) -> SIMD16<T> {
-        x.replacing(with: -x, where: x .< 0)
+        x.replacing(with: -x, where: T.lt(x, SIMD16<T>()))
     }
 }
 /// sign(x) with sign(0) = 0, the derivative of |x| that PyTorch uses.
 struct SignKernel: UnaryKernel {
     @inline(__always) func callAsFunction<T: TensorScalar>(_ x: SIMD16<T>) -> SIMD16<T> {
-        SIMD16<T>().replacing(with: 1, where: x .> 0).replacing(with: -1, where: x .< 0)
+        SIMD16<T>().replacing(with: 1, where: T.lt(SIMD16<T>(), x)).replacing(with: -1, where: T.lt(x, SIMD16<T>()))
     }
 }
 struct ClampKernel: UnaryKernel {
     let low: Double, high: Double
     @inline(__always) func callAsFunction<T: TensorScalar>(_ x: SIMD16<T>) -> SIMD16<T> {
-        x.replacing(with: SIMD16(repeating: T(low)), where: x .< T(low))
-            .replacing(with: SIMD16(repeating: T(high)), where: x .> T(high))
+        x.replacing(with: SIMD16(repeating: T(low)), where: T.lt(x, SIMD16<T>(repeating: T(low))))
+            .replacing(with: SIMD16(repeating: T(high)), where: T.lt(SIMD16<T>(repeating: T(high)), x))
     }
 }
 /// 1 where low ≤ x ≤ high (the clamp passes the gradient), else 0.
 struct InRangeKernel: UnaryKernel {
     let low: Double, high: Double
     @inline(__always) func callAsFunction<T: TensorScalar>(_ x: SIMD16<T>) -> SIMD16<T> {
-        SIMD16<T>().replacing(with: 1, where: (x .>= T(low)) .& (x .<= T(high)))
+        SIMD16<T>().replacing(with: 1, where: (T.le(SIMD16<T>(repeating: T(low)), x)) .& (T.le(x, SIMD16<T>(repeating: T(high)))))
     }
 }
 

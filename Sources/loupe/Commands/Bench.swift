@@ -1,0 +1,37 @@
+import ArgumentParser
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure Loupe's speed; prints one JSON object per line.",
+        discussion: """
+            Each line names its case and the implementation measured; peers (raw OpenBLAS, a STREAM \
+            triad for memory bandwidth) are measured in the same run so the figures can be read as \
+            ratios, which stay meaningful on a noisy shared machine.
+
+            Examples:
+              loupe bench engine
+              loupe bench engine --quick
+            """,
+        subcommands: [EngineBench.self]
+    )
+}
+
+struct EngineBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "sgemm vs raw OpenBLAS, conv2d, element-wise and reduction bandwidth, op dispatch cost.",
+        discussion: """
+            Cases (JSON field "case"): stream_triad (the memory-bandwidth peer), elementwise \
+            (GB/s and fraction of the triad), reduction, sgemm (engine vs openblas, GFLOP/s), \
+            conv2d (3×3, 32→32 channels on 28×28, forward+backward), mlp_step (784→128→64→10, \
+            batch 64) and op_dispatch (cost of one recorded op, with and without hooks). Each \
+            runs with 1 and 2 threads. Figures are medians of repeated runs.
+            """
+    )
+
+    @Flag(help: "Fewer repetitions and sizes (about 15 s) for a quick look.") var quick = false
+
+    func run() throws {
+        try EngineBenchmark(quick: quick).run()
+    }
+}
