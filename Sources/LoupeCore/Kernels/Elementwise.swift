@@ -77,22 +77,33 @@ enum Elementwise {
         _ a: Tensor, _ b: Tensor, _ shape: [Int], _ k: K, _: T.Type
     ) -> Tensor {
         let out = Tensor(shape: shape, dtype: a.dtype, zeroed: false)
+        let dst = out.base(T.self), pa = UnsafePointer(a.base(T.self)), pb = UnsafePointer(b.base(T.self))
+        // Fast paths without building a StridedLoop: dense operands of one shape, or a dense operand
+        // with a one-element other (tensor ⊙ scalar). These are most ops in a training step.
+        let n = out.count
+        let aDense = a.isContiguous && a.count == n, bDense = b.isContiguous && b.count == n
+        if (aDense || a.count == 1) && (bDense || b.count == 1) {
+            let sa = aDense ? 1 : 0, sb = bDense ? 1 : 0
+            Parallel.forChunks(n) { r in
+                row(dst + r.lowerBound, pa + r.lowerBound * sa, sa, pb + r.lowerBound * sb, sb, r.count, k)
+            }
+            return out
+        }
         let loop = StridedLoop(shape: shape, strides: [
             out.strides,
             Shape.broadcastStrides(shape: a.shape, strides: a.strides, to: shape),
             Shape.broadcastStrides(shape: b.shape, strides: b.strides, to: shape),
         ])
-        let n = loop.innerCount, sa = loop.innerStride(1), sb = loop.innerStride(2)
-        let dst = out.base(T.self), pa = UnsafePointer(a.base(T.self)), pb = UnsafePointer(b.base(T.self))
+        let inner = loop.innerCount, sa = loop.innerStride(1), sb = loop.innerStride(2)
         let rows = loop.outerCount
         if rows == 1 {
             // One long row: split it across threads.
-            Parallel.forChunks(n) { r in
+            Parallel.forChunks(inner) { r in
                 row(dst + r.lowerBound, pa + r.lowerBound * sa, sa, pb + r.lowerBound * sb, sb, r.count, k)
             }
         } else {
-            Parallel.forChunks(rows, costPerItem: n) { r in
-                loop.forEachRow(r) { o in row(dst + o[0], pa + o[1], sa, pb + o[2], sb, n, k) }
+            Parallel.forChunks(rows, costPerItem: inner) { r in
+                loop.forEachRow(r) { o in row(dst + o[0], pa + o[1], sa, pb + o[2], sb, inner, k) }
             }
         }
         return out

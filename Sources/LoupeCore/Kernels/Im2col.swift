@@ -10,6 +10,16 @@ struct ConvGeometry {
     var positions: Int { n * oh * ow }
 }
 
+/// The output columns `ox` whose input column `ox·stride + offset` lies inside `0..<width`.
+@inline(__always)
+func validColumns(offset: Int, stride: Int, width: Int, outputs: Int) -> Range<Int> {
+    // ox·stride + offset ≥ 0  ⇔  ox ≥ ceil(−offset / stride); < width ⇔ ox ≤ (width − 1 − offset) / stride.
+    let lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride
+    let hiInclusive = width - 1 - offset < 0 ? -1 : (width - 1 - offset) / stride
+    let hi = Swift.min(outputs, hiInclusive + 1)
+    return lo < hi ? lo..<hi : 0..<0
+}
+
 /// im2col / col2im: unroll the input's windows into a [C·KH·KW, N·OH·OW] matrix so a convolution
 /// is one GEMM, and fold a gradient of that matrix back (adding overlaps) for the backward pass.
 enum Im2col {
@@ -27,11 +37,16 @@ enum Im2col {
                         if iy < 0 || iy >= g.h {
                             dst.update(repeating: 0, count: ow)
                         } else {
-                            let src = plane + iy * g.w
-                            for ox in 0..<ow {
-                                let ix = ox * g.sw + kj - g.pw
-                                dst[ox] = (ix >= 0 && ix < g.w) ? src[ix] : 0
+                            // Zero the padding margins, copy the valid middle (contiguous for stride 1).
+                            let src = plane + iy * g.w + kj - g.pw
+                            let valid = validColumns(offset: kj - g.pw, stride: g.sw, width: g.w, outputs: ow)
+                            dst.update(repeating: 0, count: valid.lowerBound)
+                            if g.sw == 1 {
+                                (dst + valid.lowerBound).update(from: src + valid.lowerBound, count: valid.count)
+                            } else {
+                                for ox in valid { dst[ox] = src[ox * g.sw] }
                             }
+                            (dst + valid.upperBound).update(repeating: 0, count: ow - valid.upperBound)
                         }
                         dst += ow
                     }
@@ -54,10 +69,17 @@ enum Im2col {
                             for oy in 0..<oh {
                                 let iy = oy * g.sh + ki - g.ph
                                 if iy >= 0 && iy < g.h {
-                                    let dst = plane + iy * g.w
-                                    for ox in 0..<ow {
-                                        let ix = ox * g.sw + kj - g.pw
-                                        if ix >= 0 && ix < g.w { dst[ix] += src[ox] }
+                                    let dst = plane + iy * g.w + kj - g.pw
+                                    let valid = validColumns(offset: kj - g.pw, stride: g.sw, width: g.w, outputs: ow)
+                                    if g.sw == 1 {
+                                        var ox = valid.lowerBound
+                                        while ox + 16 <= valid.upperBound {
+                                            store16(load16(dst + ox) + load16(src + ox), dst + ox)
+                                            ox += 16
+                                        }
+                                        while ox < valid.upperBound { dst[ox] += src[ox]; ox += 1 }
+                                    } else {
+                                        for ox in valid { dst[ox * g.sw] += src[ox] }
                                     }
                                 }
                                 src += ow

@@ -5,22 +5,29 @@ import LoupeCore
 
 /// `loupe bench engine`: the engine against raw OpenBLAS and the machine's memory bandwidth.
 struct EngineBenchmark {
+    static let caseNames = ["stream_triad", "elementwise", "sgemm", "conv2d", "mlp_step", "op_dispatch"]
     let quick: Bool
+    /// Cases to run; empty means all. The triad always runs when element-wise figures need it.
+    let only: Set<String>
+
+    private func wants(_ name: String) -> Bool { only.isEmpty || only.contains(name) }
     /// 16M floats: well past the caches, so element-wise figures measure memory bandwidth.
     var elements: Int { quick ? 1 << 22 : 1 << 24 }
 
     func run() throws {
         for threads in [1, 2] {
             Engine.threads = threads
-            let triad = streamTriad(threads: threads)
-            emitJSON(["case": "stream_triad", "impl": "peer", "threads": threads, "gbps": triad])
-            try elementwise(threads: threads, triad: triad)
-            try sgemm(threads: threads)
-            try conv2d(threads: threads)
-            try mlpStep(threads: threads)
+            if wants("stream_triad") || wants("elementwise") {
+                let triad = streamTriad(threads: threads)
+                emitJSON(["case": "stream_triad", "impl": "peer", "threads": threads, "gbps": triad])
+                if wants("elementwise") { try elementwise(threads: threads, triad: triad) }
+            }
+            if wants("sgemm") { try sgemm(threads: threads) }
+            if wants("conv2d") { try conv2d(threads: threads) }
+            if wants("mlp_step") { try mlpStep(threads: threads) }
         }
         Engine.threads = 2
-        try opDispatch()
+        if wants("op_dispatch") { try opDispatch() }
     }
 
     /// STREAM triad a = b + s·c in plain SIMD code: the bandwidth every element-wise op is judged by.

@@ -29,9 +29,20 @@ struct EngineBench: ParsableCommand {
             """
     )
 
-    @Flag(help: "Fewer repetitions and sizes (about 15 s) for a quick look.") var quick = false
+    @Flag(help: "Fewer repetitions and sizes (about 30 s) for a quick look.") var quick = false
+
+    @Option(name: .customLong("case"), help: ArgumentHelp(
+        "Run only these cases (repeatable): \(EngineBenchmark.caseNames.joined(separator: ", ")).",
+        valueName: "name"))
+    var cases: [String] = []
+
+    func validate() throws {
+        for c in cases where !EngineBenchmark.caseNames.contains(c) {
+            throw ValidationError("unknown case '\(c)'; choose from \(EngineBenchmark.caseNames.joined(separator: ", "))")
+        }
+    }
 
     func run() throws {
-        try EngineBenchmark(quick: quick).run()
+        try EngineBenchmark(quick: quick, only: Set(cases)).run()
     }
 }

@@ -1,0 +1,32 @@
+# Loupe: the two commands a new machine needs are `make demo` and `make test`.
+# Both install what is missing (scripts/setup.sh), then build in release: numeric Swift code built
+# for baseline x86-64 runs 10-100x slower, so the CPU's own vector instructions are enabled.
+
+SWIFT_FLAGS := -c release -Xcc -march=native
+TEST_FLAGS  := $(SWIFT_FLAGS) -Xswiftc -enable-testing
+LOUPE       := .build/release/loupe
+
+.PHONY: setup build demo test bench clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	swift build $(SWIFT_FLAGS) --product loupe
+
+## Train a small network end to end, then measure the engine.
+demo: build
+	$(LOUPE) demo
+	$(LOUPE) bench engine --quick
+
+## Every test, in release (debug builds of numeric code are very slow).
+test: setup
+	swift build --build-tests $(TEST_FLAGS)
+	swift test --skip-build $(TEST_FLAGS)
+
+## The full engine benchmark (figures in BENCHMARKS.md).
+bench: build
+	$(LOUPE) bench engine
+
+clean:
+	swift package clean

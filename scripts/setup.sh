@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what Loupe needs on a fresh Debian 12 machine that already has Swift:
+# OpenBLAS (libopenblas-dev) found through pkg-config. Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "error: Swift is not on PATH. Install Swift 6 (https://swift.org/install) and run this again." >&2
+    exit 1
+fi
+
+missing=()
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+if ! pkg-config --exists openblas 2>/dev/null; then missing+=(libopenblas-dev); fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "Installing ${missing[*]} (Debian packages)..."
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || { echo "error: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+        sudo="sudo"
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+pkg-config --exists openblas || { echo "error: OpenBLAS is still not visible to pkg-config" >&2; exit 1; }
