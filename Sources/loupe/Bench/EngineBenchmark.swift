@@ -15,13 +15,18 @@ struct EngineBenchmark {
     var elements: Int { quick ? 1 << 22 : 1 << 24 }
 
     func run() throws {
+        // Memory-bound cases first, before any BLAS call: OpenBLAS's idle workers spin for a while
+        // after each call and would take the second core from the element-wise kernels (see
+        // BENCHMARKS.md). Each op is paired with a triad measured right before it, so the ratio
+        // compares like with like on a noisy shared machine.
+        for threads in [1, 2] where wants("stream_triad") || wants("elementwise") {
+            Engine.threads = threads
+            let triad = streamTriad(threads: threads)
+            emitJSON(["case": "stream_triad", "impl": "peer", "threads": threads, "gbps": triad])
+            if wants("elementwise") { try elementwise(threads: threads) }
+        }
         for threads in [1, 2] {
             Engine.threads = threads
-            if wants("stream_triad") || wants("elementwise") {
-                let triad = streamTriad(threads: threads)
-                emitJSON(["case": "stream_triad", "impl": "peer", "threads": threads, "gbps": triad])
-                if wants("elementwise") { try elementwise(threads: threads, triad: triad) }
-            }
             if wants("sgemm") { try sgemm(threads: threads) }
             if wants("conv2d") { try conv2d(threads: threads) }
             if wants("mlp_step") { try mlpStep(threads: threads) }
@@ -55,7 +60,7 @@ struct EngineBenchmark {
         return Double(3 * 4 * n) / seconds / 1e9
     }
 
-    func elementwise(threads: Int, triad: Double) throws {
+    func elementwise(threads: Int) throws {
         var rng = RandomGenerator(seed: 1)
         let x = try Tensor.uniform([elements], low: -4, high: 4, using: &rng)
         let y = try Tensor.uniform([elements], low: -4, high: 4, using: &rng)
@@ -69,16 +74,19 @@ struct EngineBenchmark {
             ("gelu", bytes2, { try x.gelu() }),
         ]
         for (name, bytes, op) in ops {
+            let triad = streamTriad(threads: threads)
             let s = try medianSeconds(minIterations: quick ? 3 : 10) { _ = try op() }
             let gbps = bytes / s / 1e9
             emitJSON(["case": "elementwise", "op": name, "impl": "engine", "threads": threads, "n": elements,
                       "gbps": gbps, "fraction_of_triad": gbps / triad])
         }
+        var triad = streamTriad(threads: threads)
         let s = try medianSeconds(minIterations: quick ? 3 : 10) { _ = try x.sum() }
         let gbps = Double(4 * elements) / s / 1e9
         emitJSON(["case": "reduction", "op": "sum", "impl": "engine", "threads": threads, "n": elements,
                   "gbps": gbps, "fraction_of_triad": gbps / triad])
         let rows = try x.reshaped([elements / 1024, 1024])
+        triad = streamTriad(threads: threads)
         let sr = try medianSeconds(minIterations: quick ? 3 : 10) { _ = try rows.softmax(axis: 1) }
         let sgbps = Double(2 * 4 * elements) / sr / 1e9
         emitJSON(["case": "reduction", "op": "softmax_rows_1024", "impl": "engine", "threads": threads, "n": elements,
@@ -95,14 +103,18 @@ struct EngineBenchmark {
             let pa = a.floats(), pb = b.floats()
             let flops = 2 * Double(n) * Double(n) * Double(n)
             let iterations = n >= 2048 ? 3 : (quick ? 3 : 10)
-            // Interleave the two implementations so machine noise hits both alike.
+            // Interleave the two implementations, alternating which goes first, and keep each one's
+            // best round: machine noise (5-25% here) then hits both alike.
             var engine: [Double] = [], raw: [Double] = []
-            for _ in 0..<3 {
-                engine.append(try medianSeconds(minIterations: iterations, minSeconds: 0.1) { _ = try a.matmul(b) })
+            let measureEngine = { engine.append(try medianSeconds(minIterations: iterations, minSeconds: 0.1) { _ = try a.matmul(b) }) }
+            let measureRaw = {
                 raw.append(medianSeconds(minIterations: iterations, minSeconds: 0.1) {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
                                 pa, Int32(n), pb, Int32(n), 0, c, Int32(n))
                 })
+            }
+            for round in 0..<(quick ? 2 : 5) {
+                if round % 2 == 0 { try measureEngine(); measureRaw() } else { measureRaw(); try measureEngine() }
             }
             let e = flops / engine.min()! / 1e9, r = flops / raw.min()! / 1e9
             emitJSON(["case": "sgemm", "n": n, "impl": "openblas", "threads": threads, "gflops": r])
