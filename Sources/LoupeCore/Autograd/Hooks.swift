@@ -35,7 +35,7 @@ public enum HookScope: Sendable, Equatable {
     }
 }
 
-/// Removes its hook when `remove()` is called.
+/// Removes its hook when `remove()` is called (on the thread that registered it).
 public final class HookHandle: @unchecked Sendable {
     let id: Int
     init(id: Int) { self.id = id }
@@ -50,28 +50,26 @@ public enum Hooks {
     public typealias ForwardHook = (ForwardEvent) throws -> Void
     public typealias BackwardHook = (BackwardEvent) throws -> Void
 
-    nonisolated(unsafe) private static var nextID = 0
-
     static var isActive: Bool { ThreadState.current.hooksActive }
 
     /// Calls `hook` after every op (in `scope`) runs forward on this thread, with grad on or off.
     @discardableResult
     public static func addForwardHook(scope: HookScope = .global, _ hook: @escaping ForwardHook) -> HookHandle {
-        let state = ThreadState.current
-        nextID += 1
-        state.forwardHooks.append((nextID, scope, hook))
-        state.hooksActive = true
-        return HookHandle(id: nextID)
+        register { $0.forwardHooks.append(($1, scope, hook)) }
     }
 
     /// Calls `hook` after the backward pass computes the input gradients of an op (in `scope`).
     @discardableResult
     public static func addBackwardHook(scope: HookScope = .global, _ hook: @escaping BackwardHook) -> HookHandle {
+        register { $0.backwardHooks.append(($1, scope, hook)) }
+    }
+
+    private static func register(_ add: (ThreadState, Int) -> Void) -> HookHandle {
         let state = ThreadState.current
-        nextID += 1
-        state.backwardHooks.append((nextID, scope, hook))
+        state.nextHookID += 1
+        add(state, state.nextHookID)
         state.hooksActive = true
-        return HookHandle(id: nextID)
+        return HookHandle(id: state.nextHookID)
     }
 
     /// Removes every hook registered on this thread.

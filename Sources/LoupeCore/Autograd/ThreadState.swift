@@ -14,6 +14,7 @@ final class ThreadState {
     var forwardHooks: [(id: Int, scope: HookScope, fn: Hooks.ForwardHook)] = []
     var backwardHooks: [(id: Int, scope: HookScope, fn: Hooks.BackwardHook)] = []
     var hooksActive = false
+    var nextHookID = 0
 
     private static let key: pthread_key_t = {
         var key = pthread_key_t()

@@ -13,6 +13,20 @@ extension Tensor {
         return values
     }
 
+    /// Pairs every element of an index tensor with the element it addresses: for an index of shape
+    /// [outer, k, inner] along an axis of size `r`, calls `body(flat index position, flat target)`.
+    @inline(__always)
+    private static func forEachIndexed(_ idx: [Int], outer: Int, k: Int, inner: Int, r: Int, _ body: (Int, Int) -> Void) {
+        for o in 0..<outer {
+            for j in 0..<k {
+                for i in 0..<inner {
+                    let flat = (o * k + j) * inner + i
+                    body(flat, (o * r + idx[flat]) * inner + i)
+                }
+            }
+        }
+    }
+
     /// A zero tensor of `shape` with `values` added at `indices` along `axis`; `indices` and
     /// `values` share a shape that matches `shape` on every other axis (the backward of gather/max).
     static func scatterAlong(_ axis: Int, indices: Tensor, values: Tensor, shape: [Int]) throws -> Tensor {
@@ -23,14 +37,7 @@ extension Tensor {
         let k = indices.shape[axis], r = shape[axis]
         func run<T: TensorScalar>(_: T.Type) {
             let s = src.base(T.self), d = out.base(T.self)
-            for o in 0..<outer {
-                for j in 0..<k {
-                    for i in 0..<inner {
-                        let flat = (o * k + j) * inner + i
-                        d[(o * r + idx[flat]) * inner + i] += s[flat]
-                    }
-                }
-            }
+            forEachIndexed(idx, outer: outer, k: k, inner: inner, r: r) { from, to in d[to] += s[from] }
         }
         if values.dtype == .float32 { run(Float.self) } else { run(Double.self) }
         return out
@@ -53,14 +60,7 @@ extension Tensor {
         let k = index.shape[a], r = shape[a]
         func run<T: TensorScalar>(_: T.Type) {
             let s = src.base(T.self), d = out.base(T.self)
-            for o in 0..<outer {
-                for j in 0..<k {
-                    for i in 0..<inner {
-                        let flat = (o * k + j) * inner + i
-                        d[flat] = s[(o * r + idx[flat]) * inner + i]
-                    }
-                }
-            }
+            Tensor.forEachIndexed(idx, outer: outer, k: k, inner: inner, r: r) { to, from in d[to] = s[from] }
         }
         if dtype == .float32 { run(Float.self) } else { run(Double.self) }
         let inputShape = shape

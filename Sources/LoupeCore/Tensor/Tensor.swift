@@ -50,36 +50,29 @@ public final class Tensor: @unchecked Sendable {
 
     // MARK: Creation
 
-    /// A float32 tensor holding `values` in row-major order.
-    public convenience init(_ values: [Float], shape: [Int], requiresGrad: Bool = false) {
-        precondition(Shape.count(shape) == values.count,
-                     "Tensor(_:shape:): \(values.count) values cannot fill shape \(shape)")
-        self.init(shape: shape, dtype: .float32, zeroed: false)
+    /// A new contiguous tensor filled from `values` (row-major).
+    private convenience init<T>(copying values: [T], shape: [Int], dtype: DType, requiresGrad: Bool, _ caller: String) {
+        precondition(Shape.count(shape) == values.count, "\(caller): \(values.count) values cannot fill shape \(shape)")
+        self.init(shape: shape, dtype: dtype, zeroed: false)
         values.withUnsafeBufferPointer { src in
-            storage.pointer(as: Float.self).update(from: src.baseAddress!, count: values.count)
+            if let base = src.baseAddress { storage.pointer(as: T.self).update(from: base, count: values.count) }
         }
         self.requiresGrad = requiresGrad
+    }
+
+    /// A float32 tensor holding `values` in row-major order.
+    public convenience init(_ values: [Float], shape: [Int], requiresGrad: Bool = false) {
+        self.init(copying: values, shape: shape, dtype: .float32, requiresGrad: requiresGrad, "Tensor(_:shape:)")
     }
 
     /// A float64 tensor holding `values` in row-major order.
     public convenience init(float64 values: [Double], shape: [Int], requiresGrad: Bool = false) {
-        precondition(Shape.count(shape) == values.count,
-                     "Tensor(_:shape:): \(values.count) values cannot fill shape \(shape)")
-        self.init(shape: shape, dtype: .float64, zeroed: false)
-        values.withUnsafeBufferPointer { src in
-            storage.pointer(as: Double.self).update(from: src.baseAddress!, count: values.count)
-        }
-        self.requiresGrad = requiresGrad
+        self.init(copying: values, shape: shape, dtype: .float64, requiresGrad: requiresGrad, "Tensor(float64:shape:)")
     }
 
     /// An int64 tensor of indices or labels.
     public convenience init(indices: [Int], shape: [Int]) {
-        precondition(Shape.count(shape) == indices.count,
-                     "Tensor(indices:shape:): \(indices.count) values cannot fill shape \(shape)")
-        self.init(shape: shape, dtype: .int64, zeroed: false)
-        indices.withUnsafeBufferPointer { src in
-            storage.pointer(as: Int.self).update(from: src.baseAddress!, count: indices.count)
-        }
+        self.init(copying: indices, shape: shape, dtype: .int64, requiresGrad: false, "Tensor(indices:shape:)")
     }
 
     /// A 1-D int64 tensor of indices or labels.
