@@ -5,6 +5,9 @@ let package = Package(
     name: "Loupe",
     products: [
         .library(name: "LoupeCore", targets: ["LoupeCore"]),
+        .library(name: "LoupeNN", targets: ["LoupeNN"]),
+        .library(name: "LoupeData", targets: ["LoupeData"]),
+        .library(name: "LoupeIO", targets: ["LoupeIO"]),
         .executable(name: "loupe", targets: ["loupe"]),
     ],
     dependencies: [
@@ -25,6 +28,18 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
+        // zlib through pkg-config (Debian: zlib1g-dev), for .gz datasets.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // Layers, losses, optimizers and schedules on the engine's ops.
+        .target(name: "LoupeNN", dependencies: ["LoupeCore"]),
+        // Datasets, loaders, normalization and file readers (CSV, IDX, CIFAR-10, text).
+        .target(name: "LoupeData", dependencies: ["LoupeCore", "CZlib"], resources: [.copy("Builtin")]),
+        // Tensor file formats (safetensors).
+        .target(name: "LoupeIO", dependencies: ["LoupeCore"]),
         .executableTarget(
             name: "loupe",
             dependencies: [
@@ -38,6 +53,9 @@ let package = Package(
             dependencies: ["LoupeCore"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "LoupeNNTests", dependencies: ["LoupeNN"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeIOTests", dependencies: ["LoupeIO"], resources: [.copy("Fixtures")]),
     ],
     // Swift 5 mode: the engine's kernels share raw buffers across DispatchQueue.concurrentPerform
     // chunks, which strict Sendable checking cannot express without wrapping every pointer.

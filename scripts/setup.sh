@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Loupe needs on a fresh Debian 12 machine that already has Swift:
-# OpenBLAS (libopenblas-dev) found through pkg-config. Safe to run again: it installs only what is missing.
+# OpenBLAS (libopenblas-dev) and zlib (zlib1g-dev), found through pkg-config. Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 if ! command -v swift >/dev/null 2>&1; then
@@ -11,6 +11,7 @@ fi
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 if ! pkg-config --exists openblas 2>/dev/null; then missing+=(libopenblas-dev); fi
+if ! pkg-config --exists zlib 2>/dev/null; then missing+=(zlib1g-dev); fi
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing ${missing[*]} (Debian packages)..."
@@ -23,4 +24,4 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-pkg-config --exists openblas || { echo "error: OpenBLAS is still not visible to pkg-config" >&2; exit 1; }
+pkg-config --exists openblas zlib || { echo "error: OpenBLAS or zlib is still not visible to pkg-config" >&2; exit 1; }

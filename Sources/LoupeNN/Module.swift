@@ -1,0 +1,4 @@
+import LoupeCore
+
+/// Placeholder; the module system is being written.
+enum LoupeNNModule {}

@@ -1,0 +1,4 @@
+import Testing
+@testable import LoupeData
+
+@Test func LoupeDataBuilds() {}

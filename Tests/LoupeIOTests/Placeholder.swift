@@ -1,0 +1,4 @@
+import Testing
+@testable import LoupeIO
+
+@Test func LoupeIOBuilds() {}

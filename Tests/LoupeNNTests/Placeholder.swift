@@ -1,0 +1,4 @@
+import Testing
+@testable import LoupeNN
+
+@Test func LoupeNNBuilds() {}
