@@ -40,6 +40,8 @@ let package = Package(
         .target(name: "LoupeData", dependencies: ["LoupeCore", "CZlib"], resources: [.copy("Builtin")]),
         // Tensor file formats (safetensors).
         .target(name: "LoupeIO", dependencies: ["LoupeCore"]),
+        // Fixture loading and tolerance checks shared by the test targets.
+        .target(name: "LoupeTestSupport", dependencies: ["LoupeCore"]),
         .executableTarget(
             name: "loupe",
             dependencies: [
@@ -50,12 +52,12 @@ let package = Package(
         ),
         .testTarget(
             name: "LoupeCoreTests",
-            dependencies: ["LoupeCore"],
+            dependencies: ["LoupeCore", "LoupeTestSupport"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "LoupeNNTests", dependencies: ["LoupeNN"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LoupeIOTests", dependencies: ["LoupeIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeNNTests", dependencies: ["LoupeNN", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeIOTests", dependencies: ["LoupeIO", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
     ],
     // Swift 5 mode: the engine's kernels share raw buffers across DispatchQueue.concurrentPerform
     // chunks, which strict Sendable checking cannot express without wrapping every pointer.

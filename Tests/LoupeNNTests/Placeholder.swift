@@ -1,4 +1,0 @@
-import Testing
-@testable import LoupeNN
-
-@Test func LoupeNNBuilds() {}
