@@ -8,11 +8,13 @@ let package = Package(
         .library(name: "LoupeNN", targets: ["LoupeNN"]),
         .library(name: "LoupeData", targets: ["LoupeData"]),
         .library(name: "LoupeIO", targets: ["LoupeIO"]),
+        .library(name: "LoupeTrain", targets: ["LoupeTrain"]),
         .executable(name: "loupe", targets: ["loupe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // OpenBLAS through pkg-config (Debian: libopenblas-dev).
@@ -40,12 +42,17 @@ let package = Package(
         .target(name: "LoupeData", dependencies: ["LoupeCore", "CZlib"], resources: [.copy("Builtin")]),
         // Tensor file formats (safetensors).
         .target(name: "LoupeIO", dependencies: ["LoupeCore"]),
+        // Trainer, callbacks, metrics, checkpoints and TOML run files.
+        .target(name: "LoupeTrain", dependencies: [
+            "LoupeNN", "LoupeData", "LoupeIO", .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
         // Fixture loading and tolerance checks shared by the test targets.
         .target(name: "LoupeTestSupport", dependencies: ["LoupeCore"]),
         .executableTarget(
             name: "loupe",
             dependencies: [
                 "LoupeCore",
+                "LoupeTrain",
                 "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -57,6 +64,7 @@ let package = Package(
         ),
         .testTarget(name: "LoupeNNTests", dependencies: ["LoupeNN", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeTrainTests", dependencies: ["LoupeTrain", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeIOTests", dependencies: ["LoupeIO", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
     ],
     // Swift 5 mode: the engine's kernels share raw buffers across DispatchQueue.concurrentPerform

@@ -18,3 +18,10 @@ public final class Residual: Module {
     public init(_ block: Module) { self.block = block }
     override public func forward(_ x: Tensor) throws -> Tensor { try x + block(x) }
 }
+
+/// Reshapes each example (the batch dimension is kept): [N, ...] → [N] + shape.
+public final class Reshape: Module {
+    public let shape: [Int]
+    public init(_ shape: [Int]) { self.shape = shape }
+    override public func forward(_ x: Tensor) throws -> Tensor { try x.reshaped([x.shape[0]] + shape) }
+}

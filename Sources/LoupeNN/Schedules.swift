@@ -47,6 +47,17 @@ public struct LearningRateScheduler: Sendable {
         return scheduled * plateauFactor
     }
 
+    /// The plateau tracker's state (factor, best metric, epochs without improvement), for checkpoints.
+    public var plateauState: [Double] {
+        get { [plateauFactor, best, Double(badEpochs)] }
+        set {
+            guard newValue.count == 3 else { return }
+            plateauFactor = newValue[0]
+            best = newValue[1]
+            badEpochs = Int(newValue[2])
+        }
+    }
+
     /// Reduce-on-plateau: call with the monitored metric (lower is better) after each evaluation.
     public mutating func observe(metric: Double) {
         guard let plateau else { return }

@@ -1,0 +1,55 @@
+import CZlib
+
+/// gzip decompression with the system zlib's `inflate`.
+public enum Gzip {
+    /// Whether `bytes` start with the gzip magic number 1f 8b.
+    public static func isGzip(_ bytes: [UInt8]) -> Bool { bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B }
+
+    /// The decompressed contents of gzip data (several concatenated members are joined, as `gunzip`
+    /// does). `file` names the source in errors.
+    ///
+    /// - Throws: ``DataError/decompression(file:reason:)`` for corrupt or truncated data.
+    public static func decompress(_ bytes: [UInt8], file: String) throws -> [UInt8] {
+        var output = [UInt8]()
+        output.reserveCapacity(bytes.count * 4)
+        var consumed = 0
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while consumed < bytes.count {
+            var stream = z_stream()
+            // 16 + MAX_WBITS: expect a gzip header and trailer, not a raw zlib stream.
+            // inflateInit2 is a C macro, so its function form is called with the version and size.
+            var status = inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+            guard status == Z_OK else { throw DataError.decompression(file: file, reason: "inflateInit2 failed (\(status))") }
+            defer { inflateEnd(&stream) }
+            try bytes.withUnsafeBufferPointer { input in
+                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress! + consumed)
+                stream.avail_in = UInt32(input.count - consumed)
+                repeat {
+                    status = chunk.withUnsafeMutableBufferPointer { out in
+                        stream.next_out = out.baseAddress
+                        stream.avail_out = UInt32(out.count)
+                        return inflate(&stream, Z_NO_FLUSH)
+                    }
+                    let produced = chunk.count - Int(stream.avail_out)
+                    output.append(contentsOf: chunk[0..<produced])
+                    switch status {
+                    case Z_OK, Z_STREAM_END:
+                        break
+                    case Z_BUF_ERROR where stream.avail_in == 0:
+                        throw DataError.decompression(file: file, reason: "the data is truncated at compressed byte \(bytes.count)")
+                    default:
+                        let message = stream.msg.map { String(cString: $0) } ?? "error \(status)"
+                        throw DataError.decompression(file: file, reason: "\(message) near compressed byte \(bytes.count - Int(stream.avail_in))")
+                    }
+                    if status == Z_OK && stream.avail_in == 0 && stream.avail_out != 0 {
+                        throw DataError.decompression(file: file, reason: "the data is truncated at compressed byte \(bytes.count)")
+                    }
+                } while status != Z_STREAM_END
+                consumed = bytes.count - Int(stream.avail_in)
+            }
+            // Anything after a member must be another member (gzip allows concatenation); stop at padding.
+            if !isGzip(Array(bytes[consumed..<min(consumed + 2, bytes.count)])) { break }
+        }
+        return output
+    }
+}

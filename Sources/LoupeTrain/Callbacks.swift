@@ -1,0 +1,118 @@
+import Foundation
+import LoupeCore
+
+/// What a finished epoch reports to callbacks and the metrics log.
+public struct EpochLogs: Sendable, Equatable {
+    public var epoch: Int
+    /// Optimizer steps taken so far.
+    public var step: Int
+    public var trainLoss: Double
+    /// Metrics on the validation split (`loss`, `accuracy`, ...), when one was evaluated.
+    public var validation: [String: Double]?
+    public var learningRate: Double
+    public var seconds: Double
+}
+
+/// Hooks into `Trainer.fit`. Every method has a default that does nothing.
+public protocol TrainerCallback: AnyObject {
+    func trainBegan(_ trainer: Trainer) throws
+    /// After each optimizer step, with that step's loss.
+    func batchEnded(_ trainer: Trainer, batch: Int, of batches: Int, loss: Double) throws
+    func epochEnded(_ trainer: Trainer, logs: EpochLogs) throws
+    func trainEnded(_ trainer: Trainer) throws
+}
+
+extension TrainerCallback {
+    public func trainBegan(_ trainer: Trainer) throws {}
+    public func batchEnded(_ trainer: Trainer, batch: Int, of batches: Int, loss: Double) throws {}
+    public func epochEnded(_ trainer: Trainer, logs: EpochLogs) throws {}
+    public func trainEnded(_ trainer: Trainer) throws {}
+}
+
+/// Stops training when the monitored validation metric has not improved for `patience` epochs.
+public final class EarlyStopping: TrainerCallback {
+    public let patience: Int, monitor: String, minDelta: Double
+    public private(set) var best = Double.infinity
+    private var waited = 0
+
+    /// `monitor` is a validation metric where lower is better (`loss` by default).
+    public init(patience: Int, monitor: String = "loss", minDelta: Double = 0) {
+        (self.patience, self.monitor, self.minDelta) = (patience, monitor, minDelta)
+    }
+
+    public func epochEnded(_ trainer: Trainer, logs: EpochLogs) throws {
+        guard let value = logs.validation?[monitor] else { return }
+        if value < best - minDelta {
+            best = value
+            waited = 0
+        } else {
+            waited += 1
+            if waited >= patience { trainer.stop(reason: "early stopping: validation \(monitor) has not improved for \(patience) epochs") }
+        }
+    }
+}
+
+/// Raised by ``TerminateOnNaN``.
+public struct NonFiniteLossError: Error, CustomStringConvertible {
+    public let step: Int, loss: Double
+    public var description: String {
+        "the training loss became \(loss) at step \(step); lower the learning rate, clip gradients (grad_clip), or run `loupe debug` to find where"
+    }
+}
+
+/// Stops with an error as soon as the loss is NaN or infinite.
+public final class TerminateOnNaN: TrainerCallback {
+    public init() {}
+    public func batchEnded(_ trainer: Trainer, batch: Int, of batches: Int, loss: Double) throws {
+        if !loss.isFinite { throw NonFiniteLossError(step: trainer.step, loss: loss) }
+    }
+}
+
+/// Appends one JSON object per epoch to a file (`metrics.jsonl`).
+public final class MetricsLogger: TrainerCallback {
+    public let url: URL
+    public init(url: URL) { self.url = url }
+
+    public func trainBegan(_ trainer: Trainer) throws {
+        if trainer.step == 0 { try Data().write(to: url) }   // a fresh run starts a fresh log; a resumed one appends
+    }
+
+    public func epochEnded(_ trainer: Trainer, logs: EpochLogs) throws {
+        var object: [String: Any] = ["epoch": logs.epoch, "step": logs.step, "train_loss": logs.trainLoss,
+                                     "lr": logs.learningRate, "seconds": logs.seconds]
+        if let v = logs.validation { object["validation"] = v }
+        var line = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        line.append(0x0A)
+        let handle = try FileHandle(forWritingTo: url)
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: line)
+    }
+}
+
+/// A one-line progress bar with epoch, step, loss, speed and ETA — only on a terminal.
+public final class ProgressBar: TrainerCallback {
+    private var started = Date()
+    private var totalEpochs: Int
+    private let enabled = isatty(STDOUT_FILENO) == 1
+
+    public init(epochs: Int) { totalEpochs = epochs }
+
+    public func batchEnded(_ trainer: Trainer, batch: Int, of batches: Int, loss: Double) throws {
+        guard enabled else { return }
+        if batch == 1 { started = Date() }
+        let elapsed = Date().timeIntervalSince(started)
+        let rate = Double(batch) / max(elapsed, 1e-9)
+        let eta = Double(batches - batch) / max(rate, 1e-9)
+        let width = 24, filled = width * batch / max(batches, 1)
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        let line = String(format: "\r\u{1B}[2Kepoch %d/%d %@ %d/%d loss %.4f %.1f it/s ETA %.0fs",
+                          trainer.epoch + 1, totalEpochs, bar, batch, batches, loss, rate, eta)
+        FileHandle.standardOutput.write(line.data(using: .utf8)!)
+    }
+
+    public func epochEnded(_ trainer: Trainer, logs: EpochLogs) throws {
+        guard enabled else { return }
+        FileHandle.standardOutput.write("\r\u{1B}[2K".data(using: .utf8)!)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import LoupeCore
+import LoupeData
+import LoupeIO
+import LoupeNN
+
+/// Everything needed to continue a run bit-identically, in one safetensors file: the model's
+/// parameters and buffers (`model.<name>`), the optimizer's state (`optimizer.<slot>`), and in the
+/// metadata the step, epoch, data-loader order, dropout generators and schedule state. Python's
+/// `safetensors` reads it like any other file.
+public enum Checkpoint {
+    static let format = "loupe-checkpoint-1"
+
+    /// Writes a checkpoint atomically (temp file + rename).
+    public static func save(_ trainer: Trainer, to url: URL, extra: [String: String] = [:]) throws {
+        var tensors: [String: Tensor] = [:]
+        for (name, t) in trainer.model.stateDict() { tensors["model.\(name)"] = t }
+        for (name, t) in trainer.optimizer.stateDict() { tensors["optimizer.\(name)"] = t }
+        var metadata = extra
+        metadata["format"] = format
+        metadata["step"] = String(trainer.step)
+        metadata["epoch"] = String(trainer.epoch)
+        metadata["lr"] = String(trainer.optimizer.lr)
+        if let state = trainer.loaderState {
+            metadata["loader"] = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+        }
+        for (path, m) in trainer.model.namedModules() {
+            if let d = m as? Dropout {
+                let s = d.generator.state
+                metadata["rng.\(path)"] = [s.0, s.1, s.2, s.3].map(String.init).joined(separator: ",")
+            }
+        }
+        if let scheduler = trainer.scheduler {
+            metadata["scheduler"] = scheduler.plateauState.map { String($0) }.joined(separator: ",")
+        }
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try SafeTensors.write(tensors, metadata: metadata, to: url)
+    }
+
+    /// Restores a trainer (model, optimizer, counters, dropout generators, schedule) from `url`;
+    /// returns the saved data-loader state, if any, to rebuild the loader with.
+    @discardableResult
+    public static func restore(_ trainer: Trainer, from url: URL) throws -> DataLoader.State? {
+        let file = try SafeTensors.read(contentsOf: url)
+        func fail(_ reason: String) -> Error {
+            TensorError.invalidArgument(op: "checkpoint \(url.path)", reason: reason)
+        }
+        guard file.metadata["format"] == format else {
+            throw fail("not a Loupe checkpoint (metadata 'format' is \(file.metadata["format"] ?? "missing"), expected \(format))")
+        }
+        var model: [String: Tensor] = [:], optimizer: [String: Tensor] = [:]
+        for (name, t) in file.tensors {
+            if name.hasPrefix("model.") { model[String(name.dropFirst(6))] = t }
+            else if name.hasPrefix("optimizer.") { optimizer[String(name.dropFirst(10))] = t }
+        }
+        try trainer.model.load(stateDict: model)
+        try trainer.optimizer.load(stateDict: optimizer)
+        guard let step = file.metadata["step"].flatMap(Int.init), let epoch = file.metadata["epoch"].flatMap(Int.init) else {
+            throw fail("metadata 'step' or 'epoch' is missing or not an integer")
+        }
+        trainer.step = step
+        trainer.epoch = epoch
+        if let lr = file.metadata["lr"].flatMap(Double.init) { trainer.optimizer.lr = lr }
+        for (path, m) in trainer.model.namedModules() {
+            guard let d = m as? Dropout else { continue }
+            let words = (file.metadata["rng.\(path)"] ?? "").split(separator: ",").compactMap { UInt64($0) }
+            guard words.count == 4 else { throw fail("metadata 'rng.\(path)' must hold 4 integers") }
+            d.generator = RandomGenerator(state: (words[0], words[1], words[2], words[3]))
+        }
+        if let s = file.metadata["scheduler"] {
+            trainer.scheduler?.plateauState = s.split(separator: ",").compactMap { Double($0) }
+        }
+        return try file.metadata["loader"].map { try JSONDecoder().decode(DataLoader.State.self, from: Data($0.utf8)) }
+    }
+}
+
+/// Saves a checkpoint after every epoch (and keeps the best by validation loss).
+public final class ModelCheckpoint: TrainerCallback {
+    public let directory: URL
+    private var best = Double.infinity
+
+    public init(directory: URL) { self.directory = directory }
+
+    public func epochEnded(_ trainer: Trainer, logs: EpochLogs) throws {
+        try Checkpoint.save(trainer, to: directory.appendingPathComponent("last.safetensors"))
+        if let loss = logs.validation?["loss"], loss < best {
+            best = loss
+            try Checkpoint.save(trainer, to: directory.appendingPathComponent("best.safetensors"))
+        }
+    }
+}

@@ -1,0 +1,23 @@
+/// A run file that cannot be used, with the key, the value and what is allowed.
+public enum RunConfigError: Error, CustomStringConvertible, Equatable {
+    case syntax(file: String, line: Int, column: Int, message: String)
+    case unknownKey(key: String, allowed: [String])
+    case missingKey(key: String)
+    case invalidValue(key: String, value: String, allowed: String)
+    case unreadable(file: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .syntax(file, line, column, message):
+            "\(file):\(line):\(column): TOML syntax error: \(message)"
+        case let .unknownKey(key, allowed):
+            "unknown key '\(key)'; allowed here: \(allowed.joined(separator: ", "))"
+        case let .missingKey(key):
+            "missing required key '\(key)'"
+        case let .invalidValue(key, value, allowed):
+            "invalid value \(value) for '\(key)': expected \(allowed)"
+        case let .unreadable(file, reason):
+            "cannot read run file \(file): \(reason)"
+        }
+    }
+}

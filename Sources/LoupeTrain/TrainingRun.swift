@@ -1,0 +1,166 @@
+import Foundation
+import LoupeCore
+import LoupeData
+import LoupeNN
+
+/// The prepared splits of a run, after limiting, label noise, normalization and scaling.
+public struct PreparedData {
+    public let splits: DatasetSplits
+    /// Classes (classification), vocabulary size (text), or nil (regression).
+    public let outputs: Int?
+    public let vocabulary: CharVocabulary?
+}
+
+/// Executes a run file: data, model, optimizer, trainer, checkpoints and the run directory
+/// `runs/<name>/` (config.json, metrics.jsonl, checkpoints/, summary.json).
+public struct TrainingRun {
+    public let config: RunConfig
+    public let directory: URL
+
+    public init(config: RunConfig, runsDirectory: URL = URL(fileURLWithPath: "runs")) {
+        self.config = config
+        self.directory = runsDirectory.appendingPathComponent(config.run.name)
+    }
+
+    public var checkpointURL: URL { directory.appendingPathComponent("checkpoints/last.safetensors") }
+
+    /// Loads and prepares the data as the run file says.
+    public func prepareData() throws -> PreparedData {
+        let d = config.data
+        let loaded = try BuiltinDatasets.load(name: d.dataset, options: .init(blockSize: d.blockSize, seed: config.run.seed))
+        var splits = try DatasetSplits(splitting: loaded.train, fractions: d.split, seed: config.run.seed)
+        if let test = loaded.test {
+            // The file's own test set is the test split; the fractions divide the training file.
+            splits = DatasetSplits(train: splits.train, validation: splits.validation, test: test)
+        }
+        var train = splits.train
+        if d.trainLimit > 0 { train = try train.limited(to: d.trainLimit) }
+        if d.labelNoise > 0, let classes = loaded.classCount {
+            var rng = RandomGenerator(seed: config.run.seed &+ 17)
+            train = try train.withLabelNoise(fraction: d.labelNoise, classes: classes, using: &rng)
+        }
+        if !d.shuffle && train.hasClassLabels { train = try train.sortedByLabel() }
+        var validation = splits.validation, test = splits.test
+        if train.inputs.dtype.isFloatingPoint, let kind = NormalizationKind(rawValue: d.normalize), kind != .none {
+            let normalizer = try Normalizer.fit(kind, on: train)
+            (train, validation, test) = (try normalizer.apply(train), try normalizer.apply(validation), try normalizer.apply(test))
+        }
+        if d.inputScale != 1 && train.inputs.dtype.isFloatingPoint {
+            let s = Float(d.inputScale)
+            (train, validation, test) = (try train.scaled(by: s), try validation.scaled(by: s), try test.scaled(by: s))
+        }
+        let outputs = loaded.vocabulary?.count ?? loaded.classCount ?? train.targets.shape.dropFirst().first ?? 1
+        return PreparedData(splits: DatasetSplits(train: train, validation: validation, test: test),
+                            outputs: outputs, vocabulary: loaded.vocabulary)
+    }
+
+    public func makeOptimizer(_ parameters: [Parameter]) throws -> Optimizer {
+        let t = config.train
+        switch t.optimizer {
+        case "adam": return try Adam(parameters, lr: t.lr, weightDecay: t.weightDecay)
+        case "adamw": return try Adam.adamW(parameters, lr: t.lr, weightDecay: t.weightDecay)
+        case "rmsprop": return try RMSprop(parameters, lr: t.lr, weightDecay: t.weightDecay)
+        case "adagrad": return try Adagrad(parameters, lr: t.lr, weightDecay: t.weightDecay)
+        default: return try SGD(parameters, lr: t.lr, momentum: t.momentum, weightDecay: t.weightDecay)
+        }
+    }
+
+    /// The schedule a run file names, over `totalSteps` optimizer steps: `step` divides the rate by
+    /// 10 at each third, `exponential` decays it to 1% by the end, `cosine` warms up for `warmup`
+    /// steps then decays to 0, `plateau` divides it by 10 after 2 evaluations without improvement.
+    public func makeScheduler(totalSteps: Int) -> LearningRateScheduler? {
+        let t = config.train, total = max(totalSteps, 1)
+        switch t.schedule {
+        case "step": return LearningRateScheduler(baseLR: t.lr, schedule: .step(stepSize: max(1, total / 3), gamma: 0.1))
+        case "exponential": return LearningRateScheduler(baseLR: t.lr, schedule: .exponential(gamma: Foundation.pow(0.01, 1 / Double(total))))
+        case "cosine": return LearningRateScheduler(baseLR: t.lr, schedule: .cosine(warmup: t.warmup, totalSteps: total, minFactor: 0))
+        case "plateau": return LearningRateScheduler(baseLR: t.lr, schedule: .constant, reduceOnPlateau: (0.1, 2, 1e-4))
+        default:
+            return t.warmup > 0 ? LearningRateScheduler(baseLR: t.lr, schedule: .cosine(warmup: t.warmup, totalSteps: Int.max / 2, minFactor: 1)) : nil
+        }
+    }
+
+    /// What a finished run reports: final metrics per split, and where its files are.
+    public struct Result {
+        public var metrics: [String: [String: Double]]
+        public var parameters: Int
+        public var steps: Int, epochs: Int
+        public var seconds: Double
+        public var stopReason: String?
+        public let trainer: Trainer
+        public let data: PreparedData
+    }
+
+    /// Trains (or resumes) the run and writes its directory.
+    public func execute(resume: Bool = false, progress: Bool = true, extraCallbacks: [TrainerCallback] = []) throws -> Result {
+        let started = Date()
+        let data = try prepareData()
+        let model = try ModelBuilder.build(config.model, sampleShape: data.splits.train.sampleShape,
+                                           outputs: config.train.loss == "cross_entropy" ? data.outputs : nil, seed: config.run.seed)
+        let optimizer = try makeOptimizer(model.parameters())
+        guard let loss = LossKind(rawValue: config.train.loss) else {
+            throw RunConfigError.invalidValue(key: "train.loss", value: config.train.loss, allowed: LossKind.allCases.map(\.rawValue).joined(separator: " | "))
+        }
+        guard !(loss == .crossEntropy && !data.splits.train.hasClassLabels && data.vocabulary == nil) else {
+            throw RunConfigError.invalidValue(key: "train.loss", value: "\"cross_entropy\"", allowed: "a regression loss (mse, l1, huber) for this dataset's real-valued targets")
+        }
+        let trainer = Trainer(model: model, optimizer: optimizer, loss: loss)
+        trainer.gradientClip = config.train.gradClip
+        trainer.evaluateEvery = config.train.evalEvery
+        trainer.labelSmoothing = config.train.labelSmoothing
+
+        var loader = try DataLoader(dataset: data.splits.train, batchSize: config.train.batchSize,
+                                    shuffle: config.data.shuffle, seed: config.run.seed)
+        let perEpoch = max(loader.batchesPerEpoch, 1)
+        let totalSteps = config.train.steps ?? (config.train.epochs ?? 1) * perEpoch
+        trainer.scheduler = makeScheduler(totalSteps: totalSteps)
+
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
+        if resume {
+            guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
+                throw RunConfigError.unreadable(file: checkpointURL.path, reason: "no checkpoint to resume from; run without --resume first")
+            }
+            if let state = try Checkpoint.restore(trainer, from: checkpointURL) {
+                loader = try DataLoader(dataset: data.splits.train, batchSize: config.train.batchSize,
+                                        shuffle: config.data.shuffle, dropLast: false, state: state)
+            }
+        } else {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicWrite.write(try encoder.encode(config), to: directory.appendingPathComponent("config.json"))
+        }
+        trainer.callbacks = [TerminateOnNaN(), MetricsLogger(url: directory.appendingPathComponent("metrics.jsonl")),
+                             ModelCheckpoint(directory: directory.appendingPathComponent("checkpoints"))]
+        if config.train.earlyStoppingPatience > 0 { trainer.callbacks.append(EarlyStopping(patience: config.train.earlyStoppingPatience)) }
+        if progress { trainer.callbacks.append(ProgressBar(epochs: config.train.epochs ?? (totalSteps + perEpoch - 1) / perEpoch)) }
+        trainer.callbacks += extraCallbacks
+
+        try trainer.fit(&loader, validation: data.splits.validation, epochs: config.train.steps == nil ? config.train.epochs : nil,
+                        steps: config.train.steps)
+        var metrics: [String: [String: Double]] = [:]
+        for (name, split) in [("train", data.splits.train), ("validation", data.splits.validation), ("test", data.splits.test)] where split.count > 0 {
+            metrics[name] = try trainer.evaluate(split)
+        }
+        let result = Result(metrics: metrics, parameters: model.parameterCount, steps: trainer.step, epochs: trainer.epoch,
+                            seconds: Date().timeIntervalSince(started), stopReason: trainer.stopReason, trainer: trainer, data: data)
+        let summary: [String: Any] = ["name": config.run.name, "metrics": metrics, "parameters": result.parameters,
+                                      "steps": result.steps, "epochs": result.epochs, "seconds": result.seconds,
+                                      "stop_reason": result.stopReason ?? "completed"]
+        try AtomicWrite.write(try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
+                              to: directory.appendingPathComponent("summary.json"))
+        return result
+    }
+}
+
+/// Writes a file by writing a temporary file beside it and renaming it into place, so a crash
+/// never leaves a half-written file where a complete one was.
+enum AtomicWrite {
+    static func write(_ data: Data, to url: URL) throws {
+        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        try data.write(to: temp)
+        if rename(temp.path, url.path) != 0 {
+            try? FileManager.default.removeItem(at: temp)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
+    }
+}

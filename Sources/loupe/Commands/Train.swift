@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import LoupeCore
+import LoupeTrain
+
+/// `loupe train RUN.toml`: runs a training run described by a TOML file.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a model described by a TOML run file.",
+        discussion: """
+            The run file names the data, the model's layers and the training settings (see \
+            examples/*.toml and docs/RUNFILES.md). The run writes runs/<name>/: config.json (the \
+            resolved settings), metrics.jsonl (one line per epoch), checkpoints/last.safetensors \
+            (and best.safetensors by validation loss) and summary.json.
+
+            Examples:
+              loupe train examples/digits-mlp.toml
+              loupe train examples/digits-mlp.toml --json
+              loupe train examples/digits-mlp.toml --resume     # continue from the last checkpoint
+            """
+    )
+
+    @Argument(help: "The run file (TOML).") var runFile: String
+    @Flag(help: "End by printing one JSON object with the final metrics per split.") var json = false
+    @Flag(help: "Continue from runs/<name>/checkpoints/last.safetensors (bit-identical to an uninterrupted run).") var resume = false
+    @Option(help: "Where run directories go.") var runsDir = "runs"
+    @Option(help: "Override train.epochs from the run file.") var epochs: Int?
+
+    func run() throws {
+        var config: RunConfig
+        do { config = try RunConfig(contentsOf: URL(fileURLWithPath: runFile)) } catch let e as RunConfigError {
+            throw ValidationError("\(runFile): \(e)")
+        }
+        if let epochs {
+            guard epochs >= 1 else { throw ValidationError("--epochs must be ≥ 1") }
+            config.train.epochs = epochs
+            config.train.steps = nil
+        }
+        let run = TrainingRun(config: config, runsDirectory: URL(fileURLWithPath: runsDir))
+        if !json {
+            print(Terminal.bold("Run \(config.run.name)") + Terminal.dim(" → \(run.directory.path)"))
+        }
+        let epochPrinter = EpochPrinter(enabled: !json)
+        let result = try run.execute(resume: resume, progress: !json, extraCallbacks: [epochPrinter])
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: result.metrics, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print(String(format: "%d parameters, %d epochs, %d steps in %.1f s%@", result.parameters, result.epochs, result.steps,
+                     result.seconds, result.stopReason.map { " (\($0))" } ?? ""))
+        for split in ["train", "validation", "test"] {
+            guard let m = result.metrics[split] else { continue }
+            let text = m.keys.sorted().map { String(format: "%@ %.4f", $0, m[$0]!) }.joined(separator: "  ")
+            print("\(split.padding(toLength: 10, withPad: " ", startingAt: 0)) \(text)")
+        }
+    }
+}
+
+/// Prints one line per epoch (the progress bar covers the steps in between on a terminal).
+final class EpochPrinter: TrainerCallback {
+    let enabled: Bool
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func epochEnded(_ trainer: Trainer, logs: EpochLogs) throws {
+        guard enabled else { return }
+        var line = String(format: "epoch %3d  step %6d  loss %.4f", logs.epoch, logs.step, logs.trainLoss)
+        if let v = logs.validation {
+            line += "  " + v.keys.sorted().map { String(format: "val_%@ %.4f", $0, v[$0]!) }.joined(separator: "  ")
+        }
+        line += String(format: "  lr %.3g  %.1fs", logs.learningRate, logs.seconds)
+        print(line)
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import LoupeData
-
-@Test func LoupeDataBuilds() {}
