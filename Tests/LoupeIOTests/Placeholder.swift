@@ -1,4 +1,0 @@
-import Testing
-@testable import LoupeIO
-
-@Test func LoupeIOBuilds() {}
