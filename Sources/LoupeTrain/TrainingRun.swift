@@ -1,6 +1,7 @@
 import Foundation
 import LoupeCore
 import LoupeData
+import LoupeIO
 import LoupeNN
 
 /// The prepared splits of a run, after limiting, label noise, normalization and scaling.
@@ -127,7 +128,7 @@ public struct TrainingRun {
         } else {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicWrite.write(try encoder.encode(config), to: directory.appendingPathComponent("config.json"))
+            try AtomicFile.write(try encoder.encode(config), to: directory.appendingPathComponent("config.json"))
         }
         trainer.callbacks = [TerminateOnNaN(), MetricsLogger(url: directory.appendingPathComponent("metrics.jsonl")),
                              ModelCheckpoint(directory: directory.appendingPathComponent("checkpoints"))]
@@ -146,21 +147,8 @@ public struct TrainingRun {
         let summary: [String: Any] = ["name": config.run.name, "metrics": metrics, "parameters": result.parameters,
                                       "steps": result.steps, "epochs": result.epochs, "seconds": result.seconds,
                                       "stop_reason": result.stopReason ?? "completed"]
-        try AtomicWrite.write(try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
+        try AtomicFile.write(try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
                               to: directory.appendingPathComponent("summary.json"))
         return result
-    }
-}
-
-/// Writes a file by writing a temporary file beside it and renaming it into place, so a crash
-/// never leaves a half-written file where a complete one was.
-enum AtomicWrite {
-    static func write(_ data: Data, to url: URL) throws {
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        try data.write(to: temp)
-        if rename(temp.path, url.path) != 0 {
-            try? FileManager.default.removeItem(at: temp)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-        }
     }
 }

@@ -5,7 +5,12 @@ import Foundation
 /// The bytes go to a temporary file in the target's directory (same file system, so the final
 /// `rename(2)` is atomic), are flushed with `fsync`, then renamed over the target. On any failure
 /// the temporary file is removed and the target is left untouched.
-enum AtomicFile {
+public enum AtomicFile {
+    /// Writes `data` to `url`, atomically (any file Loupe writes: configs, summaries, checkpoints).
+    public static func write(_ data: Data, to url: URL) throws {
+        try write(to: url) { sink in try sink([UInt8](data)) }
+    }
+
     /// Writes the chunks `produce` passes to its sink to `url`, atomically.
     static func write(to url: URL, _ produce: (_ sink: ([UInt8]) throws -> Void) throws -> Void) throws {
         let path = url.path

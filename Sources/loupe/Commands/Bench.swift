@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,8 +12,9 @@ struct Bench: ParsableCommand {
             Examples:
               loupe bench engine
               loupe bench engine --quick
+              loupe bench train --workload W1 --workload W2
             """,
-        subcommands: [EngineBench.self]
+        subcommands: [EngineBench.self, TrainBench.self]
     )
 }
 
@@ -44,5 +46,31 @@ struct EngineBench: ParsableCommand {
 
     func run() throws {
         try EngineBenchmark(quick: quick, only: Set(cases)).run()
+    }
+}
+
+struct TrainBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Milliseconds per training step of the reference workloads W1–W5 (examples/w*.toml).",
+        discussion: """
+            Each step is forward, loss, backward and the optimizer step, on random data of the \
+            workload's shape and batch size, with 2 and then 1 thread. Compare with \
+            scripts/bench/pytorch_train.py, which runs the same five workloads in PyTorch.
+            """
+    )
+
+    @Option(name: .customLong("workload"), help: "Run only these (repeatable): W1, W2, W3, W4, W5.") var workloads: [String] = []
+    @Option(help: "Minimum measured steps per workload.") var steps = 10
+    @Option(help: "The folder with the w*.toml run files.") var examples = "examples"
+
+    func validate() throws {
+        for w in workloads where !TrainBenchmark.workloads.map(\.name).contains(w) {
+            throw ValidationError("unknown workload '\(w)'; choose from W1, W2, W3, W4, W5")
+        }
+    }
+
+    func run() throws {
+        try TrainBenchmark(examples: URL(fileURLWithPath: examples), steps: steps, only: Set(workloads)).run()
     }
 }

@@ -1,0 +1,120 @@
+import Foundation
+import LoupeCore
+import LoupeIO
+import LoupeNN
+import Testing
+@testable import LoupeTrain
+
+@Suite("Training on real data", .serialized)
+struct TrainingRunTests {
+    @Test("digits MLP reaches ≥ 97% test accuracy (seeded)")
+    func digitsMLP() throws {
+        let result = try TrainingRun(config: try example("digits-mlp.toml"), runsDirectory: try temporaryDirectory()).execute(progress: false)
+        let accuracy = try #require(result.metrics["test"]?["accuracy"])
+        #expect(accuracy >= 0.97, "test accuracy \(accuracy)")
+    }
+
+    @Test("digits CNN reaches ≥ 98% test accuracy (seeded)")
+    func digitsCNN() throws {
+        let result = try TrainingRun(config: try example("digits-cnn.toml"), runsDirectory: try temporaryDirectory()).execute(progress: false)
+        let accuracy = try #require(result.metrics["test"]?["accuracy"])
+        #expect(accuracy >= 0.98, "test accuracy \(accuracy)")
+    }
+
+    static func smallRun(epochs: Int) throws -> RunConfig {
+        try RunConfig(toml: """
+            [run]
+            name = "resume"
+            seed = 3
+            [data]
+            dataset = "digits"
+            [model]
+            input = [64]
+            layers = [
+              { type = "linear", units = 32, activation = "relu" },
+              { type = "dropout", rate = 0.3 },
+              { type = "linear", units = 10 },
+            ]
+            [train]
+            optimizer = "adam"
+            lr = 0.003
+            batch_size = 64
+            epochs = \(epochs)
+            schedule = "cosine"
+            warmup = 5
+            """)
+    }
+
+    /// Interrupts a run at the end of an epoch, as a crash after the checkpoint would.
+    final class InterruptAfter: TrainerCallback {
+        let epochs: Int
+        init(epochs: Int) { self.epochs = epochs }
+        func epochEnded(_ trainer: Trainer, logs: EpochLogs) throws {
+            if logs.epoch == epochs { trainer.stop(reason: "interrupted") }
+        }
+    }
+
+    static func identical(_ a: Tensor, _ b: Tensor) -> Bool {
+        a.shape == b.shape && a.floats().elementsEqual(b.floats()) { $0.bitPattern == $1.bitPattern }
+    }
+
+    @Test("2 epochs straight equal 1 epoch + resume + 1 epoch, weight for weight")
+    func resumeIsBitIdentical() throws {
+        let straight = try TrainingRun(config: Self.smallRun(epochs: 2), runsDirectory: temporaryDirectory()).execute(progress: false)
+        let dir = try temporaryDirectory()
+        let first = try TrainingRun(config: Self.smallRun(epochs: 2), runsDirectory: dir)
+            .execute(progress: false, extraCallbacks: [InterruptAfter(epochs: 1)])
+        #expect(first.epochs == 1)
+        let resumed = try TrainingRun(config: Self.smallRun(epochs: 2), runsDirectory: dir).execute(resume: true, progress: false)
+        #expect(resumed.steps == straight.steps && resumed.epochs == 2)
+        let a = straight.trainer.model.stateDict(), b = resumed.trainer.model.stateDict()
+        #expect(a.keys.sorted() == b.keys.sorted())
+        for (name, t) in a {
+            #expect(Self.identical(t, b[name]!), "\(name) differs after resume")
+        }
+        let optA = straight.trainer.optimizer.stateDict(), optB = resumed.trainer.optimizer.stateDict()
+        for (name, t) in optA where name != "step" { #expect(Self.identical(t, optB[name]!), "optimizer \(name) differs") }
+        let log = try String(contentsOf: dir.appendingPathComponent("resume/metrics.jsonl"), encoding: .utf8)
+        #expect(log.split(separator: "\n").count == 2)
+    }
+
+    @Test("the run directory holds config, metrics, checkpoints and summary; the checkpoint is plain safetensors")
+    func runDirectory() throws {
+        let dir = try temporaryDirectory()
+        _ = try TrainingRun(config: Self.smallRun(epochs: 1), runsDirectory: dir).execute(progress: false)
+        let run = dir.appendingPathComponent("resume")
+        for file in ["config.json", "metrics.jsonl", "summary.json", "checkpoints/last.safetensors", "checkpoints/best.safetensors"] {
+            #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent(file).path), "missing \(file)")
+        }
+        let checkpoint = try SafeTensors.read(contentsOf: run.appendingPathComponent("checkpoints/last.safetensors"))
+        #expect(checkpoint.tensors["model.layers.1.weight"]?.shape == [32, 64])
+        #expect(checkpoint.metadata["step"] != nil && checkpoint.metadata["loader"] != nil)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("summary.json"))) as! [String: Any]
+        #expect((summary["metrics"] as? [String: Any])?["test"] != nil)
+    }
+
+    @Test("a diverging run stops with an error that says what to do")
+    func nanStops() throws {
+        var c = try Self.smallRun(epochs: 3)
+        c.train.optimizer = "sgd"
+        c.train.lr = 1e6
+        c.train.schedule = "constant"
+        c.train.warmup = 0
+        do {
+            _ = try TrainingRun(config: c, runsDirectory: temporaryDirectory()).execute(progress: false)
+            Issue.record("lr 1e6 must diverge")
+        } catch let error as NonFiniteLossError {
+            #expect(error.description.contains("learning rate"))
+        }
+    }
+
+    @Test("early stopping ends a run whose validation loss stops improving")
+    func earlyStopping() throws {
+        var c = try Self.smallRun(epochs: 200)
+        c.train.earlyStoppingPatience = 2
+        c.train.schedule = "constant"
+        c.train.lr = 0.05
+        let result = try TrainingRun(config: c, runsDirectory: temporaryDirectory()).execute(progress: false)
+        #expect(result.epochs < 200 && result.stopReason?.contains("early stopping") == true)
+    }
+}
