@@ -31,9 +31,10 @@ extension Tensor {
                 return
             }
             if retainsGrad { try accumulateGrad(seed) }
-            var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
+            var grads = GradientAccumulator()
+            try grads.add(seed, for: ObjectIdentifier(root))
             for node in Tensor.topologicalOrder(from: root).reversed() {
-                guard let gradOut = grads.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+                guard let gradOut = grads.remove(ObjectIdentifier(node)) else { continue }
                 guard let fn = node.backwardFn else {
                     throw TensorError.autograd("the graph through '\(node.op)' was already freed by an "
                         + "earlier backward(); pass retainGraph: true to the first call to go through it twice")
@@ -42,13 +43,12 @@ extension Tensor {
                 if Hooks.isActive {
                     try Hooks.fireBackward(BackwardEvent(op: node.op, modulePath: node.modulePath,
                                                          inputs: node.inputs, gradOutput: gradOut,
-                                                         gradInputs: gradIns))
+                                                         gradInputs: gradIns.map { $0?.materializedGradient() }))
                 }
                 for (input, g) in zip(node.inputs, gradIns) {
                     guard let g, input.requiresGrad else { continue }
                     if let producer = input.gradFn {
-                        let key = ObjectIdentifier(producer)
-                        grads[key] = try grads[key].map { try $0 + g } ?? g
+                        try grads.add(g, for: ObjectIdentifier(producer))
                         if input.retainsGrad { try input.accumulateGrad(g) }
                     } else {
                         try input.accumulateGrad(g)
@@ -62,12 +62,21 @@ extension Tensor {
         }
     }
 
+    /// Adds `g` to `.grad`. The first gradient is stored as is (it may be shared with other
+    /// tensors); from the second on, the sum lives in a buffer this tensor owns and is updated in
+    /// place — a weight used at every step of an unrolled RNN costs no allocation per step.
     private func accumulateGrad(_ g: Tensor) throws {
-        if let existing = grad {
-            grad = try existing + g
-        } else {
+        let g = g.materializedGradient()
+        guard let existing = grad else {
             grad = g.isContiguous && g.storage !== storage ? g : StridedCopy.copy(g)
+            ownsGrad = grad !== g
+            return
         }
+        if !ownsGrad {
+            grad = StridedCopy.copy(existing)
+            ownsGrad = true
+        }
+        try grad!.addInPlace(g)
     }
 
     /// Nodes reachable from `root`, each after all nodes it depends on (iterative DFS post-order,
@@ -92,5 +101,8 @@ extension Tensor {
     }
 
     /// Sets `grad` to nil (use between optimizer steps).
-    public func zeroGrad() { grad = nil }
+    public func zeroGrad() {
+        grad = nil
+        ownsGrad = false
+    }
 }

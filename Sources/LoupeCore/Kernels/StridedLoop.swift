@@ -99,3 +99,29 @@ enum StridedCopy {
         }
     }
 }
+
+/// target += alpha · source for two same-shaped views with any strides (0 for broadcast), with a
+/// SIMD inner loop when both rows are dense. Used by in-place updates and gradient accumulation,
+/// so a transposed or expanded gradient is added without first being copied.
+enum StridedAdd {
+    static func run(into target: Tensor, _ source: Tensor, alpha: Double) {
+        let loop = StridedLoop(shape: target.shape, strides: [target.strides, source.strides])
+        let n = loop.innerCount, ts = loop.innerStride(0), ss = loop.innerStride(1)
+        func kernel<T: TensorScalar>(_: T.Type) {
+            let d = target.base(T.self), s = source.base(T.self), a = T(alpha), va = SIMD16<T>(repeating: a)
+            Parallel.forChunks(loop.outerCount, costPerItem: n) { rows in
+                loop.forEachRow(rows) { o in
+                    let dp = d + o[0], sp = s + o[1]
+                    if ts == 1 && ss == 1 {
+                        var i = 0
+                        while i + 16 <= n { store16(load16(dp + i).addingProduct(va, load16(sp + i)), dp + i); i += 16 }
+                        while i < n { dp[i] += a * sp[i]; i += 1 }
+                    } else {
+                        for i in 0..<n { dp[i * ts] += a * sp[i * ss] }
+                    }
+                }
+            }
+        }
+        if target.dtype == .float32 { kernel(Float.self) } else { kernel(Double.self) }
+    }
+}

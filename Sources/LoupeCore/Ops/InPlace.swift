@@ -21,11 +21,15 @@ extension Tensor {
     /// `self += alpha · other` in place (other broadcasts to self's shape).
     public func addInPlace(_ other: Tensor, scaledBy alpha: Double = 1) throws {
         try checkInPlace(other, "add_")
-        let x = other.shape == shape ? other.contiguousStorage()
-                                     : StridedCopy.copy(try GradMode.withoutGrad { try other.expanded(to: shape) })
+        guard other.shape == shape && other.isContiguous else {
+            // Transposed or broadcast right-hand sides are read in place, never copied first.
+            let expanded = other.shape == shape ? other : try GradMode.withoutGrad { try other.expanded(to: shape) }
+            StridedAdd.run(into: self, expanded, alpha: alpha)
+            return
+        }
         switch dtype {
-        case .float32: Tensor.axpy(Float(alpha), x.base(Float.self), base(Float.self), count)
-        default: Tensor.axpy(alpha, x.base(Double.self), base(Double.self), count)
+        case .float32: Tensor.axpy(Float(alpha), other.base(Float.self), base(Float.self), count)
+        default: Tensor.axpy(alpha, other.base(Double.self), base(Double.self), count)
         }
     }
 

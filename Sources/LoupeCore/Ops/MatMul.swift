@@ -27,8 +27,23 @@ extension Tensor {
             }
         }
         return try Tensor.record("matmul", inputs: [self, other], output: out) { [self] g in
-            [requiresGrad ? try g.matmul(other.transposed()).sumToShape(shape) : nil,
-             other.requiresGrad ? try self.transposed().matmul(g).sumToShape(other.shape) : nil]
+            let gradOther: Tensor?
+            if !other.requiresGrad {
+                gradOther = nil
+            } else if other.rank == 2 && rank >= 2 {
+                // A weight shared across the batch: one GEMM over all rows instead of B products and a sum.
+                let rows = try self.reshaped([-1, k]), grads = try g.reshaped([-1, n])
+                if Gemm.layout(of: other)?.transposed == true {
+                    // `other` is a transposed view (x · Wᵀ): produce the gradient in W's own layout,
+                    // so the transpose's backward hands W a contiguous gradient.
+                    gradOther = try grads.transposed().matmul(rows).transposed()
+                } else {
+                    gradOther = try rows.transposed().matmul(grads)
+                }
+            } else {
+                gradOther = try self.transposed().matmul(g).sumToShape(other.shape)
+            }
+            return [requiresGrad ? try g.matmul(other.transposed()).sumToShape(shape) : nil, gradOther]
         }
     }
 

@@ -67,11 +67,7 @@ extension Tensor {
         let out = view(shape: newShape, strides: newStrides, offset: offset + lo * strides[a])
         let inputShape = shape
         return try Tensor.record("slice", inputs: [self], output: out) { g in
-            let full = Tensor.zeros(inputShape, dtype: g.dtype)
-            var fullStrides = full.strides
-            fullStrides[a] *= step
-            StridedCopy.copy(g, into: full.view(shape: newShape, strides: fullStrides, offset: lo * full.strides[a]))
-            return [full]
+            [Tensor.sliceGradient(g, region: SliceRegion(fullShape: inputShape, axis: a, start: lo, step: step))]
         }
     }
 

@@ -23,10 +23,16 @@ public final class Tensor: @unchecked Sendable {
     public var requiresGrad: Bool
     /// The accumulated gradient, filled by ``backward(_:retainGraph:)`` on leaves (and on tensors
     /// that called ``retainGrad()``).
-    public var grad: Tensor?
+    public var grad: Tensor? {
+        didSet { ownsGrad = false }   // a tensor set from outside is never modified in place
+    }
     /// The node that produced this tensor, or `nil` for leaves and tensors made without grad.
     public internal(set) var gradFn: Node?
     var retainsGrad = false
+    /// Whether `grad` is a buffer this tensor allocated (so backward may add into it in place).
+    var ownsGrad = false
+    /// Set on a backward-pass gradient that covers only a slice of its target (see `SliceRegion`).
+    var sliceRegion: SliceRegion?
 
     init(storage: TensorStorage, dtype: DType, shape: [Int], strides: [Int], offset: Int) {
         self.storage = storage
