@@ -25,6 +25,14 @@ public struct TrainingRun {
 
     public var checkpointURL: URL { directory.appendingPathComponent("checkpoints/last.safetensors") }
 
+    /// Cross-entropy (nats) of predicting every token by its training-set frequency.
+    static func unigramLoss(_ tokens: [Int], classes: Int) -> Double {
+        var counts = [Double](repeating: 0, count: classes)
+        for t in tokens where t >= 0 && t < classes { counts[t] += 1 }
+        let total = counts.reduce(0, +)
+        return -counts.filter { $0 > 0 }.map { $0 / total * Foundation.log($0 / total) }.reduce(0, +)
+    }
+
     /// Loads and prepares the data as the run file says.
     public func prepareData() throws -> PreparedData {
         let d = config.data
@@ -90,6 +98,10 @@ public struct TrainingRun {
         public var stopReason: String?
         public let trainer: Trainer
         public let data: PreparedData
+        /// Text runs: the loss of always predicting the training text's character frequencies, and
+        /// a sample of generated text.
+        public var unigramBaselineLoss: Double?
+        public var sample: String?
     }
 
     /// Trains (or resumes) the run and writes its directory.
@@ -142,11 +154,22 @@ public struct TrainingRun {
         for (name, split) in [("train", data.splits.train), ("validation", data.splits.validation), ("test", data.splits.test)] where split.count > 0 {
             metrics[name] = try trainer.evaluate(split)
         }
-        let result = Result(metrics: metrics, parameters: model.parameterCount, steps: trainer.step, epochs: trainer.epoch,
+        var result = Result(metrics: metrics, parameters: model.parameterCount, steps: trainer.step, epochs: trainer.epoch,
                             seconds: Date().timeIntervalSince(started), stopReason: trainer.stopReason, trainer: trainer, data: data)
-        let summary: [String: Any] = ["name": config.run.name, "metrics": metrics, "parameters": result.parameters,
+        var summary: [String: Any] = ["name": config.run.name, "metrics": metrics, "parameters": result.parameters,
                                       "steps": result.steps, "epochs": result.epochs, "seconds": result.seconds,
                                       "stop_reason": result.stopReason ?? "completed"]
+        if let vocabulary = data.vocabulary {
+            result.unigramBaselineLoss = Self.unigramLoss(data.splits.train.targets.ints(), classes: vocabulary.count)
+            summary["unigram_baseline_loss"] = result.unigramBaselineLoss
+            if let gpt = model.layers.compactMap({ $0 as? GPT }).first {
+                var rng = RandomGenerator(seed: config.run.seed)
+                let prompt = try vocabulary.encode("\n")
+                let tokens = try gpt.generate(prompt: prompt, count: 400, temperature: 0.8, topK: 20, using: &rng)
+                result.sample = try vocabulary.decode(tokens)
+                summary["sample"] = result.sample
+            }
+        }
         try AtomicFile.write(try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
                               to: directory.appendingPathComponent("summary.json"))
         return result

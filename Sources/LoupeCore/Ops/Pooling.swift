@@ -27,6 +27,29 @@ extension Tensor {
             let src = x.base(T.self), dst = out.base(T.self)
             argmax.withUnsafeMutableBufferPointer { am in
                 Parallel.forChunks(planes, costPerItem: outPlane * kernel * kernel) { range in
+                    if g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 {
+                        // The common 2×2/2 case: four loads per output, no bounds checks.
+                        for p in range {
+                            let plane = src + p * inPlane, o = dst + p * outPlane, a = am.baseAddress! + p * outPlane
+                            for oy in 0..<g.oh {
+                                let row = 2 * oy * g.w
+                                for ox in 0..<g.ow {
+                                    let first = row + 2 * ox
+                                    var bestIndex = first, best = plane[first]
+                                    @inline(__always) func consider(_ i: Int) {
+                                        let v = plane[i]
+                                        if v > best || v.isNaN && !best.isNaN { best = v; bestIndex = i }
+                                    }
+                                    consider(first + 1)
+                                    consider(first + g.w)
+                                    consider(first + g.w + 1)
+                                    o[oy * g.ow + ox] = best
+                                    a[oy * g.ow + ox] = bestIndex
+                                }
+                            }
+                        }
+                        return
+                    }
                     for p in range {
                         let plane = src + p * inPlane
                         for oy in 0..<g.oh {

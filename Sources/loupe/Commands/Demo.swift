@@ -24,6 +24,7 @@ struct Demo: ParsableCommand {
     @Flag(help: "Print one JSON object with the results instead of text.") var json = false
 
     func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)   // progress lines appear as they happen, even in a pipe
         var rng = RandomGenerator(seed: seed)
         let (x, y) = try Spirals.make(pointsPerClass: 200, classes: 3, using: &rng)
         let model = try TinyMLP(sizes: [2, 64, 64, 3], using: &rng)

@@ -27,6 +27,7 @@ struct Train: ParsableCommand {
     @Option(help: "Override train.epochs from the run file.") var epochs: Int?
 
     func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)   // progress lines appear as they happen, even in a pipe
         var config: RunConfig
         do { config = try RunConfig(contentsOf: URL(fileURLWithPath: runFile)) } catch let e as RunConfigError {
             throw ValidationError("\(runFile): \(e)")
@@ -53,6 +54,13 @@ struct Train: ParsableCommand {
             guard let m = result.metrics[split] else { continue }
             let text = m.keys.sorted().map { String(format: "%@ %.4f", $0, m[$0]!) }.joined(separator: "  ")
             print("\(split.padding(toLength: 10, withPad: " ", startingAt: 0)) \(text)")
+        }
+        if let baseline = result.unigramBaselineLoss {
+            print(String(format: "unigram baseline loss %.4f (predicting character frequencies)", baseline))
+        }
+        if let sample = result.sample {
+            print(Terminal.bold("\nSample (temperature 0.8, top-20):"))
+            print(sample)
         }
     }
 }
