@@ -72,12 +72,15 @@ public final class Recurrent: Module {
             let stepOutputs: [Tensor] = try ModuleScope.with("layers.\(l)") {
                 // All time steps' input projections in one GEMM: [B, T, in] → [B, T, gates·H].
                 let projected = try sequence.matmul(cell.weightIH.value.transposed()) + cell.biasIH.value
+                // One transposed view for all steps: its gradient then arrives as T deferred products
+                // that backward sums in a single GEMM (see DeferredProduct).
+                let recurrentWeight = try cell.weightHH.value.transposed()
                 var hidden = Tensor.zeros([batch, h], dtype: x.dtype)
                 var memory = Tensor.zeros([batch, h], dtype: x.dtype)
                 var outs: [Tensor] = []
                 for t in 0..<steps {
                     let xt = try projected.slice(axis: 1, t, t + 1).reshaped([batch, kind.gates * h])
-                    let ht = try hidden.matmul(cell.weightHH.value.transposed()) + cell.biasHH.value
+                    let ht = try hidden.matmul(recurrentWeight) + cell.biasHH.value
                     switch kind {
                     case .rnn:
                         hidden = try (xt + ht).tanh()

@@ -34,7 +34,7 @@ extension Tensor {
             var grads = GradientAccumulator()
             try grads.add(seed, for: ObjectIdentifier(root))
             for node in Tensor.topologicalOrder(from: root).reversed() {
-                guard let gradOut = grads.remove(ObjectIdentifier(node)) else { continue }
+                guard let gradOut = try grads.remove(ObjectIdentifier(node)) else { continue }
                 guard let fn = node.backwardFn else {
                     throw TensorError.autograd("the graph through '\(node.op)' was already freed by an "
                         + "earlier backward(); pass retainGraph: true to the first call to go through it twice")

@@ -1,3 +1,5 @@
+import CBLAS
+
 // Matrix products through BLAS (cblas_sgemm / cblas_dgemm). Transposed views are passed to BLAS
 // as transposes, so `x.matmul(w.transposed())` and every backward product copy nothing.
 
@@ -33,10 +35,10 @@ extension Tensor {
             } else if other.rank == 2 && rank >= 2 {
                 // A weight shared across the batch: one GEMM over all rows instead of B products and a sum.
                 let rows = try self.reshaped([-1, k]), grads = try g.reshaped([-1, n])
-                if Gemm.layout(of: other)?.transposed == true {
-                    // `other` is a transposed view (x · Wᵀ): produce the gradient in W's own layout,
-                    // so the transpose's backward hands W a contiguous gradient.
-                    gradOther = try grads.transposed().matmul(rows).transposed()
+                if other.gradFn != nil {
+                    // Usually a transposed weight (x · Wᵀ) reused at many steps: leave the product to
+                    // the accumulator, which sums all steps' contributions in one GEMM.
+                    gradOther = Tensor.deferredGradient(leftRows: rows, right: grads, shape: other.shape)
                 } else {
                     gradOther = try rows.transposed().matmul(grads)
                 }
@@ -64,7 +66,7 @@ extension Tensor {
         let bBatch = Shape.broadcastStrides(shape: Array(bb.shape.dropLast(2)), strides: Array(bb.strides.dropLast(2)), to: batch)
         let count = batch.reduce(1, *)
         let pa = aa.base(T.self), pb = bb.base(T.self), pc = out.base(T.self)
-        for i in 0..<count {
+        func product(_ i: Int) {
             var rem = i, offA = 0, offB = 0
             for d in stride(from: batch.count - 1, through: 0, by: -1) {
                 let idx = rem % batch[d]
@@ -75,6 +77,18 @@ extension Tensor {
             Gemm.run(MatrixOperand(pointer: pa + offA, transposed: la.transposed, leadingDimension: la.ld),
                      MatrixOperand(pointer: pb + offB, transposed: lb.transposed, leadingDimension: lb.ld),
                      pc + i * m * n, m: m, n: n, k: k)
+        }
+        // Many small products (attention heads): one single-threaded GEMM per core beats handing
+        // each tiny GEMM to BLAS's own threads, whose start-up and spinning dominate at this size.
+        let flops = 2 * m * n * k
+        if count >= 2 && Engine.threads > 1 && flops < 1 << 23 {
+            openblas_set_num_threads(1)
+            defer { openblas_set_num_threads(Int32(Engine.threads)) }
+            Parallel.forChunks(count, costPerItem: Swift.max(flops / 64, 1)) { range in
+                for i in range { product(i) }
+            }
+        } else {
+            for i in 0..<count { product(i) }
         }
     }
 }

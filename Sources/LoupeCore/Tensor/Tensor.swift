@@ -33,6 +33,8 @@ public final class Tensor: @unchecked Sendable {
     var ownsGrad = false
     /// Set on a backward-pass gradient that covers only a slice of its target (see `SliceRegion`).
     var sliceRegion: SliceRegion?
+    /// Set on a backward-pass gradient not computed yet (see `DeferredProduct`).
+    var deferredProduct: DeferredProduct?
 
     init(storage: TensorStorage, dtype: DType, shape: [Int], strides: [Int], offset: Int) {
         self.storage = storage
