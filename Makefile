@@ -14,9 +14,10 @@ setup:
 build: setup
 	swift build $(SWIFT_FLAGS) --product loupe
 
-## Train a small network end to end, then measure the engine.
+## Look inside a small network, train a CNN on the built-in digits from its run file, measure the engine.
 demo: build
 	$(LOUPE) demo
+	$(LOUPE) train examples/digits-cnn.toml
 	$(LOUPE) bench engine --quick
 
 ## Every test, in release (debug builds of numeric code are very slow).

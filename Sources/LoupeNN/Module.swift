@@ -86,28 +86,26 @@ open class Module {
         }
     }
 
-    /// Every parameter of this module and its submodules, with dotted names (`fc1.weight`).
-    public func namedParameters() -> [(name: String, parameter: Parameter)] {
-        var out: [(String, Parameter)] = []
+    /// Every stored property of type `T` in this module and its submodules, with dotted names.
+    private func namedProperties<T>(of _: T.Type) -> [(String, T)] {
+        var out: [(String, T)] = []
         forEachProperty { label, value in
-            if let p = value as? Parameter { out.append((label, p)) }
+            if let v = value as? T { out.append((label, v)) }
         }
         for (childName, child) in children() {
-            out += child.namedParameters().map { ("\(childName).\($0.name)", $0.parameter) }
+            out += child.namedProperties(of: T.self).map { ("\(childName).\($0.0)", $0.1) }
         }
         return out
     }
 
+    /// Every parameter of this module and its submodules, with dotted names (`fc1.weight`).
+    public func namedParameters() -> [(name: String, parameter: Parameter)] {
+        namedProperties(of: Parameter.self).map { ($0.0, $0.1) }
+    }
+
     /// Every buffer (non-trainable state) of this module and its submodules, with dotted names.
     public func namedBuffers() -> [(name: String, buffer: Buffer)] {
-        var out: [(String, Buffer)] = []
-        forEachProperty { label, value in
-            if let b = value as? Buffer { out.append((label, b)) }
-        }
-        for (childName, child) in children() {
-            out += child.namedBuffers().map { ("\(childName).\($0.name)", $0.buffer) }
-        }
-        return out
+        namedProperties(of: Buffer.self).map { ($0.0, $0.1) }
     }
 
     /// The trainable parameters.
