@@ -9,5 +9,8 @@ public final class Embedding: Module {
         weight = Parameter(try weightInit.make([vocabulary, dim], using: &rng))
     }
 
-    override public func forward(_ indices: Tensor) throws -> Tensor { try weight.value.embedding(indices) }
+    /// Token ids may also come as whole-number floats (a CSV of ids reads as float32).
+    override public func forward(_ indices: Tensor) throws -> Tensor {
+        try weight.value.embedding(indices.dtype == .int64 ? indices : indices.to(.int64))
+    }
 }

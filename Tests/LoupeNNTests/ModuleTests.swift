@@ -93,6 +93,14 @@ struct ModuleTests {
         #expect(text.contains("Total parameters: 58"))
     }
 
+    @Test("an embedding takes int64 ids, or whole-number floats from a CSV")
+    func embeddingIds() throws {
+        var rng = RandomGenerator(seed: 5)
+        let e = try Embedding(10, 3, using: &rng)
+        #expect(try e(Tensor([2, 7], shape: [2])).floats() == e(Tensor(indices: [2, 7])).floats())
+        #expect(throws: TensorError.self) { try e(Tensor(indices: [10])) }
+    }
+
     @Test("a GPT with the reference shape has the reference parameter count, and generates")
     func gpt() throws {
         var rng = RandomGenerator(seed: 3)
