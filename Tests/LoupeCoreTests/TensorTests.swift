@@ -112,10 +112,8 @@ struct TensorTests {
         #expect(Swift.abs(total / (Double(Float(0.1)) * Double(n)) - 1) < 2e-6, "sum \(total)")
         var rng = RandomGenerator(seed: 11)
         let y = try Tensor.uniform([1 << 18], low: -1, high: 1, using: &rng)
-        Engine.threads = 1
-        let one = try (y.exp() * y).floats()
-        Engine.threads = 2
-        let two = try (y.exp() * y).floats()
+        let one = try Engine.withKernelThreads(1) { try (y.exp() * y).floats() }
+        let two = try Engine.withKernelThreads(2) { try (y.exp() * y).floats() }
         #expect(one == two)
     }
 

@@ -15,6 +15,8 @@ final class ThreadState {
     var backwardHooks: [(id: Int, scope: HookScope, fn: Hooks.BackwardHook)] = []
     var hooksActive = false
     var nextHookID = 0
+    /// A per-thread cap on the engine's kernel threads (see `Engine.withKernelThreads`).
+    var kernelThreads: Int?
 
     private static let key: pthread_key_t = {
         var key = pthread_key_t()

@@ -14,6 +14,17 @@ public enum Engine {
         }
     }
 
+    /// Runs `body` with the engine's own kernels on this thread limited to `threads` (BLAS keeps
+    /// its setting: OpenBLAS only has a process-wide one, unsafe to change while another thread
+    /// is inside it). For comparing thread counts in tests and tools.
+    public static func withKernelThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
+        let state = ThreadState.current
+        let saved = state.kernelThreads
+        state.kernelThreads = max(1, threads)
+        defer { state.kernelThreads = saved }
+        return try body()
+    }
+
     /// Below this many elements an element-wise kernel runs on one thread: splitting costs more
     /// than it saves under ~0.1 ms of work (PERFORMANCE-NOTES.md).
     public static let parallelThreshold = 1 << 16
@@ -24,7 +35,7 @@ enum Parallel {
     /// parallel when the work is big enough (`count * costPerItem >= Engine.parallelThreshold`).
     @inline(__always)
     static func forChunks(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
-        let threads = Engine.threads
+        let threads = ThreadState.current.kernelThreads ?? Engine.threads
         if threads <= 1 || count < 2 || count * costPerItem < Engine.parallelThreshold {
             body(0..<count)
             return

@@ -28,7 +28,7 @@ enum Reduce {
         if inner == 1 {
             if outer == 1 {
                 // One long sum: split it across threads and add the partial sums.
-                let chunks = Swift.min(Engine.threads, Swift.max(1, reduced / Engine.parallelThreshold))
+                let chunks = Swift.min(ThreadState.current.kernelThreads ?? Engine.threads, Swift.max(1, reduced / Engine.parallelThreshold))
                 var partial = [Double](repeating: 0, count: chunks)
                 partial.withUnsafeMutableBufferPointer { parts in
                     Parallel.forChunks(chunks, costPerItem: Engine.parallelThreshold) { r in

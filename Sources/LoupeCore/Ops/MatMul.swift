@@ -1,5 +1,3 @@
-import CBLAS
-
 // Matrix products through BLAS (cblas_sgemm / cblas_dgemm). Transposed views are passed to BLAS
 // as transposes, so `x.matmul(w.transposed())` and every backward product copy nothing.
 
@@ -78,17 +76,9 @@ extension Tensor {
                      MatrixOperand(pointer: pb + offB, transposed: lb.transposed, leadingDimension: lb.ld),
                      pc + i * m * n, m: m, n: n, k: k)
         }
-        // Many small products (attention heads): one single-threaded GEMM per core beats handing
-        // each tiny GEMM to BLAS's own threads, whose start-up and spinning dominate at this size.
-        let flops = 2 * m * n * k
-        if count >= 2 && Engine.threads > 1 && flops < 1 << 23 {
-            openblas_set_num_threads(1)
-            defer { openblas_set_num_threads(Int32(Engine.threads)) }
-            Parallel.forChunks(count, costPerItem: Swift.max(flops / 64, 1)) { range in
-                for i in range { product(i) }
-            }
-        } else {
-            for i in 0..<count { product(i) }
-        }
+        // Sequential: BLAS threads each product itself. (Splitting the batch across our own threads
+        // would need BLAS single-threaded, and OpenBLAS 0.3.21 only has a process-wide setting,
+        // which is not safe to flip while another thread is inside BLAS.)
+        for i in 0..<count { product(i) }
     }
 }
