@@ -68,14 +68,25 @@ open class Module {
         cachedChildren = found
     }
 
+    private var cachedProperties: [(String, Any)]?
+
     /// Calls `body` for each stored property of this object (subclass properties after base ones).
+    /// Reflection runs once per module; parameters, buffers and submodules are reference types
+    /// declared with `let`, so the cached references stay valid.
     private func forEachProperty(_ body: (String, Any) -> Void) {
+        if cachedProperties == nil { cachedProperties = reflectProperties() }
+        for (label, value) in cachedProperties! { body(label, value) }
+    }
+
+    private func reflectProperties() -> [(String, Any)] {
+        var found: [(String, Any)] = []
+        let body: (String, Any) -> Void = { found.append(($0, $1)) }
         var mirrors: [Mirror] = []
         var mirror: Mirror? = Mirror(reflecting: self)
         while let m = mirror { mirrors.append(m); mirror = m.superclassMirror }
         for m in mirrors.reversed() {
             for child in m.children {
-                guard let label = child.label, label != "cachedChildren", label != "outputObserver" else { continue }
+                guard let label = child.label, !["cachedChildren", "cachedProperties", "outputObserver"].contains(label) else { continue }
                 // `Module?` properties arrive wrapped in an Optional.
                 if let optional = child.value as? OptionalProtocol {
                     if let wrapped = optional.wrapped { body(label, wrapped) }
@@ -84,6 +95,7 @@ open class Module {
                 }
             }
         }
+        return found.filter { $0.1 is Parameter || $0.1 is Buffer || $0.1 is Module || $0.1 is [Module] }
     }
 
     /// Every stored property of type `T` in this module and its submodules, with dotted names.

@@ -93,8 +93,7 @@ public final class Trainer {
         try value.backward()
         if gradientClip > 0 { try GradientClipping.clipNorm(optimizer.parameters, maxNorm: gradientClip) }
         try optimizer.step()
-        optimizer.zeroGrad()
-        model.zeroGrad()
+        optimizer.zeroGrad()   // every trainable parameter; frozen ones never receive a gradient
         step += 1
         return try value.item()
     }

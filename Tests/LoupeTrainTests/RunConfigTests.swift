@@ -64,7 +64,8 @@ struct RunConfigTests {
         var c = try example("digits-mlp.toml")
         c.model.layers[c.model.layers.count - 1].units = 7
         do {
-            _ = try TrainingRun(config: c, runsDirectory: try temporaryDirectory()).execute(progress: false)
+            let c2 = c
+            _ = try onLargeStack { try TrainingRun(config: c2, runsDirectory: try temporaryDirectory()).execute(progress: false) }
             Issue.record("a 7-way output for 10 classes must be refused")
         } catch let error as RunConfigError {
             #expect(error.description.contains("model.layers[2]") && error.description.contains("10"))

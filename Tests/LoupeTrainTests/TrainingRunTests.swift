@@ -9,14 +9,14 @@ import Testing
 struct TrainingRunTests {
     @Test("digits MLP reaches ≥ 97% test accuracy (seeded)")
     func digitsMLP() throws {
-        let result = try TrainingRun(config: try example("digits-mlp.toml"), runsDirectory: try temporaryDirectory()).execute(progress: false)
+        let result = try onLargeStack { try TrainingRun(config: try example("digits-mlp.toml"), runsDirectory: try temporaryDirectory()).execute(progress: false) }
         let accuracy = try #require(result.metrics["test"]?["accuracy"])
         #expect(accuracy >= 0.97, "test accuracy \(accuracy)")
     }
 
     @Test("digits CNN reaches ≥ 98% test accuracy (seeded)")
     func digitsCNN() throws {
-        let result = try TrainingRun(config: try example("digits-cnn.toml"), runsDirectory: try temporaryDirectory()).execute(progress: false)
+        let result = try onLargeStack { try TrainingRun(config: try example("digits-cnn.toml"), runsDirectory: try temporaryDirectory()).execute(progress: false) }
         let accuracy = try #require(result.metrics["test"]?["accuracy"])
         #expect(accuracy >= 0.98, "test accuracy \(accuracy)")
     }
@@ -60,12 +60,16 @@ struct TrainingRunTests {
 
     @Test("2 epochs straight equal 1 epoch + resume + 1 epoch, weight for weight")
     func resumeIsBitIdentical() throws {
-        let straight = try TrainingRun(config: Self.smallRun(epochs: 2), runsDirectory: temporaryDirectory()).execute(progress: false)
+        try onLargeStack { try Self.resumeBody() }
+    }
+
+    static func resumeBody() throws {
+        let straight = try TrainingRun(config: smallRun(epochs: 2), runsDirectory: temporaryDirectory()).execute(progress: false)
         let dir = try temporaryDirectory()
-        let first = try TrainingRun(config: Self.smallRun(epochs: 2), runsDirectory: dir)
+        let first = try TrainingRun(config: smallRun(epochs: 2), runsDirectory: dir)
             .execute(progress: false, extraCallbacks: [InterruptAfter(epochs: 1)])
         #expect(first.epochs == 1)
-        let resumed = try TrainingRun(config: Self.smallRun(epochs: 2), runsDirectory: dir).execute(resume: true, progress: false)
+        let resumed = try TrainingRun(config: smallRun(epochs: 2), runsDirectory: dir).execute(resume: true, progress: false)
         #expect(resumed.steps == straight.steps && resumed.epochs == 2)
         let a = straight.trainer.model.stateDict()
         let b = resumed.trainer.model.stateDict()
@@ -74,10 +78,10 @@ struct TrainingRunTests {
         let keysA = a.keys.sorted(), keysB = b.keys.sorted()
         #expect(keysA == keysB)
         for (name, t) in a {
-            #expect(Self.identical(t, b[name]!), "\(name) differs after resume")
+            #expect(identical(t, b[name]!), "\(name) differs after resume")
         }
         let optA = straight.trainer.optimizer.stateDict(), optB = resumed.trainer.optimizer.stateDict()
-        for (name, t) in optA where name != "step" { #expect(Self.identical(t, optB[name]!), "optimizer \(name) differs") }
+        for (name, t) in optA where name != "step" { #expect(identical(t, optB[name]!), "optimizer \(name) differs") }
         let log = try String(contentsOf: dir.appendingPathComponent("resume/metrics.jsonl"), encoding: .utf8)
         #expect(log.split(separator: "\n").count == 2)
     }
@@ -85,7 +89,7 @@ struct TrainingRunTests {
     @Test("the run directory holds config, metrics, checkpoints and summary; the checkpoint is plain safetensors")
     func runDirectory() throws {
         let dir = try temporaryDirectory()
-        _ = try TrainingRun(config: Self.smallRun(epochs: 1), runsDirectory: dir).execute(progress: false)
+        _ = try onLargeStack { try TrainingRun(config: Self.smallRun(epochs: 1), runsDirectory: dir).execute(progress: false) }
         let run = dir.appendingPathComponent("resume")
         for file in ["config.json", "metrics.jsonl", "summary.json", "checkpoints/last.safetensors", "checkpoints/best.safetensors"] {
             #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent(file).path), "missing \(file)")
@@ -105,7 +109,7 @@ struct TrainingRunTests {
         c.train.schedule = "constant"
         c.train.warmup = 0
         do {
-            _ = try TrainingRun(config: c, runsDirectory: temporaryDirectory()).execute(progress: false)
+            _ = try onLargeStack { try TrainingRun(config: c, runsDirectory: temporaryDirectory()).execute(progress: false) }
             Issue.record("lr 1e6 must diverge")
         } catch let error as NonFiniteLossError {
             #expect(error.description.contains("learning rate"))
@@ -118,7 +122,8 @@ struct TrainingRunTests {
         c.train.earlyStoppingPatience = 2
         c.train.schedule = "constant"
         c.train.lr = 0.05
-        let result = try TrainingRun(config: c, runsDirectory: temporaryDirectory()).execute(progress: false)
+        let c2 = c
+        let result = try onLargeStack { try TrainingRun(config: c2, runsDirectory: temporaryDirectory()).execute(progress: false) }
         #expect(result.epochs < 200 && result.stopReason?.contains("early stopping") == true)
     }
 }
