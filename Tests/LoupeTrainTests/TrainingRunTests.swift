@@ -73,8 +73,6 @@ struct TrainingRunTests {
         #expect(resumed.steps == straight.steps && resumed.epochs == 2)
         let a = straight.trainer.model.stateDict()
         let b = resumed.trainer.model.stateDict()
-        // Sorted outside #expect: with Swift 6.3.1, sorting a dictionary's keys inside the macro's
-        // autoclosure here crashed (garbage capture), in debug and release alike.
         let keysA = a.keys.sorted(), keysB = b.keys.sorted()
         #expect(keysA == keysB)
         for (name, t) in a {
