@@ -44,6 +44,7 @@ enum Elementwise {
 
     private static func unary<K: UnaryKernel, T: TensorScalar>(_ x: Tensor, _ k: K, _: T.Type) -> Tensor {
         let x = x.contiguousStorage()
+        defer { withExtendedLifetime(x) {} }  // raw pointers below outlive its last use
         let out = Tensor(shape: x.shape, dtype: x.dtype, zeroed: false)
         let src = UnsafePointer(x.base(T.self)), dst = out.base(T.self)
         Parallel.forChunks(x.count) { range in

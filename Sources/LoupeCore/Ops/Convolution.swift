@@ -34,6 +34,7 @@ extension Tensor {
                                             expected: "a kernel no larger than the padded input")
         }
         let x = contiguousStorage(), wt = weight.contiguousStorage()
+        defer { withExtendedLifetime(x) {} }  // raw pointers below outlive its last use
         let cols = Tensor(shape: [g.patch, g.positions], dtype: dtype, zeroed: false)
         let out = Tensor(shape: [g.n, oc, g.oh, g.ow], dtype: dtype, zeroed: false)
         switch dtype {
@@ -49,6 +50,7 @@ extension Tensor {
             var grads: [Tensor?] = []
             if requiresGrad {
                 let dCols = try wt.reshaped([oc, g.patch]).transposed().matmul(dY)
+                defer { withExtendedLifetime(dCols) {} }  // raw pointers below outlive its last use
                 let dx = Tensor.zeros(inputShape, dtype: grad.dtype)
                 if grad.dtype == .float32 { Im2col.fold(dCols.base(Float.self), dx.base(Float.self), g) }
                 else { Im2col.fold(dCols.base(Double.self), dx.base(Double.self), g) }
@@ -68,10 +70,12 @@ extension Tensor {
         Im2col.unfold(x.base(T.self), cols.base(T.self), g)
         // [OC, C·KH·KW] · [C·KH·KW, N·L] → [OC, N·L], then scattered to [N, OC, L] with the bias.
         let tmp = Tensor(shape: [oc, g.positions], dtype: x.dtype, zeroed: false)
+        defer { withExtendedLifetime(tmp) {} }  // raw pointers below outlive its last use
         Gemm.run(MatrixOperand(pointer: w.base(T.self), transposed: false, leadingDimension: g.patch),
                  MatrixOperand(pointer: cols.base(T.self), transposed: false, leadingDimension: g.positions),
                  tmp.base(T.self), m: oc, n: g.positions, k: g.patch)
         let b = bias?.contiguousStorage()
+        defer { withExtendedLifetime(b) {} }  // raw pointers below outlive its last use
         let src = tmp.base(T.self), dst = out.base(T.self)
         Parallel.forChunks(oc, costPerItem: g.positions) { channels in
             for o in channels {

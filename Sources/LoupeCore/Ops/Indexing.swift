@@ -32,6 +32,7 @@ extension Tensor {
     static func scatterAlong(_ axis: Int, indices: Tensor, values: Tensor, shape: [Int]) throws -> Tensor {
         let idx = try validateIndices(indices, limit: shape[axis], op: "scatter")
         let src = values.contiguousStorage()
+        defer { withExtendedLifetime(src) {} }  // raw pointers below outlive its last use
         let out = Tensor.zeros(shape, dtype: values.dtype)
         let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
         let k = indices.shape[axis], r = shape[axis]
@@ -55,6 +56,7 @@ extension Tensor {
         guard dtype.isFloatingPoint else { throw TensorError.dtypeMismatch(op: "gather", got: dtype, expected: "float32 or float64") }
         let idx = try Tensor.validateIndices(index, limit: shape[a], op: "gather")
         let src = contiguousStorage()
+        defer { withExtendedLifetime(src) {} }  // raw pointers below outlive its last use
         let out = Tensor(shape: index.shape, dtype: dtype, zeroed: false)
         let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *)
         let k = index.shape[a], r = shape[a]
@@ -78,6 +80,7 @@ extension Tensor {
         guard dtype.isFloatingPoint else { throw TensorError.dtypeMismatch(op: "index_select", got: dtype, expected: "float32 or float64") }
         let idx = try Tensor.validateIndices(indices, limit: shape[a], op: "index_select")
         let src = contiguousStorage()
+        defer { withExtendedLifetime(src) {} }  // raw pointers below outlive its last use
         var outShape = shape
         outShape[a] = idx.count
         let out = Tensor(shape: outShape, dtype: dtype, zeroed: false)
@@ -95,6 +98,7 @@ extension Tensor {
         return try Tensor.record("index_select", inputs: [self, indices], output: out) { g in
             // Scatter-add each gradient slice back to the row it came from (rows may repeat).
             let gc = g.contiguousStorage()
+            defer { withExtendedLifetime(gc) {} }  // raw pointers below outlive its last use
             let grad = Tensor.zeros(inputShape, dtype: g.dtype)
             func back<T: TensorScalar>(_: T.Type) {
                 let s = gc.base(T.self), d = grad.base(T.self)

@@ -59,6 +59,7 @@ extension Tensor {
         }
         let aa = Gemm.layout(of: a) == nil ? StridedCopy.copy(a) : a
         let bb = Gemm.layout(of: b) == nil ? StridedCopy.copy(b) : b
+        defer { withExtendedLifetime((aa, bb)) {} }  // BLAS reads through raw pointers into these
         let la = Gemm.layout(of: aa)!, lb = Gemm.layout(of: bb)!
         let aBatch = Shape.broadcastStrides(shape: Array(aa.shape.dropLast(2)), strides: Array(aa.strides.dropLast(2)), to: batch)
         let bBatch = Shape.broadcastStrides(shape: Array(bb.shape.dropLast(2)), strides: Array(bb.strides.dropLast(2)), to: batch)

@@ -20,6 +20,7 @@ extension Tensor {
     public func maxPool2d(kernel: Int, stride: Int? = nil, padding: Int = 0) throws -> Tensor {
         let g = try poolGeometry("max_pool2d", kernel: kernel, stride: stride, padding: padding)
         let x = contiguousStorage()
+        defer { withExtendedLifetime(x) {} }  // raw pointers below outlive its last use
         let planes = g.n * g.c, outPlane = g.oh * g.ow, inPlane = g.h * g.w
         let out = Tensor(shape: [g.n, g.c, g.oh, g.ow], dtype: dtype, zeroed: false)
         var argmax = [Int](repeating: 0, count: planes * outPlane)
@@ -77,6 +78,7 @@ extension Tensor {
         let inputShape = shape
         return try Tensor.record("max_pool2d", inputs: [self], output: out) { grad in
             let gc = grad.contiguousStorage()
+            defer { withExtendedLifetime(gc) {} }  // raw pointers below outlive its last use
             let dx = Tensor.zeros(inputShape, dtype: grad.dtype)
             func back<T: TensorScalar>(_: T.Type) {
                 let s = gc.base(T.self), d = dx.base(T.self)
@@ -94,6 +96,7 @@ extension Tensor {
     public func avgPool2d(kernel: Int, stride: Int? = nil, padding: Int = 0) throws -> Tensor {
         let g = try poolGeometry("avg_pool2d", kernel: kernel, stride: stride, padding: padding)
         let x = contiguousStorage()
+        defer { withExtendedLifetime(x) {} }  // raw pointers below outlive its last use
         let planes = g.n * g.c, outPlane = g.oh * g.ow, inPlane = g.h * g.w
         let scale = 1.0 / Double(kernel * kernel)
         let out = Tensor(shape: [g.n, g.c, g.oh, g.ow], dtype: dtype, zeroed: false)
@@ -125,6 +128,7 @@ extension Tensor {
         let inputShape = shape
         return try Tensor.record("avg_pool2d", inputs: [self], output: out) { grad in
             let gc = grad.contiguousStorage()
+            defer { withExtendedLifetime(gc) {} }  // raw pointers below outlive its last use
             let dx = Tensor.zeros(inputShape, dtype: grad.dtype)
             func back<T: TensorScalar>(_: T.Type) {
                 let s = gc.base(T.self), d = dx.base(T.self)

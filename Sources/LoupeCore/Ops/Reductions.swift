@@ -76,6 +76,7 @@ extension Tensor {
             throw TensorError.invalidShape(op: "max", shape: shape, reason: "cannot take the max of an empty axis \(axis)")
         }
         let x = contiguousStorage()
+        defer { withExtendedLifetime(x) {} }  // raw pointers below outlive its last use
         let outer = shape[..<a].reduce(1, *), reduced = shape[a], inner = shape[(a + 1)...].reduce(1, *)
         let outShape = reducedShape([a], keepDims: keepDims)
         let values = Tensor(shape: outShape, dtype: dtype, zeroed: false)

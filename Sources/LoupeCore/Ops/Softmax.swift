@@ -64,6 +64,7 @@ extension Tensor {
         let a = try Shape.axis(axis, rank: Swift.max(rank, 1), op: op)
         let moved = rank == 0 ? self : (a == rank - 1 ? self : try GradMode.withoutGrad { try transposed(a, -1) })
         let x = moved.contiguousStorage()
+        defer { withExtendedLifetime(x) {} }  // raw pointers below outlive its last use
         let n = x.shape.last ?? 1
         let y = Tensor(shape: x.shape, dtype: dtype, zeroed: false)
         if x.count > 0 {

@@ -29,6 +29,7 @@ extension Tensor {
         }
         if target == shape { return self }
         let source = contiguousStorage()
+        defer { withExtendedLifetime(source) {} }  // raw pointers below outlive its last use
         let out = source.view(shape: target, strides: Shape.contiguousStrides(target), offset: source.offset)
         let original = shape
         return try Tensor.record("reshape", inputs: [self], output: out) { g in [try g.reshaped(original)] }
@@ -121,6 +122,7 @@ extension Tensor {
     public func to(_ target: DType) throws -> Tensor {
         if target == dtype { return self }
         let src = contiguousStorage()
+        defer { withExtendedLifetime(src) {} }  // raw pointers below outlive its last use
         let out = Tensor(shape: shape, dtype: target, zeroed: false)
         let n = count
         func convert<S, D>(_ s: UnsafeMutablePointer<S>, _ d: UnsafeMutablePointer<D>, _ f: (S) -> D) {

@@ -144,6 +144,7 @@ public final class Tensor: @unchecked Sendable {
     /// The elements in row-major order, converted to Float.
     public func floats() -> [Float] {
         let c = contiguousStorage()
+        defer { withExtendedLifetime(c) {} }  // raw pointers below outlive its last use
         switch dtype {
         case .float32: return Array(UnsafeBufferPointer(start: c.base(Float.self), count: count))
         case .float64: return UnsafeBufferPointer(start: c.base(Double.self), count: count).map { Float($0) }
@@ -154,6 +155,7 @@ public final class Tensor: @unchecked Sendable {
     /// The elements in row-major order, converted to Double.
     public func doubles() -> [Double] {
         let c = contiguousStorage()
+        defer { withExtendedLifetime(c) {} }  // raw pointers below outlive its last use
         switch dtype {
         case .float32: return UnsafeBufferPointer(start: c.base(Float.self), count: count).map { Double($0) }
         case .float64: return Array(UnsafeBufferPointer(start: c.base(Double.self), count: count))
@@ -164,6 +166,7 @@ public final class Tensor: @unchecked Sendable {
     /// The elements in row-major order as integers (floats are truncated).
     public func ints() -> [Int] {
         let c = contiguousStorage()
+        defer { withExtendedLifetime(c) {} }  // raw pointers below outlive its last use
         switch dtype {
         case .int64: return Array(UnsafeBufferPointer(start: c.base(Int.self), count: count))
         default: return doubles().map { Int($0) }
