@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "LoupeData", targets: ["LoupeData"]),
         .library(name: "LoupeIO", targets: ["LoupeIO"]),
         .library(name: "LoupeTrain", targets: ["LoupeTrain"]),
+        .library(name: "LoupeDebug", targets: ["LoupeDebug"]),
         .executable(name: "loupe", targets: ["loupe"]),
     ],
     dependencies: [
@@ -46,6 +47,8 @@ let package = Package(
         .target(name: "LoupeTrain", dependencies: [
             "LoupeNN", "LoupeData", "LoupeIO", .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
+        // The training debugger: health monitor, non-finite locator, diagnosis, fixes, reports.
+        .target(name: "LoupeDebug", dependencies: ["LoupeTrain"]),
         // Fixture loading and tolerance checks shared by the test targets.
         .target(name: "LoupeTestSupport", dependencies: ["LoupeCore"]),
         .executableTarget(
@@ -53,6 +56,7 @@ let package = Package(
             dependencies: [
                 "LoupeCore",
                 "LoupeTrain",
+                "LoupeDebug",
                 "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -65,6 +69,7 @@ let package = Package(
         .testTarget(name: "LoupeNNTests", dependencies: ["LoupeNN", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeTrainTests", dependencies: ["LoupeTrain", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeDebugTests", dependencies: ["LoupeDebug", "LoupeTestSupport"]),
         .testTarget(name: "LoupeIOTests", dependencies: ["LoupeIO", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
     ],
     // Swift 5 mode: the engine's kernels share raw buffers across DispatchQueue.concurrentPerform

@@ -16,6 +16,11 @@ public struct EpochLogs: Sendable, Equatable {
 /// Hooks into `Trainer.fit`. Every method has a default that does nothing.
 public protocol TrainerCallback: AnyObject {
     func trainBegan(_ trainer: Trainer) throws
+    /// Before each training step's forward pass, with its batch.
+    func batchBegan(_ trainer: Trainer, inputs: Tensor, targets: Tensor) throws
+    /// After backward, before gradient clipping and the optimizer step: the gradients are in the
+    /// parameters' `grad` and the weights are those the step starts from.
+    func gradientsComputed(_ trainer: Trainer, loss: Tensor) throws
     /// After each optimizer step, with that step's loss.
     func batchEnded(_ trainer: Trainer, batch: Int, of batches: Int, loss: Double) throws
     func epochEnded(_ trainer: Trainer, logs: EpochLogs) throws
@@ -24,6 +29,8 @@ public protocol TrainerCallback: AnyObject {
 
 extension TrainerCallback {
     public func trainBegan(_ trainer: Trainer) throws {}
+    public func batchBegan(_ trainer: Trainer, inputs: Tensor, targets: Tensor) throws {}
+    public func gradientsComputed(_ trainer: Trainer, loss: Tensor) throws {}
     public func batchEnded(_ trainer: Trainer, batch: Int, of batches: Int, loss: Double) throws {}
     public func epochEnded(_ trainer: Trainer, logs: EpochLogs) throws {}
     public func trainEnded(_ trainer: Trainer) throws {}
@@ -60,11 +67,16 @@ public struct NonFiniteLossError: Error, CustomStringConvertible {
     }
 }
 
-/// Stops with an error as soon as the loss is NaN or infinite.
+/// Ends training as soon as the loss is NaN or infinite: by throwing ``NonFiniteLossError``, or
+/// (for the debugger, which wants the run's record) by stopping the trainer after that step.
 public final class TerminateOnNaN: TrainerCallback {
-    public init() {}
+    public let throwsError: Bool
+    public init(throwsError: Bool = true) { self.throwsError = throwsError }
     public func batchEnded(_ trainer: Trainer, batch: Int, of batches: Int, loss: Double) throws {
-        if !loss.isFinite { throw NonFiniteLossError(step: trainer.step, loss: loss) }
+        guard !loss.isFinite else { return }
+        let error = NonFiniteLossError(step: trainer.step, loss: loss)
+        if throwsError { throw error }
+        trainer.stop(reason: "non-finite loss: \(error)")
     }
 }
 
@@ -81,7 +93,7 @@ public final class MetricsLogger: TrainerCallback {
         var object: [String: Any] = ["epoch": logs.epoch, "step": logs.step, "train_loss": logs.trainLoss,
                                      "lr": logs.learningRate, "seconds": logs.seconds]
         if let v = logs.validation { object["validation"] = v }
-        var line = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        var line = try JSONSerialization.data(withJSONObject: TrainingRun.jsonSafe(object), options: [.sortedKeys])
         line.append(0x0A)
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }

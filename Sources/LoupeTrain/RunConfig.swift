@@ -20,6 +20,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
         public var inputScale = 1.0
         public var blockSize = 128
         public var shuffle = true
+        /// A JSON file listing training-split indices to leave out (e.g. the debugger's suspect labels).
+        public var exclude: String?
     }
 
     /// One entry of `model.layers`; fields a layer type does not use stay nil.
@@ -41,6 +43,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
         public var heads: Int?
         public var block: Int?
         public var returnSequences: Bool?
+
+        public init(type: String) { self.type = type }
     }
 
     public struct ModelSection: Codable, Equatable, Sendable {

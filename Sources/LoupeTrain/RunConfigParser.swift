@@ -31,7 +31,7 @@ extension RunConfig {
             if let seed = try t.int("seed", min: 0) { run.seed = UInt64(seed) }
         }
         if let t = try r.table("data") {
-            try t.allow(["dataset", "split", "normalize", "label_noise", "train_limit", "input_scale", "block_size", "shuffle"])
+            try t.allow(["dataset", "split", "normalize", "label_noise", "train_limit", "input_scale", "block_size", "shuffle", "exclude"])
             data.dataset = try t.string("dataset") ?? data.dataset
             let known = ["digits", "text", "synthetic-classification", "synthetic-regression"]
             guard known.contains(data.dataset) || ["csv:", "mnist:", "cifar10:"].contains(where: data.dataset.hasPrefix) else {
@@ -50,6 +50,7 @@ extension RunConfig {
             data.inputScale = try t.double("input_scale", min: -1e30, max: 1e30) ?? data.inputScale
             data.blockSize = try t.int("block_size", min: 1) ?? data.blockSize
             data.shuffle = try t.bool("shuffle") ?? data.shuffle
+            data.exclude = try t.string("exclude")
         }
         if let t = try r.table("model") {
             try t.allow(["input", "layers"])

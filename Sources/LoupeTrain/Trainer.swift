@@ -41,7 +41,7 @@ public final class Trainer {
         self.loss = loss
     }
 
-    /// Asks `fit` to stop after the current epoch (used by callbacks).
+    /// Asks `fit` to stop after the current step (used by callbacks); the epoch is logged as ended.
     public func stop(reason: String) { stopReason = reason }
 
     /// Trains until `epochs` epochs in total have completed, or `steps` optimizer steps (whichever
@@ -62,7 +62,7 @@ public final class Trainer {
             var epochData = loader.makeEpoch()
             loaderState = loader.state
             var total = 0.0, batches = 0
-            while let batch = try epochData.next() {
+            while stopReason == nil, let batch = try epochData.next() {
                 if let steps, step >= steps { break }
                 let value = try trainStep(batch.inputs, batch.targets)
                 total += value
@@ -89,10 +89,15 @@ public final class Trainer {
     @discardableResult
     public func trainStep(_ inputs: Tensor, _ targets: Tensor) throws -> Double {
         if let scheduler { optimizer.lr = scheduler.rate(step: step) }
+        for c in callbacks { try c.batchBegan(self, inputs: inputs, targets: targets) }
         let value = try loss(model(inputs), targets, labelSmoothing: labelSmoothing)
         try value.backward()
-        if gradientClip > 0 { try GradientClipping.clipNorm(optimizer.parameters, maxNorm: gradientClip) }
-        try optimizer.step()
+        for c in callbacks { try c.gradientsComputed(self, loss: value) }
+        // Clipping and the update are not the model's forward pass: forward hooks do not hear them.
+        try Hooks.withForwardHooksPaused {
+            if gradientClip > 0 { try GradientClipping.clipNorm(optimizer.parameters, maxNorm: gradientClip) }
+            try optimizer.step()
+        }
         optimizer.zeroGrad()   // every trainable parameter; frozen ones never receive a gradient
         step += 1
         return try value.item()

@@ -33,6 +33,16 @@ public struct TrainingRun {
         return -counts.filter { $0 > 0 }.map { $0 / total * Foundation.log($0 / total) }.reduce(0, +)
     }
 
+    /// JSON has no NaN or infinity: a diverged run's metrics are written as null.
+    static func jsonSafe(_ value: Any) -> Any {
+        switch value {
+        case let d as Double: return d.isFinite ? d : NSNull()
+        case let dict as [String: Any]: return dict.mapValues(jsonSafe)
+        case let array as [Any]: return array.map(jsonSafe)
+        default: return value
+        }
+    }
+
     /// Loads and prepares the data as the run file says.
     public func prepareData() throws -> PreparedData {
         let d = config.data
@@ -49,6 +59,7 @@ public struct TrainingRun {
             train = try train.withLabelNoise(fraction: d.labelNoise, classes: classes, using: &rng)
         }
         if !d.shuffle && train.hasClassLabels { train = try train.sortedByLabel() }
+        if let file = d.exclude { train = try Self.excluding(file, from: train) }
         var validation = splits.validation, test = splits.test
         if train.inputs.dtype.isFloatingPoint, let kind = NormalizationKind(rawValue: d.normalize), kind != .none {
             let normalizer = try Normalizer.fit(kind, on: train)
@@ -61,6 +72,25 @@ public struct TrainingRun {
         let outputs = loaded.vocabulary?.count ?? loaded.classCount ?? train.targets.shape.dropFirst().first ?? 1
         return PreparedData(splits: DatasetSplits(train: train, validation: validation, test: test),
                             outputs: outputs, vocabulary: loaded.vocabulary)
+    }
+
+    /// The training split without the examples listed (as a JSON array of indices) in `file`.
+    static func excluding(_ file: String, from train: TensorDataset) throws -> TensorDataset {
+        let indices: [Int]
+        do {
+            indices = try JSONDecoder().decode([Int].self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+        } catch {
+            throw RunConfigError.unreadable(file: file, reason: "data.exclude needs a JSON array of training-example indices (\(error.localizedDescription))")
+        }
+        if let bad = indices.first(where: { $0 < 0 || $0 >= train.count }) {
+            throw RunConfigError.invalidValue(key: "data.exclude", value: "index \(bad) in \(file)", allowed: "indices in 0..<\(train.count) (the training split)")
+        }
+        let dropped = Set(indices)
+        let kept = (0..<train.count).filter { !dropped.contains($0) }
+        guard !kept.isEmpty else {
+            throw RunConfigError.invalidValue(key: "data.exclude", value: file, allowed: "a list that leaves some training examples")
+        }
+        return try train.subset(kept)
     }
 
     public func makeOptimizer(_ parameters: [Parameter]) throws -> Optimizer {
@@ -105,7 +135,14 @@ public struct TrainingRun {
     }
 
     /// Trains (or resumes) the run and writes its directory.
-    public func execute(resume: Bool = false, progress: Bool = true, extraCallbacks: [TrainerCallback] = []) throws -> Result {
+    /// - Parameters:
+    ///   - extraCallbacks: added after the run's own callbacks.
+    ///   - callbacksForData: callbacks that need the prepared data (the debugger's monitor), added last.
+    ///   - stopOnNonFinite: a NaN/infinite loss stops the run quietly (its record is kept) instead of
+    ///     throwing ``NonFiniteLossError``.
+    public func execute(resume: Bool = false, progress: Bool = true, extraCallbacks: [TrainerCallback] = [],
+                        callbacksForData: ((PreparedData) throws -> [TrainerCallback])? = nil,
+                        stopOnNonFinite: Bool = false) throws -> Result {
         let started = Date()
         let data = try prepareData()
         let model = try ModelBuilder.build(config.model, sampleShape: data.splits.train.sampleShape,
@@ -142,11 +179,12 @@ public struct TrainingRun {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try AtomicFile.write(try encoder.encode(config), to: directory.appendingPathComponent("config.json"))
         }
-        trainer.callbacks = [TerminateOnNaN(), MetricsLogger(url: directory.appendingPathComponent("metrics.jsonl")),
+        trainer.callbacks = [TerminateOnNaN(throwsError: !stopOnNonFinite), MetricsLogger(url: directory.appendingPathComponent("metrics.jsonl")),
                              ModelCheckpoint(directory: directory.appendingPathComponent("checkpoints"))]
         if config.train.earlyStoppingPatience > 0 { trainer.callbacks.append(EarlyStopping(patience: config.train.earlyStoppingPatience)) }
         if progress { trainer.callbacks.append(ProgressBar(epochs: config.train.epochs ?? (totalSteps + perEpoch - 1) / perEpoch)) }
         trainer.callbacks += extraCallbacks
+        if let callbacksForData { trainer.callbacks += try callbacksForData(data) }
 
         try trainer.fit(&loader, validation: data.splits.validation, epochs: config.train.steps == nil ? config.train.epochs : nil,
                         steps: config.train.steps)
@@ -170,7 +208,7 @@ public struct TrainingRun {
                 summary["sample"] = result.sample
             }
         }
-        try AtomicFile.write(try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
+        try AtomicFile.write(try JSONSerialization.data(withJSONObject: Self.jsonSafe(summary), options: [.prettyPrinted, .sortedKeys]),
                               to: directory.appendingPathComponent("summary.json"))
         return result
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeTestSupport
 import Testing
 @testable import LoupeTrain
 
@@ -70,5 +71,41 @@ struct RunConfigTests {
         } catch let error as RunConfigError {
             #expect(error.description.contains("model.layers[2]") && error.description.contains("10"))
         }
+    }
+}
+
+/// `tomlText` writes a run file that reads back as the same configuration.
+struct RunConfigWriterTests {
+    @Test func everyShippedRunFileRoundTrips() throws {
+        var files: [URL] = []
+        for dir in ["examples", "examples/faults"] {
+            let url = repositoryRoot.appendingPathComponent(dir)
+            files += try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil).filter { $0.pathExtension == "toml" }
+        }
+        #expect(files.count > 50)
+        for file in files {
+            let config = try RunConfig(contentsOf: file)
+            let again = try RunConfig(toml: config.tomlText, file: file.path)
+            #expect(again == config, "\(file.lastPathComponent)")
+        }
+    }
+
+    @Test func writesEveryField() throws {
+        var c = RunConfig()
+        c.run.name = "all"
+        c.data.labelNoise = 0.25
+        c.data.exclude = "runs/x/suspect_labels.json"
+        c.data.shuffle = false
+        var layer = RunConfig.Layer(type: "linear")
+        layer.units = 4
+        layer.initializer = "normal:0.5"
+        layer.biasInit = -1
+        c.model.layers = [layer]
+        c.train.steps = 10
+        c.train.epochs = nil
+        c.train.gradClip = 1
+        c.train.labelSmoothing = 0.1
+        let again = try RunConfig(toml: c.tomlText)
+        #expect(again == c)
     }
 }

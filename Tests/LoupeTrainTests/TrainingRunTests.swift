@@ -2,6 +2,7 @@ import Foundation
 import LoupeCore
 import LoupeIO
 import LoupeNN
+import LoupeTestSupport
 import Testing
 @testable import LoupeTrain
 

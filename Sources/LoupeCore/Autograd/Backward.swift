@@ -39,7 +39,9 @@ extension Tensor {
                     throw TensorError.autograd("the graph through '\(node.op)' was already freed by an "
                         + "earlier backward(); pass retainGraph: true to the first call to go through it twice")
                 }
-                let gradIns = try fn(gradOut)
+                // The ops a backward function runs are not forward ops of the model: forward hooks
+                // do not hear them (backward hooks report the node as a whole).
+                let gradIns = try Hooks.withForwardHooksPaused { try fn(gradOut) }
                 if Hooks.isActive {
                     try Hooks.fireBackward(BackwardEvent(op: node.op, modulePath: node.modulePath,
                                                          inputs: node.inputs, gradOutput: gradOut,

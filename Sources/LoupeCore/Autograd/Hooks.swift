@@ -72,6 +72,16 @@ public enum Hooks {
         return HookHandle(id: state.nextHookID)
     }
 
+    /// Runs `body` without telling this thread's forward hooks about the ops it runs: for a tool's
+    /// own computations (an evaluation pass, statistics) and for the ops inside backward functions.
+    @discardableResult
+    public static func withForwardHooksPaused<R>(_ body: () throws -> R) rethrows -> R {
+        let state = ThreadState.current
+        state.forwardHooksPaused += 1
+        defer { state.forwardHooksPaused -= 1 }
+        return try body()
+    }
+
     /// Removes every hook registered on this thread.
     public static func removeAll() {
         let state = ThreadState.current

@@ -50,7 +50,7 @@ extension Tensor {
             output.requiresGrad = true
             output.gradFn = Node(op: op, modulePath: state.modulePaths.last, inputs: inputs, backward: backward)
         }
-        if state.hooksActive {
+        if state.hooksActive && state.forwardHooksPaused == 0 {
             try Hooks.fireForward(ForwardEvent(op: op, modulePath: state.modulePaths.last, inputs: inputs, output: output))
         }
         return output

@@ -14,6 +14,8 @@ final class ThreadState {
     var forwardHooks: [(id: Int, scope: HookScope, fn: Hooks.ForwardHook)] = []
     var backwardHooks: [(id: Int, scope: HookScope, fn: Hooks.BackwardHook)] = []
     var hooksActive = false
+    /// Depth of `Hooks.withForwardHooksPaused` scopes.
+    var forwardHooksPaused = 0
     var nextHookID = 0
     /// A per-thread cap on the engine's kernel threads (see `Engine.withKernelThreads`).
     var kernelThreads: Int?

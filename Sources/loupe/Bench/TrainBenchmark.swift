@@ -37,6 +37,14 @@ struct TrainBenchmark {
     }
 
     func measure(_ w: Workload, threads: Int) throws {
+        let (trainer, x, y) = try Self.makeTrainer(w, examples: examples)
+        let seconds = try medianSeconds(minIterations: steps, minSeconds: 1) { try trainer.trainStep(x, y) }
+        emitJSON(["case": "train_step", "workload": w.name, "impl": "loupe", "threads": threads,
+                  "batch": x.shape[0], "parameters": trainer.model.parameterCount, "ms": seconds * 1000])
+    }
+
+    /// The workload's model and optimizer, and one batch of random data of its shape.
+    static func makeTrainer(_ w: Workload, examples: URL) throws -> (Trainer, Tensor, Tensor) {
         let config = try RunConfig(contentsOf: examples.appendingPathComponent(w.file))
         var spec = config.model
         spec.input = w.input
@@ -55,8 +63,6 @@ struct TrainBenchmark {
         }
         let labelShape = w.sequenceLabels ? [batch, w.input[0]] : [batch]
         let y = Tensor(indices: (0..<labelShape.reduce(1, *)).map { _ in rng.nextInt(below: w.outputs) }, shape: labelShape)
-        let seconds = try medianSeconds(minIterations: steps, minSeconds: 1) { try trainer.trainStep(x, y) }
-        emitJSON(["case": "train_step", "workload": w.name, "impl": "loupe", "threads": threads,
-                  "batch": batch, "parameters": model.parameterCount, "ms": seconds * 1000])
+        return (trainer, x, y)
     }
 }

@@ -13,8 +13,9 @@ struct Bench: ParsableCommand {
               loupe bench engine
               loupe bench engine --quick
               loupe bench train --workload W1 --workload W2
+              loupe bench debug
             """,
-        subcommands: [EngineBench.self, TrainBench.self]
+        subcommands: [EngineBench.self, TrainBench.self, DebugBench.self]
     )
 }
 
@@ -72,5 +73,33 @@ struct TrainBench: ParsableCommand {
 
     func run() throws {
         try TrainBenchmark(examples: URL(fileURLWithPath: examples), steps: steps, only: Set(workloads)).run()
+    }
+}
+
+struct DebugBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "debug",
+        abstract: "What the training debugger costs per step on W2 and W5: plain, monitor, monitor + non-finite locator.",
+        discussion: """
+            The monitor samples per-layer statistics every step for the first 50 steps, then every \
+            10: "ms_per_step" and "overhead" are that steady state (medians over interleaved rounds), \
+            "dense_phase_*" the first 50 steps. Goals: monitor ≤ 10%, locator ≤ 25%.
+            """
+    )
+
+    @Option(name: .customLong("workload"), help: "Workloads (repeatable; default W2 and W5).") var workloads: [String] = []
+    @Option(help: "Interleaved timing rounds.") var rounds = 5
+    @Option(help: "Steps per mode per round.") var steps = 20
+    @Option(help: "The folder with the w*.toml run files.") var examples = "examples"
+
+    func validate() throws {
+        for w in workloads where !TrainBenchmark.workloads.map(\.name).contains(w) {
+            throw ValidationError("unknown workload '\(w)'; choose from W1, W2, W3, W4, W5")
+        }
+        guard rounds >= 1, steps >= 1 else { throw ValidationError("--rounds and --steps must be ≥ 1") }
+    }
+
+    func run() throws {
+        try DebugBenchmark(examples: URL(fileURLWithPath: examples), rounds: rounds, stepsPerRound: steps, only: Set(workloads)).run()
     }
 }

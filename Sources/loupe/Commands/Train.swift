@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoupeCore
+import LoupeDebug
 import LoupeTrain
 
 /// `loupe train RUN.toml`: runs a training run described by a TOML file.
@@ -25,6 +26,8 @@ struct Train: ParsableCommand {
     @Flag(help: "Continue from runs/<name>/checkpoints/last.safetensors (bit-identical to an uninterrupted run).") var resume = false
     @Option(help: "Where run directories go.") var runsDir = "runs"
     @Option(help: "Override train.epochs from the run file.") var epochs: Int?
+    @Flag(help: "Attach the training debugger's monitor and end with its findings (runs/<name>/health.json, report.html; see `loupe debug`).")
+    var watch = false
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)   // progress lines appear as they happen, even in a pipe
@@ -42,6 +45,11 @@ struct Train: ParsableCommand {
             print(Terminal.bold("Run \(config.run.name)") + Terminal.dim(" → \(run.directory.path)"))
         }
         let epochPrinter = EpochPrinter(enabled: !json)
+        if watch {
+            guard !resume else { throw ValidationError("--watch records a run from its start; drop --resume") }
+            try watched(config, printer: epochPrinter)
+            return
+        }
         let result = try run.execute(resume: resume, progress: !json, extraCallbacks: [epochPrinter])
         if json {
             let data = try JSONSerialization.data(withJSONObject: result.metrics, options: [.sortedKeys])
@@ -62,6 +70,30 @@ struct Train: ParsableCommand {
             print(Terminal.bold("\nSample (temperature 0.8, top-20):"))
             print(sample)
         }
+    }
+}
+
+extension Train {
+    /// The run with the debugger's monitor attached (the non-finite locator stays off: it is
+    /// `loupe debug`'s); ends with the findings.
+    func watched(_ config: RunConfig, printer: EpochPrinter) throws {
+        var options = DebugSession.Options()
+        options.runsDirectory = URL(fileURLWithPath: runsDir)
+        options.progress = !json
+        options.extraCallbacks = [printer]
+        let report = try DebugSession(options: options).diagnose(config, runFile: runFile).report
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return
+        }
+        for split in ["train", "validation", "test"] {
+            guard let m = report.metrics[split] else { continue }
+            print("\(split.padding(toLength: 10, withPad: " ", startingAt: 0)) " + m.keys.sorted().map { String(format: "%@ %.4f", $0, m[$0]!) }.joined(separator: "  "))
+        }
+        print(TerminalReport.render(report, colour: Terminal.isTTY))
     }
 }
 

@@ -1,0 +1,107 @@
+import Foundation
+import LoupeIO
+import LoupeTrain
+
+/// `loupe debug`: trains a run with the health monitor attached, diagnoses it, writes the
+/// telemetry and the HTML report into the run directory, and with `fix` repairs the run file.
+public struct DebugSession {
+    public struct Options {
+        public var monitor = HealthMonitor.Options()
+        public var runsDirectory = URL(fileURLWithPath: "runs")
+        /// Progress bar while training (on a TTY only).
+        public var progress = false
+        /// Re-runs `fix` may make.
+        public var maxFixAttempts = 3
+        public var writeHTML = true
+        /// Added to every run (e.g. a per-epoch printer).
+        public var extraCallbacks: [TrainerCallback] = []
+        /// Called after each run (the original and each fix attempt), e.g. to print it.
+        public var onRun: ((DebugReport) -> Void)?
+        public init() {}
+    }
+
+    public let options: Options
+    public init(options: Options = Options()) { self.options = options }
+
+    /// Trains `config` with the monitor and returns the report and what the monitor recorded.
+    public func diagnose(_ config: RunConfig, runFile: String) throws -> (report: DebugReport, telemetry: Telemetry) {
+        let run = TrainingRun(config: config, runsDirectory: options.runsDirectory)
+        var monitor: HealthMonitor?
+        let result = try run.execute(progress: options.progress, extraCallbacks: options.extraCallbacks, callbacksForData: { data in
+            let m = HealthMonitor(trainSample: data.splits.train, options: options.monitor)
+            monitor = m
+            return [m]
+        }, stopOnNonFinite: true)
+        let telemetry = monitor?.telemetry ?? Telemetry()
+        let findings = Diagnosis(telemetry: telemetry, config: config).findings()
+        var report = DebugReport(run: config.run.name, runFile: runFile, findings: findings, metrics: result.metrics,
+                                 steps: result.steps, epochs: result.epochs, seconds: result.seconds, stopReason: result.stopReason)
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let telemetryURL = run.directory.appendingPathComponent("health.json")
+        try AtomicFile.write(try encoder.encode(telemetry), to: telemetryURL)
+        report.telemetryFile = telemetryURL.path
+        if let audit = telemetry.labelAudit {
+            try AtomicFile.write(try JSONEncoder().encode(audit.suspectIndices), to: suspectLabelsURL(for: config))
+        }
+        if options.writeHTML {
+            let html = run.directory.appendingPathComponent("report.html")
+            report.htmlReport = html.path
+            try HTMLReport.write(report, telemetry: telemetry, to: html)
+        }
+        options.onRun?(report)
+        return (report, telemetry)
+    }
+
+    /// Where a run's suspect training labels (indices into its training split) are written.
+    public func suspectLabelsURL(for config: RunConfig) -> URL {
+        options.runsDirectory.appendingPathComponent(config.run.name).appendingPathComponent("suspect_labels.json")
+    }
+
+    /// Diagnoses the run, then applies the top finding's first applicable fix and re-runs, up to
+    /// `maxFixAttempts` times, until no warning or error remains. A cured run's file is written
+    /// next to the original as `NAME.fixed.toml`.
+    public func fix(_ config: RunConfig, runFile: String) throws -> DebugReport {
+        var (report, _) = try diagnose(config, runFile: runFile)
+        var current = config, findings = report.findings
+        var tried: [FixAction] = []
+        var attempt = 0
+        while attempt < options.maxFixAttempts, let problem = findings.first(where: { $0.severity >= .warning }) {
+            attempt += 1
+            let suspectsURL = suspectLabelsURL(for: current)
+            let suspects = FileManager.default.fileExists(atPath: suspectsURL.path) ? suspectsURL.path : nil
+            guard let (fix, next) = problem.fixes.lazy.compactMap({ fix -> (SuggestedFix, RunConfig)? in
+                // A learning-rate change may be repeated (0.5 → 0.05 → 0.005); other fixes are tried once.
+                guard let action = fix.action, !tried.contains(action) || action.isLearningRateScale,
+                      let next = Fixer.apply(action, to: current, suspectLabelsFile: suspects) else { return nil }
+                return (fix, next)
+            }).first else { break }
+            tried.append(fix.action!)
+            var candidate = next
+            candidate.run.name = config.run.name + "-fix\(attempt)"
+            let (after, _) = try diagnose(candidate, runFile: runFile)
+            let cured = !after.findings.contains { $0.kind == problem.kind && $0.severity >= .warning } && !after.hasProblems
+            report.fixAttempts.append(FixAttempt(attempt: attempt, addressed: problem.kind, fix: fix, runFile: runFile,
+                                                 findingsAfter: after.findings, metricsAfter: after.metrics, cured: cured))
+            current = candidate
+            findings = after.findings
+        }
+        if !report.fixAttempts.isEmpty, report.fixAttempts.last!.cured {
+            var repaired = current
+            repaired.run.name = config.run.name + "-fixed"
+            let url = Self.repairedURL(for: runFile)
+            let header = "# Repaired by `loupe debug --fix` from \(URL(fileURLWithPath: runFile).lastPathComponent):\n"
+                + report.fixAttempts.map { "#   attempt \($0.attempt): \($0.addressed.rawValue) → \($0.fix.description)\n" }.joined()
+            try AtomicFile.write(Data((header + "\n" + repaired.tomlText).utf8), to: url)
+            report.repairedRunFile = url.path
+        }
+        return report
+    }
+
+    /// `dir/name.toml` → `dir/name.fixed.toml`.
+    public static func repairedURL(for runFile: String) -> URL {
+        let url = URL(fileURLWithPath: runFile)
+        let base = url.deletingPathExtension().lastPathComponent
+        return url.deletingLastPathComponent().appendingPathComponent(base + ".fixed.toml")
+    }
+}

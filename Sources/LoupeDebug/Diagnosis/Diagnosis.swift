@@ -1,0 +1,102 @@
+import Foundation
+import LoupeTrain
+
+/// Turns a run's telemetry into findings, most important first.
+///
+/// Each rule starts from a published one (AUTOTRAINER's gradient-ratio and zero-gradient rules,
+/// DeepDiagnosis's saturation rule, Karpathy's update-to-weight ratio) with thresholds tuned on the
+/// fault suite in `examples/faults/` (docs/DEBUGGER.md). Ordering puts root causes before the
+/// symptoms they produce: a learning rate that blows up the gradients is reported above the
+/// exploding gradients and the NaN it ends in.
+public struct Diagnosis {
+    public let telemetry: Telemetry
+    /// The run file, when known: lets fixes name concrete changes (e.g. which `init` to drop).
+    public let config: RunConfig?
+    let curve: LossCurve
+
+    public init(telemetry: Telemetry, config: RunConfig? = nil) {
+        self.telemetry = telemetry
+        self.config = config
+        self.curve = LossCurve(telemetry.loss)
+    }
+
+    /// Every finding, most important first; `[healthy]` (severity info) when nothing is wrong.
+    public func findings() -> [Finding] {
+        var found: [(rank: Double, finding: Finding)] = []
+        func add(_ f: Finding?, rank: Double) { if let f { found.append((rank, f)) } }
+        let nan = nanInf()
+        add(nan?.early == true ? nan?.finding : nil, rank: 0)
+        add(doubleSoftmax(), rank: 1)
+        add(unnormalizedInputs(), rank: 2)
+        add(unshuffledData(), rank: 3)
+        add(learningRateTooHigh(nanStep: nan?.early == false ? nan?.finding.firstStep : nil), rank: 4)
+        add(nan?.early == false ? nan?.finding : nil, rank: 5)
+        add(labelNoise(), rank: 6)
+        add(saturatedActivations(), rank: 7)
+        add(deadReLU(), rank: 8)   // dead units starve the earlier layers of gradient: a cause of vanishing ones
+        // Gradients that explode from the first steps come from the initialization: a root cause
+        // of the oscillation and dead units that follow.
+        add(explodingGradients(), rank: 4.5)
+        add(vanishingGradients(), rank: 10)
+        add(learningRateTooLow(), rank: 11)
+        // An oscillating loss is the learning rate's doing, and kills ReLUs on the way.
+        add(lossOscillating(), rank: 5.2)
+        add(overfitting(), rank: 13)
+        // A stuck loss with a cause in the run file (weight decay, dropout) is that cause; otherwise
+        // it is the last resort when nothing more specific explains it.
+        let stuck = lossNotDecreasing()
+        add(stuck, rank: stuck.map { $0.evidence["weight_decay"] != nil || $0.evidence["dropout"] != nil } == true ? 5.4 : 14)
+        // Root causes first; among findings of one cause, the more severe first.
+        var ordered = found.sorted { a, b in
+            let (sa, sb) = (a.finding.severity >= .warning, b.finding.severity >= .warning)
+            if sa != sb { return sa }
+            return a.rank < b.rank
+        }.map(\.finding)
+        if !ordered.contains(where: { $0.severity >= .warning }) {
+            ordered.insert(healthy(), at: 0)
+        }
+        return ordered
+    }
+
+    func healthy() -> Finding {
+        var evidence: [String: Double] = ["steps": Double(telemetry.loss.count)]
+        if curve.initial.isFinite { evidence["initial_loss"] = curve.initial }
+        if curve.final.isFinite { evidence["final_loss"] = curve.final }
+        if let acc = telemetry.epochs.last?.validation?["accuracy"] { evidence["validation_accuracy"] = acc }
+        return Finding(kind: .healthy, severity: .info, confidence: 0.9, evidence: evidence,
+                       explanation: "No problem found: the loss fell from \(fmt(curve.initial)) to \(fmt(curve.final)), gradients and activations stayed in healthy ranges.")
+    }
+
+    // MARK: Shared facts
+
+    /// Parameter layers from input to output.
+    var parameterLayers: [LayerSeries] {
+        telemetry.model.layerOrder.compactMap { path in telemetry.layers.first { $0.kind == .parameters && $0.path == path } }
+    }
+    var activationLayers: [LayerSeries] { telemetry.layers.filter { $0.kind == .activation } }
+
+    /// Median update-to-weight ratio over layers and the sampled steps of the first half of the run.
+    var medianUpdateRatio: Double {
+        let values = parameterLayers.flatMap { Series.finite(Array($0.updateRatio.prefix(max(1, $0.updateRatio.count / 2)))) }
+        return Series.median(values)
+    }
+
+    /// Loss of predicting the uniform distribution over the classes (classification).
+    var chanceLoss: Double? {
+        guard telemetry.model.loss == "cross_entropy", let c = telemetry.data.classes ?? outputWidth, c > 1 else { return nil }
+        return Foundation.log(Double(c))
+    }
+    var outputWidth: Int? { nil }
+
+    /// Whether the run file overrides a layer's initialization.
+    var customInitialization: Bool {
+        config?.model.layers.contains { $0.initializer != nil || $0.biasInit != nil } ?? false
+    }
+    var learningRate: Double { Double(telemetry.learningRate.first(where: { $0 > 0 }) ?? 0) }
+}
+
+func fmt(_ x: Double) -> String {
+    guard x.isFinite else { return x.isNaN ? "NaN" : (x > 0 ? "∞" : "-∞") }
+    if x != 0 && (abs(x) < 1e-3 || abs(x) >= 1e5) { return String(format: "%.2e", x) }
+    return String(format: "%.4g", x)
+}

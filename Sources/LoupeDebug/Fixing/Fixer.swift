@@ -1,0 +1,85 @@
+import Foundation
+import LoupeTrain
+
+/// Applies a finding's fix to a run file's configuration.
+public enum Fixer {
+    /// The configuration with `action` applied, or nil when it would change nothing (the fix does
+    /// not apply to this run file, e.g. "drop the init overrides" when there are none).
+    /// - Parameter suspectLabelsFile: where the previous run wrote its suspect labels (for
+    ///   `.dropSuspectLabels`).
+    public static func apply(_ action: FixAction, to config: RunConfig, suspectLabelsFile: String? = nil) -> RunConfig? {
+        var c = config
+        switch action {
+        case let .scaleLearningRate(factor):
+            c.train.lr = (config.train.lr * factor * 1e6).rounded() / 1e6
+        case let .clipGradients(norm):
+            c.train.gradClip = norm
+        case .defaultInitialization:
+            for i in c.model.layers.indices {
+                c.model.layers[i].initializer = nil
+                c.model.layers[i].biasInit = nil
+            }
+        case let .replaceActivation(from, to):
+            // Hidden layers only: the output layer's activation belongs to the task.
+            for i in c.model.layers.indices.dropLast() {
+                if let a = c.model.layers[i].activation, from.contains(a) {
+                    c.model.layers[i].activation = to
+                    // The new activation's default initialization suits it better than a hand-picked one.
+                    c.model.layers[i].initializer = nil
+                }
+            }
+        case .normalizeInputs:
+            c.data.normalize = "standard"
+            c.data.inputScale = 1
+        case .addBatchNorm:
+            var layers: [RunConfig.Layer] = []
+            let lastWeighted = config.model.layers.lastIndex { ["linear", "conv2d"].contains($0.type) }
+            for (i, l) in config.model.layers.enumerated() {
+                let followedByNorm = i + 1 < config.model.layers.count && config.model.layers[i + 1].type == "batchnorm"
+                if ["linear", "conv2d"].contains(l.type), i != lastWeighted, !followedByNorm {
+                    var weighted = l
+                    let activation = weighted.activation
+                    weighted.activation = nil
+                    layers.append(weighted)
+                    layers.append(RunConfig.Layer(type: "batchnorm"))
+                    if let activation, activation != "linear" {
+                        var act = RunConfig.Layer(type: "activation")
+                        act.activation = activation
+                        layers.append(act)
+                    }
+                } else {
+                    layers.append(l)
+                }
+            }
+            c.model.layers = layers
+        case let .switchOptimizer(name, lr):
+            c.train.optimizer = name
+            c.train.lr = lr
+            c.train.momentum = 0
+        case let .weightDecay(value):
+            c.train.weightDecay = value
+        case let .earlyStopping(patience):
+            c.train.earlyStoppingPatience = patience
+        case let .dropout(rate):
+            if c.model.layers.contains(where: { $0.type == "dropout" }) {
+                for i in c.model.layers.indices where c.model.layers[i].type == "dropout" { c.model.layers[i].rate = rate }
+            } else if let last = c.model.layers.lastIndex(where: { $0.type == "linear" }), last > 0 {
+                var d = RunConfig.Layer(type: "dropout")
+                d.rate = rate
+                c.model.layers.insert(d, at: last)
+            }
+        case .shuffle:
+            c.data.shuffle = true
+        case .removeOutputSoftmax:
+            if let i = c.model.layers.lastIndex(where: { $0.activation == "softmax" }) {
+                if c.model.layers[i].type == "activation" { c.model.layers.remove(at: i) } else { c.model.layers[i].activation = nil }
+            }
+        case .dropSuspectLabels:
+            guard let suspectLabelsFile else { return nil }
+            c.data.exclude = suspectLabelsFile
+        case let .labelSmoothing(value):
+            c.train.labelSmoothing = value
+        }
+        return c == config ? nil : c
+    }
+}
