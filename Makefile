@@ -14,10 +14,12 @@ setup:
 build: setup
 	swift build $(SWIFT_FLAGS) --product loupe
 
-## Look inside a small network, train a CNN on the built-in digits from its run file, measure the engine.
+## Look inside a small network, train a CNN on the built-in digits from its run file, let the
+## debugger catch a diverging run and repair it, measure the engine.
 demo: build
 	$(LOUPE) demo
 	$(LOUPE) train examples/digits-cnn.toml
+	$(LOUPE) debug examples/diverging-mlp.toml --fix
 	$(LOUPE) bench engine --quick
 
 ## Every test, in release (debug builds of numeric code are very slow).

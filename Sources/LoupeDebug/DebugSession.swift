@@ -36,10 +36,8 @@ public struct DebugSession {
         let findings = Diagnosis(telemetry: telemetry, config: config).findings()
         var report = DebugReport(run: config.run.name, runFile: runFile, findings: findings, metrics: result.metrics,
                                  steps: result.steps, epochs: result.epochs, seconds: result.seconds, stopReason: result.stopReason)
-        let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let telemetryURL = run.directory.appendingPathComponent("health.json")
-        try AtomicFile.write(try encoder.encode(telemetry), to: telemetryURL)
+        try AtomicFile.write(try DebugReport.jsonEncoder.encode(telemetry), to: telemetryURL)
         report.telemetryFile = telemetryURL.path
         if let audit = telemetry.labelAudit {
             try AtomicFile.write(try JSONEncoder().encode(audit.suspectIndices), to: suspectLabelsURL(for: config))

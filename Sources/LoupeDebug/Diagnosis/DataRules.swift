@@ -84,7 +84,11 @@ extension Diagnosis {
         let best = points[bestIndex], last = points[points.count - 1]
         let rise = (last.val - best.val) / max(best.val, 1e-9)
         let gap = last.val - last.train
-        guard rise > 0.15, last.train < best.train, gap > 0.1 * max(last.val, 1e-9) else { return nil }
+        // Either the validation loss turned clearly up, or it turned up a little while the model
+        // memorized the training set (≥ 98% on it, ≥ 10 points above validation).
+        let accuracyGap = (last.trainAcc ?? 0) - (last.valAcc ?? 1)
+        let memorized = rise > 0.05 && (last.trainAcc ?? 0) >= 0.98 && accuracyGap >= 0.1
+        guard rise > 0.15 || memorized, last.train < best.train, gap > 0.1 * max(last.val, 1e-9) else { return nil }
         var evidence: [String: Double] = ["best_validation_loss": best.val, "final_validation_loss": last.val,
                                           "final_train_loss": last.train, "validation_loss_rise": rise, "best_step": Double(best.step)]
         if let t = last.trainAcc, let v = last.valAcc { evidence["accuracy_gap"] = t - v }

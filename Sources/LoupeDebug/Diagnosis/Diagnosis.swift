@@ -29,7 +29,8 @@ public struct Diagnosis {
         add(doubleSoftmax(), rank: 1)
         add(unnormalizedInputs(), rank: 2)
         add(unshuffledData(), rank: 3)
-        add(learningRateTooHigh(nanStep: nan?.early == false ? nan?.finding.firstStep : nil), rank: 4)
+        let tooHigh = learningRateTooHigh(nanStep: nan?.early == false ? nan?.finding.firstStep : nil)
+        add(tooHigh, rank: 4)
         add(nan?.early == false ? nan?.finding : nil, rank: 5)
         add(labelNoise(), rank: 6)
         add(saturatedActivations(), rank: 7)
@@ -38,7 +39,9 @@ public struct Diagnosis {
         // of the oscillation and dead units that follow.
         add(explodingGradients(), rank: 4.5)
         add(vanishingGradients(), rank: 10)
-        add(learningRateTooLow(), rank: 11)
+        // After a too-high rate has killed the network nothing moves any more: tiny updates then
+        // are not a too-low rate.
+        add(tooHigh == nil ? learningRateTooLow() : nil, rank: 11)
         // An oscillating loss is the learning rate's doing, and kills ReLUs on the way.
         add(lossOscillating(), rank: 5.2)
         add(overfitting(), rank: 13)

@@ -11,7 +11,9 @@ extension Diagnosis {
         // loss is the initialization's doing) and weight decay is not what moves the weights.
         let saneStart = chanceLoss.map { curve.initial < 3 * $0 } ?? true
         let decayDriven = (config?.train.weightDecay ?? 0) * learningRate >= 0.01
-        let hugeUpdates = ratio.isFinite && ratio > 0.05 && curve.improvement < 0.5 && saneStart && !decayDriven
+        let hugeUpdates = ratio.isFinite && ratio > 0.05 && curve.improvement < 0.5 && !decayDriven
+        // A loss already broken or absurd at the first step is the starting point's fault.
+        guard curve.initial.isFinite, saneStart else { return nil }
         guard nanStep != nil || (rose && curve.improvement < 0.5) || hugeUpdates else { return nil }
         var evidence: [String: Double] = ["lr": learningRate, "initial_loss": curve.initial, "peak_loss": curve.peak]
         if ratio.isFinite { evidence["median_update_ratio"] = ratio }
@@ -24,7 +26,7 @@ extension Diagnosis {
         } else {
             explanation += "the loss is stuck at \(fmt(curve.final))"
         }
-        if ratio.isFinite { explanation += "; each step changes the weights by \(pct(ratio)) of their norm (healthy runs: about 0.1%)" }
+        if ratio.isFinite && ratio > 0.01 { explanation += "; each step changes the weights by \(pct(ratio)) of their norm (healthy runs: about 0.1%)" }
         explanation += ". The optimizer overshoots the minimum it is heading for."
         let step = nanStep ?? (curve.finite.firstIndex { $0 > curve.initial * 1.5 }.map { $0 + 1 }) ?? 1
         return Finding(kind: .lrTooHigh, severity: nanStep != nil ? .error : .warning, confidence: nanStep != nil ? 0.9 : 0.8,
@@ -41,10 +43,13 @@ extension Diagnosis {
         // A first loss far above chance means the starting point is broken, not the step size.
         let saneStart = chanceLoss.map { curve.initial < 3 * $0 } ?? true
         guard ratio.isFinite, ratio < 1e-4, curve.improvement < 0.5, curve.firstNonFiniteStep == nil, saneStart else { return nil }
+        // The update ratio scales with the learning rate (for SGD exactly, for Adam nearly): aim
+        // for the ~1e-3 of healthy runs, in whole powers of ten.
+        let factor = Foundation.pow(10, min(4, max(1, (log10(1e-3 / ratio)).rounded())))
         return Finding(kind: .lrTooLow, severity: .warning, confidence: ratio < 1e-5 ? 0.9 : 0.75, firstStep: telemetry.sampledSteps.first,
                        evidence: ["lr": learningRate, "median_update_ratio": ratio, "loss_improvement": curve.improvement],
                        explanation: "The learning rate \(fmt(learningRate)) is too low: each step changes the weights by \(fmt(ratio)) of their norm (healthy runs: about 1e-3), and the loss fell only \(pct(curve.improvement)) in \(curve.finite.count) steps.",
-                       fixes: [SuggestedFix("Raise the learning rate 10× (\(fmt(learningRate)) → \(fmt(learningRate * 10))).", action: .scaleLearningRate(10)),
+                       fixes: [SuggestedFix("Raise the learning rate \(fmt(factor))× (\(fmt(learningRate)) → \(fmt(learningRate * factor))), toward an update ratio of 1e-3.", action: .scaleLearningRate(factor)),
                                SuggestedFix("Switch to Adam with lr 1e-3.", action: .switchOptimizer("adam", lr: 1e-3))])
     }
 

@@ -17,7 +17,7 @@ extension Diagnosis {
         if telemetry.data.inputNonFinite > 0 { evidence["nonfinite_input_values"] = Double(telemetry.data.inputNonFinite) }
         // Step 1's forward and backward use the initial weights: NaN there (other than from the
         // first update) is the starting point's fault, not the learning rate's.
-        let startedBroken = step == 1 && event?.phase != .update
+        let startedBroken = event?.phase == .initialization || (step <= 1 && event?.phase != .update) || !curve.initial.isFinite
         var explanation: String
         var fixes: [SuggestedFix]
         var layers: [String] = []

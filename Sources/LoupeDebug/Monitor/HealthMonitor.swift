@@ -79,6 +79,7 @@ public final class HealthMonitor: TrainerCallback {
         }
         hook = Hooks.addForwardHook { [weak self] e in self?.activations.observe(e) }
         locator?.attach()
+        if trainer.step == 0 { locator?.checkWeights(namedParameters, phase: .initialization) }
     }
 
     public func batchBegan(_ trainer: Trainer, inputs: Tensor, targets: Tensor) throws {

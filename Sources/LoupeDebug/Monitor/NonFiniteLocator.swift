@@ -51,12 +51,14 @@ public final class NonFiniteLocator {
         event = NonFiniteEvent(phase: .data, step: step, op: "input batch", modulePath: nil, inputs: [Self.summary(inputs)], output: nil)
     }
 
-    /// Checks the weights after an optimizer step whose gradients were finite.
-    func checkWeights(_ parameters: [(name: String, parameter: Parameter)]) {
+    /// Checks the weights: as initialized (`phase: .initialization`, before the first step) or
+    /// after an optimizer step (`.update`).
+    func checkWeights(_ parameters: [(name: String, parameter: Parameter)], phase: NonFiniteEvent.Phase = .update) {
         guard event == nil else { return }
         for (name, p) in parameters where !p.value.isAllFinite {
             let path = name.split(separator: ".").dropLast().joined(separator: ".")
-            event = NonFiniteEvent(phase: .update, step: step, op: "optimizer step (\(name))", modulePath: path,
+            event = NonFiniteEvent(phase: phase, step: phase == .initialization ? 0 : step,
+                                   op: phase == .initialization ? "initialization (\(name))" : "optimizer step (\(name))", modulePath: path,
                                    inputs: p.grad.map { [Self.summary($0)] } ?? [], output: Self.summary(p.value))
             return
         }

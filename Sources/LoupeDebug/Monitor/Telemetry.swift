@@ -95,7 +95,7 @@ public struct ActivationHistogram: Codable, Sendable {
 
 /// Where NaN or infinity first appeared.
 public struct NonFiniteEvent: Codable, Sendable {
-    public enum Phase: String, Codable, Sendable { case data, forward, backward, loss, update }
+    public enum Phase: String, Codable, Sendable { case initialization, data, forward, backward, update }
     public var phase: Phase
     public var step: Int
     public var op: String
@@ -155,6 +155,6 @@ public struct LabelAudit: Codable, Sendable {
     public var validationAccuracy: Double
     /// Fraction of the sample where the model gives another class probability ≥ 0.9.
     public var confidentDisagreement: Double
-    /// Indices (into the training split) of the most suspect examples.
+    /// Indices (into the training split) of the examples confident learning flags, least likely label first.
     public var suspectIndices: [Int]
 }

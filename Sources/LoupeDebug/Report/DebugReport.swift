@@ -32,6 +32,16 @@ public struct DebugReport: Codable, Sendable {
         self.stopReason = stopReason
     }
 
+    /// The `--json` form: one object, keys sorted, non-finite numbers as "nan", "inf", "-inf".
+    public func jsonData() throws -> Data { try Self.jsonEncoder.encode(self) }
+
+    static var jsonEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+
     /// The most important finding.
     public var top: Finding? { findings.first }
     /// Whether anything of `warning` severity or worse was found.

@@ -73,10 +73,7 @@ struct Debug: ParsableCommand {
             let expected = SuiteTally.expectedKind(file)
             tally.add(report, expected: expected, fixing: fix)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                print(String(decoding: try report.jsonData(), as: UTF8.self))
             } else if runFiles.count == 1 {
                 print(TerminalReport.render(report, colour: Terminal.isTTY))
             } else {

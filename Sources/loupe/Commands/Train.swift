@@ -83,10 +83,7 @@ extension Train {
         options.extraCallbacks = [printer]
         let report = try DebugSession(options: options).diagnose(config, runFile: runFile).report
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(String(decoding: try report.jsonData(), as: UTF8.self))
             return
         }
         for split in ["train", "validation", "test"] {
