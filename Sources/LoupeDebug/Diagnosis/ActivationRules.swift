@@ -39,7 +39,7 @@ extension Diagnosis {
         hits.sort { $0.fraction > $1.fraction }
         let worst = hits[0]
         var fixes: [SuggestedFix] = []
-        if customInitialization { fixes.append(SuggestedFix("Use the default Xavier initialization (remove the `init` overrides): large weights push the pre-activations into the flat tails.", action: .defaultInitialization)) }
+        if customInitialization { fixes.append(SuggestedFix("Use the default initialization, scaled to each layer's fan-in (remove the `init` overrides): large weights push the pre-activations into the flat tails.", action: .defaultInitialization)) }
         fixes += [SuggestedFix("Use ReLU instead of \(worst.op) in the hidden layers.", action: .replaceActivation(from: ["sigmoid", "tanh"], to: "relu")),
                   SuggestedFix("Add BatchNorm before the activations.", action: .addBatchNorm)]
         return Finding(kind: .saturatedActivations, severity: .warning, confidence: min(1, 0.4 + worst.fraction / 2), firstStep: worst.step,

@@ -86,10 +86,9 @@ public struct Diagnosis {
 
     /// Loss of predicting the uniform distribution over the classes (classification).
     var chanceLoss: Double? {
-        guard telemetry.model.loss == "cross_entropy", let c = telemetry.data.classes ?? outputWidth, c > 1 else { return nil }
+        guard telemetry.model.loss == "cross_entropy", let c = telemetry.data.classes, c > 1 else { return nil }
         return Foundation.log(Double(c))
     }
-    var outputWidth: Int? { nil }
 
     /// Whether the run file overrides a layer's initialization.
     var customInitialization: Bool {

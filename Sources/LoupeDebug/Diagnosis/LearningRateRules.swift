@@ -82,7 +82,7 @@ extension Diagnosis {
         let zeroInit = config?.model.layers.contains { $0.initializer == "zeros" } ?? false
         if zeroInit {
             cause = " Layers initialized to zeros are symmetric: every unit gets the same gradient (zero behind a ReLU), so the network cannot learn."
-            fixes.append(SuggestedFix("Use the default He/Xavier initialization (remove `init = \"zeros\"`).", action: .defaultInitialization))
+            fixes.append(SuggestedFix("Use the default initialization, scaled to each layer's fan-in (remove `init = \"zeros\"`).", action: .defaultInitialization))
         }
         if decay >= 0.1 {
             cause += " Weight decay \(fmt(decay)) pulls the weights to zero faster than the data can move them."

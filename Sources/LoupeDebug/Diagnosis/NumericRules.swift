@@ -38,7 +38,7 @@ extension Diagnosis {
                 if let w = firstWeight { evidence["first_layer_weight_norm"] = w }
                 explanation += " It happened before training could have pushed the weights anywhere, so the starting point is at fault: the initialization (weights too large) or the scale of the data."
                 fixes = customInitialization
-                    ? [SuggestedFix("Use the default He/Xavier initialization (remove the `init`/`bias_init` overrides).", action: .defaultInitialization),
+                    ? [SuggestedFix("Use the default initialization, scaled to each layer's fan-in (remove the `init`/`bias_init` overrides).", action: .defaultInitialization),
                        SuggestedFix("Normalize the inputs (data.normalize = \"standard\").", action: .normalizeInputs)]
                     : [SuggestedFix("Normalize the inputs (data.normalize = \"standard\").", action: .normalizeInputs),
                        SuggestedFix("Clip the gradient norm (train.grad_clip = 1).", action: .clipGradients(1))]
@@ -79,7 +79,7 @@ extension Diagnosis {
                                           "first_step_grad_norm": startMax, "max_grad_norm": laterMax]
         if let growth { evidence["activation_std_growth_per_layer"] = growth }
         var fixes: [SuggestedFix] = []
-        if customInitialization { fixes.append(SuggestedFix("Use the default He/Xavier initialization (remove the `init` overrides): weights that are too large multiply the signal and the gradient at every layer.", action: .defaultInitialization)) }
+        if customInitialization { fixes.append(SuggestedFix("Use the default initialization, scaled to each layer's fan-in (remove the `init` overrides): weights that are too large multiply the signal and the gradient at every layer.", action: .defaultInitialization)) }
         fixes += [SuggestedFix("Clip the gradient norm (train.grad_clip = 1).", action: .clipGradients(1)),
                   SuggestedFix("Add BatchNorm after the hidden layers.", action: .addBatchNorm),
                   SuggestedFix("Lower the learning rate.", action: .scaleLearningRate(0.1))]
@@ -117,7 +117,7 @@ extension Diagnosis {
         let hasSaturating = activationLayers.contains { ActivationRecorder.saturating.contains($0.op) }
         var fixes: [SuggestedFix] = []
         if hasSaturating { fixes.append(SuggestedFix("Use ReLU instead of sigmoid/tanh in the hidden layers (their derivative is at most 0.25/1 and shrinks the gradient at every layer).", action: .replaceActivation(from: ["sigmoid", "tanh"], to: "relu"))) }
-        if customInitialization { fixes.append(SuggestedFix("Use the default He/Xavier initialization (remove the `init` overrides).", action: .defaultInitialization)) }
+        if customInitialization { fixes.append(SuggestedFix("Use the default initialization, scaled to each layer's fan-in (remove the `init` overrides).", action: .defaultInitialization)) }
         fixes += [SuggestedFix("Add BatchNorm after the hidden layers.", action: .addBatchNorm),
                   SuggestedFix("Switch to Adam, which rescales each parameter's step.", action: .switchOptimizer("adam", lr: 1e-3))]
         return Finding(kind: .vanishingGradients, severity: .warning, confidence: 0.6 + 0.4 * fraction, firstStep: telemetry.sampledSteps.first,
