@@ -24,8 +24,8 @@ struct Debug: ParsableCommand {
             `# expect: KIND`, a tally of how many top findings matched.
 
             Examples:
-              loupe debug examples/faults/lr-too-high-mlp.toml
-              loupe debug examples/faults/lr-too-high-mlp.toml --fix
+              loupe debug examples/faults/lr-too-high-mlp-sgd.toml
+              loupe debug examples/faults/lr-too-high-mlp-sgd.toml --fix
               loupe debug examples/faults/*.toml --json
             """
     )
