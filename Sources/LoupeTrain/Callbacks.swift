@@ -74,9 +74,8 @@ public final class TerminateOnNaN: TrainerCallback {
     public init(throwsError: Bool = true) { self.throwsError = throwsError }
     public func batchEnded(_ trainer: Trainer, batch: Int, of batches: Int, loss: Double) throws {
         guard !loss.isFinite else { return }
-        let error = NonFiniteLossError(step: trainer.step, loss: loss)
-        if throwsError { throw error }
-        trainer.stop(reason: "non-finite loss: \(error)")
+        if throwsError { throw NonFiniteLossError(step: trainer.step, loss: loss) }
+        trainer.stop(reason: "the training loss became \(loss) at step \(trainer.step)")
     }
 }
 
