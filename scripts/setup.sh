@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Loupe needs on a fresh Debian 12 machine that already has Swift:
-# OpenBLAS (libopenblas-dev) and zlib (zlib1g-dev), found through pkg-config. Safe to run again: it installs only what is missing.
+# OpenBLAS (libopenblas-dev) and zlib (zlib1g-dev), found through pkg-config, and the default LLM
+# (scripts/fetch-model.sh). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 if ! command -v swift >/dev/null 2>&1; then
@@ -25,3 +26,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 pkg-config --exists openblas zlib || { echo "error: OpenBLAS or zlib is still not visible to pkg-config" >&2; exit 1; }
+
+# The default LLM for the runtime and its tests (cached outside the repository).
+"$(dirname "$0")/fetch-model.sh"
