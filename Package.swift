@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "LoupeIO", targets: ["LoupeIO"]),
         .library(name: "LoupeTrain", targets: ["LoupeTrain"]),
         .library(name: "LoupeDebug", targets: ["LoupeDebug"]),
+        .library(name: "LoupeLLM", targets: ["LoupeLLM"]),
         .executable(name: "loupe", targets: ["loupe"]),
     ],
     dependencies: [
@@ -49,6 +50,8 @@ let package = Package(
         ]),
         // The training debugger: health monitor, non-finite locator, diagnosis, fixes, reports.
         .target(name: "LoupeDebug", dependencies: ["LoupeTrain"]),
+        // The LLM runtime: GGUF models, byte-level BPE tokenizer (Llama forward pass next).
+        .target(name: "LoupeLLM", dependencies: ["LoupeIO", "LoupeCore"]),
         // Fixture loading and tolerance checks shared by the test targets.
         .target(name: "LoupeTestSupport", dependencies: ["LoupeCore"]),
         .executableTarget(
@@ -70,6 +73,7 @@ let package = Package(
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeTrainTests", dependencies: ["LoupeTrain", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeDebugTests", dependencies: ["LoupeDebug", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeLLMTests", dependencies: ["LoupeLLM", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeIOTests", dependencies: ["LoupeIO", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
     ],
     // Swift 5 mode: the engine's kernels share raw buffers across DispatchQueue.concurrentPerform

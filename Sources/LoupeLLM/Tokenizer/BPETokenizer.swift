@@ -1,0 +1,126 @@
+import Foundation
+import LoupeIO
+
+/// What is wrong with a model's tokenizer data.
+public struct TokenizerError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// Byte-level BPE (GPT-2 style) as llama.cpp runs it for `tokenizer.ggml.model = "gpt2"`: control
+/// tokens matched as whole strings first (when special parsing is on), the `smollm` pre-tokenizer,
+/// then merges by rank inside each piece, falling back to one token per byte.
+public struct BPETokenizer: Sendable {
+    public let tokens: [String]
+    public let bos: Int?, eos: Int?
+    /// Tokens written as themselves in text (ids with GGUF token type control or user-defined).
+    public let specialTokens: [(id: Int, text: String)]
+    private let ids: [String: Int]
+    private let ranks: [String: Int]   // "left right" → merge rank
+
+    /// Reads `tokenizer.ggml.*` from a GGUF file.
+    public init(gguf file: GGUFFile) throws {
+        guard file["tokenizer.ggml.model"]?.string == "gpt2" else {
+            throw TokenizerError(message: "\(file.name): tokenizer.ggml.model is \(file["tokenizer.ggml.model"].map { "\($0)" } ?? "missing"); only \"gpt2\" (byte-level BPE) is supported")
+        }
+        guard let tokens = file["tokenizer.ggml.tokens"]?.array?.compactMap(\.string), !tokens.isEmpty else {
+            throw TokenizerError(message: "\(file.name): tokenizer.ggml.tokens must be an array of strings")
+        }
+        guard let merges = file["tokenizer.ggml.merges"]?.array?.compactMap(\.string) else {
+            throw TokenizerError(message: "\(file.name): tokenizer.ggml.merges must be an array of strings")
+        }
+        let types = file["tokenizer.ggml.token_type"]?.array?.compactMap(\.int) ?? []
+        var special: [(Int, String)] = []
+        for (id, type) in types.enumerated() where type == 3 || type == 4 { special.append((id, tokens[id])) }
+        try self.init(tokens: tokens, merges: merges, specialTokens: special,
+                      bos: file["tokenizer.ggml.bos_token_id"]?.int, eos: file["tokenizer.ggml.eos_token_id"]?.int)
+    }
+
+    public init(tokens: [String], merges: [String], specialTokens: [(Int, String)], bos: Int?, eos: Int?) throws {
+        self.tokens = tokens
+        var ids: [String: Int] = [:]
+        for (i, t) in tokens.enumerated() where ids[t] == nil { ids[t] = i }
+        self.ids = ids
+        var ranks: [String: Int] = [:]
+        for (i, m) in merges.enumerated() where ranks[m] == nil { ranks[m] = i }
+        self.ranks = ranks
+        // Longest first, so "<|im_start|>" wins over any special token that is its prefix.
+        self.specialTokens = specialTokens.filter { !$0.1.isEmpty }.sorted { $0.1.count > $1.1.count }.map { (id: $0.0, text: $0.1) }
+        self.bos = bos
+        self.eos = eos
+    }
+
+    /// Token ids of `text`. With `parseSpecial`, control-token strings such as `<|im_start|>`
+    /// become their ids; without, they are tokenized as ordinary text.
+    public func encode(_ text: String, parseSpecial: Bool = true) -> [Int] {
+        var out: [Int] = []
+        for fragment in partition(text, parseSpecial: parseSpecial) {
+            switch fragment {
+            case let .special(id): out.append(id)
+            case let .text(t): for piece in PreTokenizer.split(t) { out += bpe(piece) }
+            }
+        }
+        return out
+    }
+
+    /// The bytes a token stands for (special tokens: their text).
+    public func bytes(of id: Int) -> [UInt8] {
+        guard id >= 0, id < tokens.count else { return [] }
+        if specialTokens.contains(where: { $0.id == id }) { return Array(tokens[id].utf8) }
+        return ByteLevel.decode(tokens[id]) ?? Array(tokens[id].utf8)
+    }
+
+    /// The text of some ids (invalid UTF-8 across the whole sequence is replaced by U+FFFD).
+    public func decode(_ ids: [Int]) -> String {
+        String(decoding: ids.flatMap { bytes(of: $0) }, as: UTF8.self)
+    }
+
+    private enum Fragment { case text(String), special(Int) }
+
+    private func partition(_ text: String, parseSpecial: Bool) -> [Fragment] {
+        guard parseSpecial, !specialTokens.isEmpty else { return text.isEmpty ? [] : [.text(text)] }
+        var fragments: [Fragment] = [.text(text)]
+        for (id, special) in specialTokens {
+            var next: [Fragment] = []
+            for f in fragments {
+                guard case let .text(t) = f else { next.append(f); continue }
+                var rest = Substring(t)
+                while let r = rest.range(of: special) {
+                    if r.lowerBound > rest.startIndex { next.append(.text(String(rest[..<r.lowerBound]))) }
+                    next.append(.special(id))
+                    rest = rest[r.upperBound...]
+                }
+                if !rest.isEmpty { next.append(.text(String(rest))) }
+            }
+            fragments = next
+        }
+        return fragments
+    }
+
+    /// BPE inside one pre-tokenized piece: merge the adjacent pair of lowest rank (leftmost on a
+    /// tie) until none is in the merge list; a symbol not in the vocabulary becomes the tokens of
+    /// its single characters, skipping any the vocabulary lacks (as llama.cpp does).
+    private func bpe(_ piece: String) -> [Int] {
+        let encoded = ByteLevel.encode(piece.utf8)
+        if let id = ids[encoded] { return [id] }
+        var symbols = encoded.unicodeScalars.map { String($0) }
+        while symbols.count > 1 {
+            var best: (rank: Int, index: Int)?
+            for i in 0..<(symbols.count - 1) {
+                if let r = ranks[symbols[i] + " " + symbols[i + 1]], best == nil || r < best!.rank { best = (r, i) }
+            }
+            guard let (_, i) = best else { break }
+            symbols[i] += symbols[i + 1]
+            symbols.remove(at: i + 1)
+        }
+        var out: [Int] = []
+        for s in symbols {
+            if let id = ids[s] {
+                out.append(id)
+            } else {
+                for c in s.unicodeScalars { if let id = ids[String(c)] { out.append(id) } }
+            }
+        }
+        return out
+    }
+}

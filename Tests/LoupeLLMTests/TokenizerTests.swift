@@ -1,0 +1,53 @@
+import Foundation
+import LoupeIO
+import Testing
+@testable import LoupeLLM
+
+/// The tokenizer against llama.cpp's outputs for SmolLM2 (../shared/reference/smollm2/, copied to
+/// Fixtures/smollm2/ so the tests run anywhere): ids must match exactly.
+struct TokenizerTests {
+    struct Case: Decodable {
+        let id: String
+        let text: String
+        let tokens: [Int]
+        let tokens_parse_special_false: [Int]
+        let detokenized: String
+    }
+    struct Reference: Decodable { let cases: [Case] }
+
+    static let cases: [Case] = {
+        let url = Bundle.module.url(forResource: "Fixtures/smollm2/tokenizer", withExtension: "json")!
+        return try! JSONDecoder().decode(Reference.self, from: Data(contentsOf: url)).cases
+    }()
+
+    static let modelURL: URL = {
+        let dir = ProcessInfo.processInfo.environment["LOUPE_MODEL_DIR"]
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/models").path
+        return URL(fileURLWithPath: dir).appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf")
+    }()
+
+    static let tokenizer: Result<BPETokenizer, Error> = Result { try BPETokenizer(gguf: GGUFFile(contentsOf: modelURL)) }
+
+    @Test(arguments: cases.map(\.id))
+    func matchesLlamaCpp(id: String) throws {
+        // A missing model says where it was looked for and that scripts/fetch-model.sh fetches it.
+        let tokenizer = try Self.tokenizer.get()
+        let c = try #require(Self.cases.first { $0.id == id })
+        #expect(tokenizer.encode(c.text) == c.tokens, "\(id): \(c.text.debugDescription)")
+        #expect(tokenizer.encode(c.text, parseSpecial: false) == c.tokens_parse_special_false, "\(id) without special parsing")
+        #expect(tokenizer.decode(c.tokens) == c.detokenized)
+    }
+
+    @Test func preTokenizerSplitsDigitsAndSpaces() {
+        #expect(PreTokenizer.split("The year 2024") == ["The", " year", " ", "2", "0", "2", "4"])
+        #expect(PreTokenizer.split("a   b") == ["a", "  ", " b"])
+        #expect(PreTokenizer.split("I'm") == ["I", "'m"])
+        #expect(PreTokenizer.split("end  ") == ["end", "  "])
+    }
+
+    @Test func byteLevelMapRoundTrips() {
+        let all = (0..<256).map { UInt8($0) }
+        #expect(ByteLevel.decode(ByteLevel.encode(all)) == all)
+        #expect(ByteLevel.encode([0x20]) == "Ġ" && ByteLevel.encode([0x0A]) == "Ċ")
+    }
+}
