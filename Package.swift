@@ -60,6 +60,7 @@ let package = Package(
                 "LoupeCore",
                 "LoupeTrain",
                 "LoupeDebug",
+                "LoupeLLM",
                 "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

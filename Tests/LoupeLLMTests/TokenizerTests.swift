@@ -20,13 +20,7 @@ struct TokenizerTests {
         return try! JSONDecoder().decode(Reference.self, from: Data(contentsOf: url)).cases
     }()
 
-    static let modelURL: URL = {
-        let dir = ProcessInfo.processInfo.environment["LOUPE_MODEL_DIR"]
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/models").path
-        return URL(fileURLWithPath: dir).appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf")
-    }()
-
-    static let tokenizer: Result<BPETokenizer, Error> = Result { try BPETokenizer(gguf: GGUFFile(contentsOf: modelURL)) }
+    static let tokenizer: Result<BPETokenizer, Error> = Result { try BPETokenizer(gguf: GGUFFile(contentsOf: DefaultModel.resolve(nil))) }
 
     @Test(arguments: cases.map(\.id))
     func matchesLlamaCpp(id: String) throws {
