@@ -45,3 +45,31 @@ struct TokenizerTests {
         #expect(ByteLevel.encode([0x20]) == "Ġ" && ByteLevel.encode([0x0A]) == "Ċ")
     }
 }
+
+/// Streaming: chunks are valid UTF-8 at every step and join into the whole decode.
+struct StreamingDecoderTests {
+    @Test(arguments: ["emoji_simple", "emoji_zwj", "chinese", "japanese", "accented_latin", "arabic", "mixed_script"])
+    func chunksAreValidAndComplete(id: String) throws {
+        let tokenizer = try TokenizerTests.tokenizer.get()
+        let c = try #require(TokenizerTests.cases.first { $0.id == id })
+        var decoder = StreamingDecoder(tokenizer: tokenizer)
+        var text = ""
+        var splitCharacters = 0
+        for token in c.tokens {
+            let chunk = decoder.append(token)
+            #expect(!chunk.contains("\u{FFFD}"), "\(id): a chunk holds a broken character")
+            if chunk.isEmpty { splitCharacters += 1 }
+            text += chunk
+        }
+        text += decoder.finish()
+        #expect(text == c.detokenized)
+        if id == "emoji_simple" || id == "chinese" { #expect(splitCharacters > 0, "the case splits characters across tokens") }
+    }
+
+    @Test func holdsBackOnlyIncompleteTails() {
+        #expect(StreamingDecoder.completePrefixLength(Array("ab".utf8)) == 2)
+        #expect(StreamingDecoder.completePrefixLength([0x61, 0xF0, 0x9F]) == 1)          // 🦙 begun
+        #expect(StreamingDecoder.completePrefixLength([0xF0, 0x9F, 0xA6, 0x99]) == 4)    // 🦙 whole
+        #expect(StreamingDecoder.completePrefixLength([0xE6, 0x88]) == 0)
+    }
+}
