@@ -102,28 +102,28 @@ struct GGUFTests {
         }
     }
 
-    @Test func tensorChecksNameTheTensor() throws {
-        // A Q8_0 row of 32 stored with a 40-element shape is not whole blocks.
+    /// A file with one tensor and no metadata, followed by `dataBytes` zero bytes of data.
+    static func oneTensor(_ name: String, elements: UInt64, type: UInt32, offset: UInt64, dataBytes: Int) -> Data {
         var b = GGUFBuilder()
         b.u32(0x4655_4747); b.u32(3); b.u64(1); b.u64(0)
-        b.string("bad"); b.u32(1); b.u64(40); b.u32(8); b.u64(0)
+        b.string(name); b.u32(1); b.u64(elements); b.u32(type); b.u64(offset)
         b.pad(to: 32)
-        b.bytes += [UInt8](repeating: 0, count: 68)
-        #expect { try GGUFFile(data: Data(b.bytes), name: "x") } throws: { "\($0)".contains("\"bad\"") && "\($0)".contains("block") }
+        b.bytes += [UInt8](repeating: 0, count: dataBytes)
+        return Data(b.bytes)
+    }
+
+    @Test func tensorChecksNameTheTensor() throws {
+        // A Q8_0 row of 40 elements is not whole blocks of 32.
+        #expect { try GGUFFile(data: Self.oneTensor("bad", elements: 40, type: 8, offset: 0, dataBytes: 68), name: "x") }
+            throws: { "\($0)".contains("\"bad\"") && "\($0)".contains("block") }
         // Data running past the end of the file.
-        var c = GGUFBuilder()
-        c.u32(0x4655_4747); c.u32(3); c.u64(1); c.u64(0)
-        c.string("big"); c.u32(1); c.u64(1024); c.u32(0); c.u64(0)
-        c.pad(to: 32)
-        c.bytes += [UInt8](repeating: 0, count: 100)
-        #expect { try GGUFFile(data: Data(c.bytes), name: "x") } throws: { "\($0)".contains("\"big\"") && "\($0)".contains("truncated") }
+        #expect { try GGUFFile(data: Self.oneTensor("big", elements: 1024, type: 0, offset: 0, dataBytes: 100), name: "x") }
+            throws: { "\($0)".contains("\"big\"") && "\($0)".contains("truncated") }
         // A misaligned offset.
-        var d = GGUFBuilder()
-        d.u32(0x4655_4747); d.u32(3); d.u64(1); d.u64(0)
-        d.string("odd"); d.u32(1); d.u64(1); d.u32(0); d.u64(3)
-        d.pad(to: 32)
-        d.bytes += [UInt8](repeating: 0, count: 64)
-        #expect { try GGUFFile(data: Data(d.bytes), name: "x") } throws: { "\($0)".contains("alignment") }
+        #expect { try GGUFFile(data: Self.oneTensor("odd", elements: 1, type: 0, offset: 3, dataBytes: 64), name: "x") }
+            throws: { "\($0)".contains("alignment") }
+        // The same file, well formed, parses.
+        #expect(try GGUFFile(data: Self.oneTensor("ok", elements: 1, type: 0, offset: 0, dataBytes: 4), name: "x").tensors.count == 1)
     }
 
     @Test func randomMutationsNeverCrash() {
