@@ -5,11 +5,7 @@ import Testing
 /// The real default model (fetched by `make test`'s set-up into ~/.cache/loupe/models): what the
 /// issue says is in the file must be what the reader finds.
 struct GGUFModelTests {
-    static var modelURL: URL {
-        let dir = ProcessInfo.processInfo.environment["LOUPE_MODEL_DIR"]
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/models").path
-        return URL(fileURLWithPath: dir).appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf")
-    }
+    static var modelURL: URL { DefaultModel.url }
 
     @Test func smolLM2MetadataAndTensors() throws {
         guard FileManager.default.fileExists(atPath: Self.modelURL.path) else {

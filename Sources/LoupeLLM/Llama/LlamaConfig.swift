@@ -8,10 +8,10 @@ public struct LlamaConfig: Equatable, Sendable {
 
     public init(gguf file: GGUFFile) throws {
         guard file["general.architecture"]?.string == "llama" else {
-            throw TokenizerError(message: "\(file.name): general.architecture is \(file["general.architecture"].map { "\($0)" } ?? "missing"); only \"llama\" is supported")
+            throw LLMError(message: "\(file.name): general.architecture is \(file["general.architecture"].map { "\($0)" } ?? "missing"); only \"llama\" is supported")
         }
         func int(_ key: String) throws -> Int {
-            guard let v = file["llama.\(key)"]?.int, v > 0 else { throw TokenizerError(message: "\(file.name): llama.\(key) is missing or not a positive integer") }
+            guard let v = file["llama.\(key)"]?.int, v > 0 else { throw LLMError(message: "\(file.name): llama.\(key) is missing or not a positive integer") }
             return v
         }
         layers = try int("block_count")
@@ -24,11 +24,11 @@ public struct LlamaConfig: Equatable, Sendable {
         rmsEpsilon = file["llama.attention.layer_norm_rms_epsilon"]?.double ?? 1e-5
         vocabulary = file["tokenizer.ggml.tokens"]?.array?.count ?? 0
         guard dim % heads == 0, heads % kvHeads == 0 else {
-            throw TokenizerError(message: "\(file.name): \(dim) width, \(heads) heads and \(kvHeads) KV heads do not divide evenly")
+            throw LLMError(message: "\(file.name): \(dim) width, \(heads) heads and \(kvHeads) KV heads do not divide evenly")
         }
         ropeDims = file["llama.rope.dimension_count"]?.int ?? dim / heads
         guard ropeDims == dim / heads else {
-            throw TokenizerError(message: "\(file.name): llama.rope.dimension_count \(ropeDims) differs from the head size \(dim / heads); partial RoPE is not supported yet")
+            throw LLMError(message: "\(file.name): llama.rope.dimension_count \(ropeDims) differs from the head size \(dim / heads); partial RoPE is not supported yet")
         }
     }
 }

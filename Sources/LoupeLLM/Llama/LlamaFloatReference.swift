@@ -18,7 +18,7 @@ public final class LlamaFloatReference {
         let config = try LlamaConfig(gguf: file)
         self.config = config
         func weight(_ name: String) throws -> Tensor {
-            guard let t = file.tensor(name) else { throw TokenizerError(message: "\(file.name): tensor \(name) is missing") }
+            guard let t = file.tensor(name) else { throw LLMError(message: "\(file.name): tensor \(name) is missing") }
             return Tensor(try file.floats(t), shape: t.shape.reversed())
         }
         embedding = try weight("token_embd.weight")

@@ -1,12 +1,6 @@
 import Foundation
 import LoupeIO
 
-/// What is wrong with a model's tokenizer data.
-public struct TokenizerError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
-}
-
 /// Byte-level BPE (GPT-2 style) as llama.cpp runs it for `tokenizer.ggml.model = "gpt2"`: control
 /// tokens matched as whole strings first (when special parsing is on), the `smollm` pre-tokenizer,
 /// then merges by rank inside each piece, falling back to one token per byte.
@@ -21,13 +15,13 @@ public struct BPETokenizer: Sendable {
     /// Reads `tokenizer.ggml.*` from a GGUF file.
     public init(gguf file: GGUFFile) throws {
         guard file["tokenizer.ggml.model"]?.string == "gpt2" else {
-            throw TokenizerError(message: "\(file.name): tokenizer.ggml.model is \(file["tokenizer.ggml.model"].map { "\($0)" } ?? "missing"); only \"gpt2\" (byte-level BPE) is supported")
+            throw LLMError(message: "\(file.name): tokenizer.ggml.model is \(file["tokenizer.ggml.model"].map { "\($0)" } ?? "missing"); only \"gpt2\" (byte-level BPE) is supported")
         }
         guard let tokens = file["tokenizer.ggml.tokens"]?.array?.compactMap(\.string), !tokens.isEmpty else {
-            throw TokenizerError(message: "\(file.name): tokenizer.ggml.tokens must be an array of strings")
+            throw LLMError(message: "\(file.name): tokenizer.ggml.tokens must be an array of strings")
         }
         guard let merges = file["tokenizer.ggml.merges"]?.array?.compactMap(\.string) else {
-            throw TokenizerError(message: "\(file.name): tokenizer.ggml.merges must be an array of strings")
+            throw LLMError(message: "\(file.name): tokenizer.ggml.merges must be an array of strings")
         }
         let types = file["tokenizer.ggml.token_type"]?.array?.compactMap(\.int) ?? []
         var special: [(Int, String)] = []

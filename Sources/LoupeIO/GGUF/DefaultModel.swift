@@ -15,9 +15,9 @@ public enum DefaultModel {
     public static func resolve(_ path: String?) throws -> URL {
         let url = path.map { URL(fileURLWithPath: $0) } ?? Self.url
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw TokenizerError(message: path == nil
-                ? "the default model is not at \(url.path); run scripts/fetch-model.sh (make demo does) or pass --model PATH"
-                : "no model file at \(url.path)")
+            throw GGUFError.invalid(file: url.path, field: "model file", reason: path == nil
+                ? "the default model is not there; run scripts/fetch-model.sh (make demo does) or pass --model PATH"
+                : "does not exist")
         }
         return url
     }
