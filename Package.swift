@@ -50,8 +50,9 @@ let package = Package(
         ]),
         // The training debugger: health monitor, non-finite locator, diagnosis, fixes, reports.
         .target(name: "LoupeDebug", dependencies: ["LoupeTrain"]),
-        // The LLM runtime: GGUF models, byte-level BPE tokenizer (Llama forward pass next).
-        .target(name: "LoupeLLM", dependencies: ["LoupeIO", "LoupeCore"]),
+        // The LLM runtime: GGUF models, byte-level BPE tokenizer, the Llama forward pass on
+        // quantized weights, sampling and generation.
+        .target(name: "LoupeLLM", dependencies: ["LoupeIO", "LoupeCore", "CBLAS"]),
         // Fixture loading and tolerance checks shared by the test targets.
         .target(name: "LoupeTestSupport", dependencies: ["LoupeCore"]),
         .executableTarget(

@@ -52,6 +52,22 @@ public enum Hooks {
 
     static var isActive: Bool { ThreadState.current.hooksActive }
 
+    /// Whether a forward hook on this thread would hear an event now. Code that computes outside
+    /// the engine's ops (an LLM runtime's fused kernels) checks this one Bool before building the
+    /// tensors of an ``emitForward(op:modulePath:inputs:output:)`` event, so unused hook points cost nothing.
+    public static var areListening: Bool {
+        let state = ThreadState.current
+        return state.hooksActive && state.forwardHooksPaused == 0
+    }
+
+    /// Tells this thread's forward hooks that `op` produced `output` inside `modulePath`: the way
+    /// code that does not run through ``Tensor`` ops exposes its intermediate values (hook points).
+    /// A hook may edit `output` in place; the caller decides whether it reads the edit back.
+    public static func emitForward(op: String, modulePath: String?, inputs: [Tensor] = [], output: Tensor) throws {
+        guard areListening else { return }
+        try fireForward(ForwardEvent(op: op, modulePath: modulePath, inputs: inputs, output: output))
+    }
+
     /// Calls `hook` after every op (in `scope`) runs forward on this thread, with grad on or off.
     @discardableResult
     public static func addForwardHook(scope: HookScope = .global, _ hook: @escaping ForwardHook) -> HookHandle {

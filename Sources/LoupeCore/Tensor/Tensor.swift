@@ -73,6 +73,14 @@ public final class Tensor: @unchecked Sendable {
         self.init(copying: values, shape: shape, dtype: .float32, requiresGrad: requiresGrad, "Tensor(_:shape:)")
     }
 
+    /// A float32 tensor holding a copy of `values` (row-major): for code that computes in its own
+    /// buffers, such as the LLM runtime's hook points.
+    public convenience init(copying values: UnsafeBufferPointer<Float>, shape: [Int]) {
+        precondition(Shape.count(shape) == values.count, "Tensor(copying:shape:): \(values.count) values cannot fill shape \(shape)")
+        self.init(shape: shape, dtype: .float32, zeroed: false)
+        if let base = values.baseAddress { storage.pointer(as: Float.self).update(from: base, count: values.count) }
+    }
+
     /// A float64 tensor holding `values` in row-major order.
     public convenience init(float64 values: [Double], shape: [Int], requiresGrad: Bool = false) {
         self.init(copying: values, shape: shape, dtype: .float64, requiresGrad: requiresGrad, "Tensor(float64:shape:)")

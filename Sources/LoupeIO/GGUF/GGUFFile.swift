@@ -46,12 +46,30 @@ public struct GGUFFile: @unchecked Sendable {
     public let data: Data
 
     /// Memory-maps and parses the file at `url`.
+    ///
+    /// The mapping is explicit (`mmap`, read-only, private) so that ``data``'s bytes stay at one
+    /// address for as long as any copy of the file value lives: the LLM runtime reads quantized
+    /// weights in place through that address instead of copying 100 MB into its own memory.
     public init(contentsOf url: URL) throws {
-        let data: Data
-        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw GGUFError.invalid(file: url.path, field: "file", reason: "cannot be read (\(error.localizedDescription))")
+        try self.init(data: try Self.map(url), name: url.path)
+    }
+
+    static func map(_ url: URL) throws -> Data {
+        func failure(_ what: String) -> GGUFError {
+            GGUFError.invalid(file: url.path, field: "file", reason: "cannot be read (\(what))")
         }
-        try self.init(data: data, name: url.path)
+        let fd = open(url.path, O_RDONLY)
+        guard fd >= 0 else { throw failure(String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw failure(String(cString: strerror(errno))) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw failure("not a regular file") }
+        let size = Int(info.st_size)
+        guard size > 0 else { return Data() }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
+            throw failure(String(cString: strerror(errno)))
+        }
+        return Data(bytesNoCopy: base, count: size, deallocator: .custom { pointer, count in munmap(pointer, count) })
     }
 
     /// Parses GGUF bytes; `name` is used in error messages.

@@ -118,3 +118,42 @@ public struct BPETokenizer: Sendable {
         return out
     }
 }
+
+extension BPETokenizer {
+    /// A token's text for showing to people: control characters escaped (`\n`, `\t`), bytes that
+    /// are not whole UTF-8 characters as `<0xE2>`, the piece quoted when it has edge spaces.
+    public func displayPiece(_ id: Int) -> String {
+        guard id >= 0, id < tokens.count else { return "<\(id)?>" }
+        let raw = bytes(of: id)
+        guard let text = String(validating: raw, as: UTF8.self) else {
+            return raw.map { String(format: "<0x%02X>", $0) }.joined()
+        }
+        var shown = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": shown += "\\n"
+            case "\t": shown += "\\t"
+            case "\r": shown += "\\r"
+            default: shown += scalar.properties.generalCategory == .control ? String(format: "\\u{%X}", scalar.value) : String(scalar)
+            }
+        }
+        return shown.first == " " || shown.last == " " ? "\"\(shown)\"" : shown
+    }
+}
+
+extension BPETokenizer {
+    /// Texts of control tokens that end a generation, as llama.cpp recognises them (end of text,
+    /// end of turn, and the fill-in-the-middle repository/separator markers some vocabularies reuse).
+    static let endOfGenerationTexts: Set<String> = [
+        "<|endoftext|>", "<|im_end|>", "<|eot_id|>", "<|eom_id|>", "<|end|>", "<end_of_turn>",
+        "<|end_of_text|>", "<EOT>", "</s>", "<|return|>", "<|call|>", "<reponame>", "<|repo_name|>",
+    ]
+
+    /// Ids that stop generation: the EOS id plus the control tokens above (SmolLM2: 0, 2, 4 — the
+    /// same set llama.cpp uses).
+    public var endOfGeneration: Set<Int> {
+        var ids = Set(specialTokens.filter { Self.endOfGenerationTexts.contains($0.text) }.map(\.id))
+        if let eos { ids.insert(eos) }
+        return ids
+    }
+}

@@ -9,6 +9,18 @@ enum Terminal {
     static func green(_ s: String) -> String { isTTY ? "\u{1B}[32m\(s)\u{1B}[0m" : s }
     static func yellow(_ s: String) -> String { isTTY ? "\u{1B}[33m\(s)\u{1B}[0m" : s }
 
+    /// Writes `s` to standard output now (no buffering): streamed model output.
+    static func stream(_ s: String) {
+        guard !s.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(s.utf8))
+    }
+
+    /// Writes a status line to standard error, dimmed when standard error is a TTY.
+    static func status(_ s: String) {
+        let shown = isatty(STDERR_FILENO) == 1 ? "\u{1B}[2m\(s)\u{1B}[0m" : s
+        FileHandle.standardError.write(Data((shown + "\n").utf8))
+    }
+
     /// Redraws one progress line (`label [#####.....] 50% ETA 3s`) in place; no-op off a TTY.
     static func progress(_ label: String, done: Int, total: Int, started: Date, detail: String = "") {
         guard isTTY, total > 0 else { return }

@@ -1,0 +1,126 @@
+import Foundation
+
+/// What to generate and when to stop.
+public struct GenerationOptions: Sendable {
+    public var maxTokens = 128
+    public var sampling = SamplingOptions()
+    /// Generation stops when the text contains one of these (the stop string is not returned).
+    public var stopStrings: [String] = []
+    /// Stop on the model's end-of-generation tokens (the token is recorded, its text is not shown).
+    public var stopAtEndOfGeneration = true
+    /// How many alternatives to record per step (with their log-probabilities).
+    public var topLogprobs = 0
+
+    public init() {}
+}
+
+/// One generated token.
+public struct GeneratedToken: Sendable {
+    public let id: Int
+    /// Text this token makes printable now (UTF-8 held back across tokens, stop-string prefixes
+    /// held back until they are ruled out); empty for end-of-generation tokens.
+    public let text: String
+    /// log p(id) under the model's plain softmax (no sampler), like llama.cpp's `n_probs`.
+    public let logprob: Double
+    /// The most likely alternatives, when ``GenerationOptions/topLogprobs`` > 0.
+    public let top: [(id: Int, logprob: Double)]
+}
+
+/// Why generation ended.
+public enum StopReason: String, Sendable {
+    case endOfGeneration = "eos", stopString = "stop", maxTokens = "limit", contextFull = "context"
+}
+
+/// The whole result of ``TextGenerator/generate(prompt:options:onToken:)``.
+public struct Generation: Sendable {
+    public var promptTokens: [Int]
+    public var tokens: [GeneratedToken] = []
+    public var text = ""
+    public var stopReason = StopReason.maxTokens
+    public var promptSeconds = 0.0
+    public var generationSeconds = 0.0
+    /// Generated tokens per second, counting from the first sampled token.
+    public var tokensPerSecond: Double { tokens.count > 1 ? Double(tokens.count - 1) / generationSeconds : 0 }
+}
+
+/// Generates text from a prompt with a ``LlamaContext``: evaluates the prompt in one batch, then
+/// samples one token at a time, streaming each token's text to a callback.
+public final class TextGenerator {
+    public let context: LlamaContext
+    public let tokenizer: BPETokenizer
+
+    public init(context: LlamaContext, tokenizer: BPETokenizer) {
+        self.context = context
+        self.tokenizer = tokenizer
+    }
+
+    /// Continues the context with `prompt` (ids) and generates. `onToken` sees each token as it
+    /// is produced; returning false stops generation.
+    @discardableResult
+    public func generate(prompt: [Int], options: GenerationOptions, onToken: (GeneratedToken) throws -> Bool = { _ in true }) throws -> Generation {
+        var result = Generation(promptTokens: prompt)
+        guard options.maxTokens > 0 else { return result }
+        let stops = options.stopAtEndOfGeneration ? tokenizer.endOfGeneration : []
+        var sampler = Sampler(options.sampling)
+        var decoder = StreamingDecoder(tokenizer: tokenizer)
+        var history = prompt
+        var shown = ""        // text already handed to onToken
+        var pending = ""      // decoded text held back as a possible stop-string prefix
+
+        guard !prompt.isEmpty else { throw LLMError(message: "generate: the prompt has no tokens") }
+        let promptStart = Date()
+        var logits = try context.evaluate(prompt)
+        result.promptSeconds = Date().timeIntervalSince(promptStart)
+        let start = Date()
+
+        while result.tokens.count < options.maxTokens {
+            let id = sampler.next(logits[...], history: history)
+            let probabilities = LogProbabilities(logits[...])
+            let top = options.topLogprobs > 0 ? probabilities.top(options.topLogprobs) : []
+            history.append(id)
+            if stops.contains(id) {
+                let token = GeneratedToken(id: id, text: "", logprob: probabilities[id], top: top)
+                result.tokens.append(token)
+                _ = try onToken(token)
+                result.stopReason = .endOfGeneration
+                break
+            }
+            pending += decoder.append(id)
+            var stopped = false
+            if let hit = options.stopStrings.compactMap({ s in pending.range(of: s).map { (s, $0) } }).min(by: { $0.1.lowerBound < $1.1.lowerBound }) {
+                pending = String(pending[..<hit.1.lowerBound])
+                stopped = true
+            }
+            // Hold back the longest tail that could still grow into a stop string.
+            let hold = stopped ? 0 : Self.heldBack(pending, stopStrings: options.stopStrings)
+            let ready = String(pending.dropLast(hold))
+            pending = String(pending.suffix(hold))
+            shown += ready
+            let token = GeneratedToken(id: id, text: ready, logprob: probabilities[id], top: top)
+            result.tokens.append(token)
+            let more = try onToken(token)
+            if stopped { result.stopReason = .stopString; break }
+            if !more { break }
+            if result.tokens.count == options.maxTokens { break }
+            if context.position >= context.contextLength { result.stopReason = .contextFull; break }
+            logits = try context.evaluate([id])
+        }
+        if result.stopReason != .stopString { shown += pending + decoder.finish() }
+        result.text = shown
+        result.generationSeconds = Date().timeIntervalSince(start)
+        return result
+    }
+
+    /// The length (in characters) of the longest suffix of `text` that is a proper prefix of a
+    /// stop string.
+    static func heldBack(_ text: String, stopStrings: [String]) -> Int {
+        var longest = 0
+        for stop in stopStrings where !stop.isEmpty {
+            for n in stride(from: min(stop.count - 1, text.count), to: longest, by: -1) where text.hasSuffix(stop.prefix(n)) {
+                longest = n
+                break
+            }
+        }
+        return longest
+    }
+}

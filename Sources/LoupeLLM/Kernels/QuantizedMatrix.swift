@@ -1,0 +1,85 @@
+import LoupeIO
+
+/// A weight matrix W [rows, columns] (ggml's [ne0 = columns, ne1 = rows]) kept in its file
+/// encoding and read in place from the memory-mapped GGUF: Q4_0, Q4_1 and Q8_0 are multiplied
+/// directly by ``QuantizedDot``; every other type ``GGMLDequantizer`` reads (F16, BF16, Q4_K,
+/// Q6_K) is turned into float32 once, at load.
+struct QuantizedMatrix: @unchecked Sendable {
+    let name: String
+    let type: GGMLType
+    let rows: Int, columns: Int
+    /// Bytes from one row to the next.
+    let rowBytes: Int
+    let base: UnsafeRawPointer
+    /// Keeps the float32 copy alive when the matrix was converted at load.
+    private let owner: FloatBuffer?
+
+    static let multipliedInPlace: Set<GGMLType> = [.q4_0, .q4_1, .q8_0, .f32]
+
+    init(_ file: GGUFFile, _ name: String, base fileBase: UnsafeRawPointer) throws {
+        guard let info = file.tensor(name) else { throw LLMError(message: "\(file.name): tensor \(name) is missing") }
+        guard info.shape.count == 2 else {
+            throw LLMError(message: "\(file.name): tensor \(name) has shape \(info.shape); a 2-D matrix was expected")
+        }
+        self.name = name
+        columns = info.shape[0]
+        rows = info.shape[1]
+        guard columns % info.type.blockSize == 0 else {
+            throw LLMError(message: "\(file.name): tensor \(name) rows of \(columns) do not split into \(info.type.name) blocks of \(info.type.blockSize)")
+        }
+        if Self.multipliedInPlace.contains(info.type) {
+            type = info.type
+            rowBytes = columns / info.type.blockSize * info.type.typeSize
+            base = fileBase + file.dataOffset + info.offset
+            owner = nil
+        } else {
+            let buffer = FloatBuffer(count: info.elementCount)
+            let values = try file.floats(info)
+            buffer.pointer.update(from: values, count: values.count)
+            type = .f32
+            rowBytes = columns * 4
+            base = UnsafeRawPointer(buffer.pointer)
+            owner = buffer
+        }
+    }
+
+    /// Blocks per row.
+    var blocks: Int { columns / type.blockSize }
+
+    /// out[r − rows.lowerBound] = W[r, :]·x for r in `rows`; x holds `columns` floats, `xSums` its
+    /// ``QuantizedDot/blockSums`` (read by the 4-bit types only).
+    @inline(__always)
+    func multiply(_ x: UnsafePointer<Float>, xSums: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
+        let n = blocks
+        switch type {
+        case .q4_1:
+            for r in rows { out[r - rows.lowerBound] = QuantizedDot.q4_1(base + r * rowBytes, x, xSums, blocks: n) }
+        case .q4_0:
+            for r in rows { out[r - rows.lowerBound] = QuantizedDot.q4_0(base + r * rowBytes, x, xSums, blocks: n) }
+        case .q8_0:
+            for r in rows { out[r - rows.lowerBound] = QuantizedDot.q8_0(base + r * rowBytes, x, blocks: n) }
+        default:
+            let w = base.assumingMemoryBound(to: Float.self)
+            for r in rows { out[r - rows.lowerBound] = QuantizedDot.f32(w + r * columns, x, count: columns) }
+        }
+    }
+
+    /// Writes rows `rows` as float32 into `out` [rows.count, columns].
+    func dequantize(rows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        let raw = UnsafeRawBufferPointer(start: base + rows.lowerBound * rowBytes, count: rows.count * rowBytes)
+        // Cannot fail: the type and the byte count were checked when the matrix was made.
+        try! GGMLDequantizer.dequantize(raw, type: type, count: rows.count * columns, into: out)
+    }
+}
+
+/// A float32 buffer owned by a class, so value types can share it without copying.
+final class FloatBuffer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
+    init(count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+    deinit { pointer.deallocate() }
+}

@@ -1,0 +1,245 @@
+import CBLAS
+import Dispatch
+import Foundation
+import LoupeCore
+
+/// One conversation with a ``LlamaModel``: its KV cache, its position and its working buffers.
+/// ``evaluate(_:logits:)`` runs the forward pass for the next tokens (a whole prompt at once or
+/// one generated token) and returns logits.
+///
+/// How the work is done (docs/LLM.md has the measurements):
+/// - one token (generation): every projection is a quantized matrix–vector product read straight
+///   from the mapped file, rows split across ``threads``;
+/// - several tokens (prompt processing): each weight matrix is dequantized once into a scratch
+///   buffer and multiplied by BLAS sgemm, which reuses it for all tokens;
+/// - attention reads the float32 KV cache, one (head, token) pair per work item.
+public final class LlamaContext {
+    public let model: LlamaModel
+    /// Threads the forward pass uses (default: the engine's, 2 on the reference machine).
+    public var threads: Int
+    /// Tokens evaluated per forward call; longer inputs are split (bounds the buffers' size).
+    public let maxBatch: Int
+    /// From this many tokens on, projections dequantize and use sgemm instead of matrix–vector.
+    public var gemmThreshold = 8
+    let cache: KVCache
+    private var buffers = Buffers()
+    private let inverseFrequencies: [Double]
+
+    /// Which positions' logits ``evaluate(_:logits:)`` returns.
+    public enum LogitRows: Sendable { case last, all }
+
+    /// - Parameters:
+    ///   - contextLength: the most positions this context holds (default: the model's training context).
+    public init(model: LlamaModel, contextLength: Int? = nil, threads: Int = Engine.threads, maxBatch: Int = 512) {
+        self.model = model
+        self.threads = max(1, threads)
+        self.maxBatch = max(1, maxBatch)
+        let c = model.config
+        cache = KVCache(layers: c.layers, width: c.kvHeads * c.headDim, limit: min(contextLength ?? c.context, c.context))
+        inverseFrequencies = (0..<(c.headDim / 2)).map { Foundation.pow(c.ropeBase, -2 * Double($0) / Double(c.headDim)) }
+    }
+
+    /// The position of the next token (tokens evaluated so far).
+    public var position: Int { cache.count }
+    /// The most positions this context holds.
+    public var contextLength: Int { cache.limit }
+    /// Bytes held by the KV cache.
+    public var cacheBytes: Int { cache.byteCount }
+
+    /// Forgets everything evaluated (a new conversation).
+    public func reset() { cache.truncate(to: 0) }
+
+    /// Forgets the positions from `position` on, keeping the ones before.
+    public func rewind(to position: Int) { cache.truncate(to: position) }
+
+    /// Evaluates `tokens` at the next positions and returns logits, [rows, vocabulary] flattened:
+    /// one row (the last token's) or one per token.
+    public func evaluate(_ tokens: [Int], logits rows: LogitRows = .last) throws -> [Float] {
+        let vocabulary = model.config.vocabulary
+        guard !tokens.isEmpty else { throw LLMError(message: "evaluate: no tokens were given") }
+        if let bad = tokens.first(where: { $0 < 0 || $0 >= vocabulary }) {
+            throw LLMError(message: "token id \(bad) is outside the vocabulary (0..<\(vocabulary))")
+        }
+        try cache.reserve(cache.count + tokens.count)
+        var result = [Float]()
+        result.reserveCapacity((rows == .all ? tokens.count : 1) * vocabulary)
+        var start = 0
+        while start < tokens.count {
+            let chunk = Array(tokens[start..<min(tokens.count, start + maxBatch)])
+            let isLast = start + chunk.count == tokens.count
+            let logits = try forward(chunk, logitRows: rows == .all ? chunk.count : (isLast ? 1 : 0))
+            result.append(contentsOf: logits)
+            start += chunk.count
+        }
+        return result
+    }
+
+    // MARK: The forward pass
+
+    /// Runs `tokens` (T ≤ maxBatch) through every block at positions p0 ..< p0+T, appends their keys
+    /// and values to the cache, and returns the logits of the last `logitRows` tokens.
+    private func forward(_ tokens: [Int], logitRows: Int) throws -> [Float] {
+        let c = model.config, t = tokens.count, dim = c.dim, kvDim = c.kvHeads * c.headDim
+        let p0 = cache.count
+        buffers.ensure(tokens: t, config: c, positions: cache.capacity, threads: threads)
+        let b = buffers
+        for (i, token) in tokens.enumerated() { model.embedding.dequantize(rows: token..<(token + 1), into: b.x + i * dim) }
+        try LlamaHookPoint.embedding.emit(layer: 0, b.x, shape: [t, dim])
+        ropeTables(positions: p0..<(p0 + t))
+
+        for (l, block) in model.blocks.enumerated() {
+            for i in 0..<t { RowKernels.rmsNorm(b.x + i * dim, block.attentionNorm, b.normed + i * dim, count: dim, epsilon: Float(c.rmsEpsilon)) }
+            project(b.normed, tokens: t, [(block.query, b.q), (block.key, b.k), (block.value, b.v)])
+            let half = c.headDim / 2
+            for i in 0..<t {
+                RowKernels.rope(b.q + i * dim, heads: c.heads, headDim: c.headDim, cos: b.cos + i * half, sin: b.sin + i * half)
+                RowKernels.rope(b.k + i * kvDim, heads: c.kvHeads, headDim: c.headDim, cos: b.cos + i * half, sin: b.sin + i * half)
+            }
+            (cache.keys[l] + p0 * kvDim).update(from: b.k, count: t * kvDim)
+            (cache.values[l] + p0 * kvDim).update(from: b.v, count: t * kvDim)
+            try attend(layer: l, tokens: t, start: p0)
+            project(b.attended, tokens: t, [(block.output, b.projected)])
+            try LlamaHookPoint.attentionOutput.emit(layer: l, b.projected, shape: [t, dim])
+            add(b.projected, into: b.x, count: t * dim)
+
+            for i in 0..<t { RowKernels.rmsNorm(b.x + i * dim, block.mlpNorm, b.normed + i * dim, count: dim, epsilon: Float(c.rmsEpsilon)) }
+            project(b.normed, tokens: t, [(block.gate, b.gate), (block.up, b.up)])
+            RowKernels.swiGLU(b.gate, b.up, count: t * c.ffn)
+            project(b.gate, tokens: t, [(block.down, b.projected)])
+            try LlamaHookPoint.mlpOutput.emit(layer: l, b.projected, shape: [t, dim])
+            add(b.projected, into: b.x, count: t * dim)
+            try LlamaHookPoint.residual.emit(layer: l, b.x, shape: [t, dim])
+        }
+        cache.count = p0 + t
+
+        guard logitRows > 0 else { return [] }
+        let first = t - logitRows
+        for i in 0..<logitRows {
+            RowKernels.rmsNorm(b.x + (first + i) * dim, model.outputNorm, b.normed + i * dim, count: dim, epsilon: Float(c.rmsEpsilon))
+        }
+        try LlamaHookPoint.finalNorm.emit(layer: c.layers, b.normed, shape: [logitRows, dim])
+        var logits = [Float](repeating: 0, count: logitRows * c.vocabulary)
+        try logits.withUnsafeMutableBufferPointer { out in
+            project(b.normed, tokens: logitRows, [(model.head, out.baseAddress!)])
+            try LlamaHookPoint.logits.emit(layer: c.layers, out.baseAddress!, shape: [logitRows, c.vocabulary])
+        }
+        return logits
+    }
+
+    private func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] += x[i] }
+    }
+
+    /// cos/sin [T, headDim/2] of each position's rotation angles (computed in double precision).
+    private func ropeTables(positions: Range<Int>) {
+        let half = inverseFrequencies.count
+        for (i, p) in positions.enumerated() {
+            for j in 0..<half {
+                let angle = Double(p) * inverseFrequencies[j]
+                buffers.cos[i * half + j] = Float(Foundation.cos(angle))
+                buffers.sin[i * half + j] = Float(Foundation.sin(angle))
+            }
+        }
+    }
+
+    // MARK: Projections
+
+    /// out_m [T, m.rows] = input [T, columns] · W_mᵀ for every (matrix, output) pair (all with
+    /// the same input width).
+    private func project(_ input: UnsafePointer<Float>, tokens t: Int, _ targets: [(QuantizedMatrix, UnsafeMutablePointer<Float>)]) {
+        let columns = targets[0].0.columns
+        if t >= gemmThreshold {
+            for (m, out) in targets { gemm(input, tokens: t, m, out) }
+            return
+        }
+        // Matrix–vector products: the rows of all targets form one range split across threads.
+        let totalRows = targets.reduce(0) { $0 + $1.0.rows }
+        let blocks = columns / 32
+        parallelFor(threads) { part, parts in
+            let lo = totalRows * part / parts, hi = totalRows * (part + 1) / parts
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(blocks, 1)) { sums in
+                for i in 0..<t {
+                    let x = input + i * columns
+                    QuantizedDot.blockSums(x, blocks: blocks, into: sums.baseAddress!)
+                    var offset = 0
+                    for (m, out) in targets {
+                        let a = max(lo - offset, 0), b = min(hi - offset, m.rows)
+                        if a < b { m.multiply(x, xSums: sums.baseAddress!, into: out + i * m.rows + a, rows: a..<b) }
+                        offset += m.rows
+                    }
+                }
+            }
+        }
+    }
+
+    /// out [T, m.rows] = input [T, m.columns] · Wᵀ with W dequantized in row chunks that fit the
+    /// scratch buffer.
+    private func gemm(_ input: UnsafePointer<Float>, tokens t: Int, _ m: QuantizedMatrix, _ out: UnsafeMutablePointer<Float>) {
+        let chunkRows = max(1, buffers.scratchCount / m.columns)
+        var start = 0
+        while start < m.rows {
+            let rows = min(chunkRows, m.rows - start)
+            let scratch = buffers.scratch
+            parallelFor(threads) { part, parts in
+                let lo = rows * part / parts, hi = rows * (part + 1) / parts
+                if lo < hi { m.dequantize(rows: (start + lo)..<(start + hi), into: scratch + lo * m.columns) }
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(rows), Int32(m.columns),
+                        1, input, Int32(m.columns), scratch, Int32(m.columns), 0, out + start, Int32(m.rows))
+            start += rows
+        }
+    }
+
+    // MARK: Attention
+
+    /// attended [T, dim] = softmax(q·Kᵀ/√d + causal mask)·V per head, reading the cache's
+    /// positions 0 ..< start+T (token i sees positions ≤ start+i).
+    private func attend(layer: Int, tokens t: Int, start p0: Int) throws {
+        let c = model.config, hd = c.headDim, dim = c.dim, kvDim = c.kvHeads * hd
+        let group = c.heads / c.kvHeads, total = p0 + t
+        let keys = cache.keys[layer], values = cache.values[layer]
+        let b = buffers
+        let scale = 1 / Float(hd).squareRoot()
+        let listening = Hooks.areListening
+        // Probabilities of all (head, token) rows when a hook will read them, else per-thread rows.
+        let probabilities = listening ? UnsafeMutablePointer<Float>.allocate(capacity: c.heads * t * total) : nil
+        defer { probabilities?.deallocate() }
+        probabilities?.initialize(repeating: 0, count: c.heads * t * total)
+        let items = c.heads * t
+
+        func weightedSum(_ row: UnsafePointer<Float>, head h: Int, token i: Int) {
+            let out = b.attended + i * dim + h * hd
+            out.initialize(repeating: 0, count: hd)
+            let v = values + (h / group) * hd
+            for j in 0..<(p0 + i + 1) { RowKernels.axpy(row[j], v + j * kvDim, out, count: hd) }
+        }
+
+        parallelFor(threads) { part, parts in
+            let scores = b.scores + part * b.scoresStride
+            for item in (items * part / parts)..<(items * (part + 1) / parts) {
+                let h = item / t, i = item % t, n = p0 + i + 1
+                let row = probabilities.map { $0 + (h * t + i) * total } ?? scores
+                let q = b.q + i * dim + h * hd, k = keys + (h / group) * hd
+                for j in 0..<n { row[j] = QuantizedDot.f32(k + j * kvDim, q, count: hd) * scale }
+                RowKernels.softmax(row, count: n)
+                if !listening { weightedSum(row, head: h, token: i) }
+            }
+        }
+        guard let probabilities else { return }
+        try LlamaHookPoint.attentionProbabilities.emit(layer: layer, probabilities, shape: [c.heads, t, total])
+        parallelFor(threads) { part, parts in
+            for item in (items * part / parts)..<(items * (part + 1) / parts) {
+                weightedSum(probabilities + item * total, head: item / t, token: item % t)
+            }
+        }
+    }
+}
+
+/// Runs `body(part, parts)` for each of `parts` parts on its own thread (inline when 1).
+@inline(__always)
+func parallelFor(_ parts: Int, _ body: (Int, Int) -> Void) {
+    if parts <= 1 { body(0, 1); return }
+    withoutActuallyEscaping(body) { body in
+        DispatchQueue.concurrentPerform(iterations: parts) { body($0, parts) }
+    }
+}
