@@ -46,21 +46,20 @@ struct QuantizedMatrix: @unchecked Sendable {
     /// Blocks per row.
     var blocks: Int { columns / type.blockSize }
 
-    /// out[r − rows.lowerBound] = W[r, :]·x for r in `rows`; x holds `columns` floats, `xSums` its
-    /// ``QuantizedDot/blockSums`` (read by the 4-bit types only).
+    /// out[r − rows.lowerBound] = W[r, :]·x for r in `rows`, x holding `columns` values.
     @inline(__always)
-    func multiply(_ x: UnsafePointer<Float>, xSums: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
-        let n = blocks
+    func multiply(_ x: QuantizedActivation, into out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
+        let n = blocks, half = HalfTable.table
         switch type {
         case .q4_1:
-            for r in rows { out[r - rows.lowerBound] = QuantizedDot.q4_1(base + r * rowBytes, x, xSums, blocks: n) }
+            for r in rows { out[r - rows.lowerBound] = QuantizedDot.q4_1(base + r * rowBytes, x, blocks: n, half) }
         case .q4_0:
-            for r in rows { out[r - rows.lowerBound] = QuantizedDot.q4_0(base + r * rowBytes, x, xSums, blocks: n) }
+            for r in rows { out[r - rows.lowerBound] = QuantizedDot.q4_0(base + r * rowBytes, x, blocks: n, half) }
         case .q8_0:
-            for r in rows { out[r - rows.lowerBound] = QuantizedDot.q8_0(base + r * rowBytes, x, blocks: n) }
+            for r in rows { out[r - rows.lowerBound] = QuantizedDot.q8_0(base + r * rowBytes, x, blocks: n, half) }
         default:
             let w = base.assumingMemoryBound(to: Float.self)
-            for r in rows { out[r - rows.lowerBound] = QuantizedDot.f32(w + r * columns, x, count: columns) }
+            for r in rows { out[r - rows.lowerBound] = QuantizedDot.f32(w + r * columns, x.floats, count: columns) }
         }
     }
 

@@ -1,5 +1,4 @@
 import CBLAS
-import Dispatch
 import Foundation
 import LoupeCore
 
@@ -152,19 +151,22 @@ public final class LlamaContext {
             for (m, out) in targets { gemm(input, tokens: t, m, out) }
             return
         }
-        // Matrix–vector products: the rows of all targets form one range split across threads.
+        // Matrix–vector products: each input row is quantized once, then the rows of all
+        // targets form one range split across threads.
         let totalRows = targets.reduce(0) { $0 + $1.0.rows }
-        let blocks = columns / 32
-        parallelFor(threads) { part, parts in
-            let lo = totalRows * part / parts, hi = totalRows * (part + 1) / parts
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(blocks, 1)) { sums in
-                for i in 0..<t {
-                    let x = input + i * columns
-                    QuantizedDot.blockSums(x, blocks: blocks, into: sums.baseAddress!)
+        QuantizedActivation.withScratch(count: t * columns) { values, scales, sums in
+            let blocks = columns / 32
+            let rows = (0..<t).map { i in
+                QuantizedActivation(input + i * columns, count: columns, values: values + i * columns,
+                                    scales: scales + i * blocks, sums: sums + i * blocks)
+            }
+            parallelFor(threads) { part, parts in
+                let lo = totalRows * part / parts, hi = totalRows * (part + 1) / parts
+                for (i, x) in rows.enumerated() {
                     var offset = 0
                     for (m, out) in targets {
                         let a = max(lo - offset, 0), b = min(hi - offset, m.rows)
-                        if a < b { m.multiply(x, xSums: sums.baseAddress!, into: out + i * m.rows + a, rows: a..<b) }
+                        if a < b { m.multiply(x, into: out + i * m.rows + a, rows: a..<b) }
                         offset += m.rows
                     }
                 }
@@ -235,11 +237,10 @@ public final class LlamaContext {
     }
 }
 
-/// Runs `body(part, parts)` for each of `parts` parts on its own thread (inline when 1).
+/// Runs `body(part, parts)` for each of `parts` parts on the engine's spinning worker pool
+/// (inline when 1): generation dispatches ~150 times per token, too often to wake threads.
 @inline(__always)
 func parallelFor(_ parts: Int, _ body: (Int, Int) -> Void) {
     if parts <= 1 { body(0, 1); return }
-    withoutActuallyEscaping(body) { body in
-        DispatchQueue.concurrentPerform(iterations: parts) { body($0, parts) }
-    }
+    WorkerPool.shared.run(parts: parts, body)
 }

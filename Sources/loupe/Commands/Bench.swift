@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LoupeIO
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,8 +15,9 @@ struct Bench: ParsableCommand {
               loupe bench engine --quick
               loupe bench train --workload W1 --workload W2
               loupe bench debug
+              loupe bench llm --threads 1 --threads 2
             """,
-        subcommands: [EngineBench.self, TrainBench.self, DebugBench.self]
+        subcommands: [EngineBench.self, TrainBench.self, DebugBench.self, LLMBench.self]
     )
 }
 
@@ -101,5 +103,43 @@ struct DebugBench: ParsableCommand {
 
     func run() throws {
         try DebugBenchmark(examples: URL(fileURLWithPath: examples), rounds: rounds, stepsPerRound: steps, only: Set(workloads)).run()
+    }
+}
+
+struct LLMBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "llm",
+        abstract: "Tokens/s of prompt processing (pp512) and generation (tg128), and peak memory, of the Llama runtime.",
+        discussion: """
+            Like llama-bench: pp512 evaluates 512 tokens in one batch from an empty cache; tg128 \
+            generates 128 tokens one at a time; peak_rss is a fresh process that loads the model and \
+            generates 128 tokens. Rounds follow one warm-up; "tokens_per_s" is their mean. When \
+            llama.cpp's Python bindings are installed in ~/.cache/loupe/llamacpp-venv (see \
+            scripts/bench/llamacpp_bench.py), llama.cpp is measured in the same run and \
+            "ratio_loupe_over_llama_cpp" lines follow.
+            """
+    )
+
+    @Option(name: .customLong("threads"), help: "Thread counts (repeatable; default 1 and 2).") var threadCounts: [Int] = []
+    @Option(help: "Timed rounds per case.") var rounds = 5
+    @Option(help: "A GGUF model (default: the fetched SmolLM2-135M-Instruct).") var model: String?
+    @Flag(help: "Skip the llama.cpp peer even when it is installed.") var noPeer = false
+    @Flag(help: .hidden) var rssProbe = false
+
+    func validate() throws {
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
+        guard threadCounts.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        let url = try DefaultModel.resolve(model)
+        if rssProbe {
+            try LLMBenchmark.rssProbe(threads: threadCounts.first ?? 2, model: url)
+            return
+        }
+        let python = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/llamacpp-venv/bin/python")
+        let hasPeer = !noPeer && FileManager.default.isExecutableFile(atPath: python.path)
+        try LLMBenchmark(modelURL: url, threadCounts: threadCounts.isEmpty ? [1, 2] : threadCounts, rounds: rounds,
+                         peerPython: hasPeer ? python : nil).run()
     }
 }
