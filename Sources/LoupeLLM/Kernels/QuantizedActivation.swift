@@ -38,7 +38,8 @@ struct QuantizedActivation {
             let magnitude = Swift.max(Self.absMax(lo), Self.absMax(hi))
             let scale = magnitude / 32767
             sums[b] = (lo + hi).sum()
-            guard scale.isFinite else {
+            // max() may skip a NaN; the sum cannot. (A block whose sum overflows is treated alike.)
+            guard scale.isFinite, sums[b].isFinite else {
                 // NaN or ∞ in x: the products must come out NaN, as float math would, not trap.
                 scales[b] = .nan
                 (values + b * 32).initialize(repeating: 0, count: 32)

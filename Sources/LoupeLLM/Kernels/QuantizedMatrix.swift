@@ -43,6 +43,17 @@ struct QuantizedMatrix: @unchecked Sendable {
         }
     }
 
+    /// A matrix over `rows` rows of encoded bytes at `base` (kept alive by the caller).
+    init(name: String, type: GGMLType, rows: Int, columns: Int, base: UnsafeRawPointer) {
+        self.name = name
+        self.type = type
+        self.rows = rows
+        self.columns = columns
+        rowBytes = columns / type.blockSize * type.typeSize
+        self.base = base
+        owner = nil
+    }
+
     /// Blocks per row.
     var blocks: Int { columns / type.blockSize }
 
@@ -51,10 +62,27 @@ struct QuantizedMatrix: @unchecked Sendable {
     func multiply(_ x: QuantizedActivation, into out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
         let n = blocks, half = HalfTable.table
         switch type {
-        case .q4_1:
-            for r in rows { out[r - rows.lowerBound] = QuantizedDot.q4_1(base + r * rowBytes, x, blocks: n, half) }
-        case .q4_0:
-            for r in rows { out[r - rows.lowerBound] = QuantizedDot.q4_0(base + r * rowBytes, x, blocks: n, half) }
+        case .q4_1, .q4_0:
+            #if arch(x86_64)
+            let (stride, codes, q41) = type == .q4_1 ? (20, 4, true) : (18, 2, false)
+            func pair(_ r: Int, _ rowBytes: Int) -> (Float, Float) {
+                QuantizedDot.nibblePair(base + r * self.rowBytes, rowBytes: rowBytes, stride: stride, codes: codes, x, blocks: n, half) { p, b in
+                    q41 ? half[Int(p.loadUnaligned(fromByteOffset: b * 20 + 2, as: UInt16.self))]
+                        : -8 * half[Int(p.loadUnaligned(fromByteOffset: b * 18, as: UInt16.self))]
+                }
+            }
+            var r = rows.lowerBound
+            while r + 1 < rows.upperBound {
+                (out[r - rows.lowerBound], out[r + 1 - rows.lowerBound]) = pair(r, rowBytes)
+                r += 2
+            }
+            if r < rows.upperBound { out[r - rows.lowerBound] = pair(r, 0).0 }
+            #else
+            for r in rows {
+                out[r - rows.lowerBound] = type == .q4_1 ? QuantizedDot.q4_1(base + r * rowBytes, x, blocks: n, half)
+                                                         : QuantizedDot.q4_0(base + r * rowBytes, x, blocks: n, half)
+            }
+            #endif
         case .q8_0:
             for r in rows { out[r - rows.lowerBound] = QuantizedDot.q8_0(base + r * rowBytes, x, blocks: n, half) }
         default:
