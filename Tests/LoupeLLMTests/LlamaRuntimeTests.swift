@@ -107,3 +107,27 @@ struct LlamaRuntimeTests {
         #expect(try Self.loaded.get().1.endOfGeneration == [0, 2, 4])
     }
 }
+
+/// A model file that parses as GGUF but is not a model Loupe can run gets an error naming what is
+/// wrong (edited copies of the real file, same byte lengths so every offset stays valid).
+struct LlamaModelErrorTests {
+    static func edited(_ find: String, _ replacement: String) throws -> GGUFFile {
+        var bytes = try Data(contentsOf: DefaultModel.resolve(nil))
+        let needle = Data(find.utf8)
+        let range = try #require(bytes.range(of: needle))
+        bytes.replaceSubrange(range, with: Data(replacement.utf8))
+        return try GGUFFile(data: bytes, name: "edited.gguf")
+    }
+
+    @Test func aMissingTensorIsNamed() throws {
+        let file = try Self.edited("blk.7.ffn_up.weight", "blk.7.ffn_UP.weight")
+        let error = #expect(throws: LLMError.self) { try LlamaModel(gguf: file) }
+        #expect(error?.message == "edited.gguf: tensor blk.7.ffn_up.weight is missing")
+    }
+
+    @Test func anotherArchitectureIsRefused() throws {
+        let file = try Self.edited("general.architecture\u{08}\0\0\0\u{05}\0\0\0\0\0\0\0llama", "general.architecture\u{08}\0\0\0\u{05}\0\0\0\0\0\0\0gemma")
+        let error = #expect(throws: LLMError.self) { try LlamaModel(gguf: file) }
+        #expect(error?.message.contains("only \"llama\" is supported") == true)
+    }
+}

@@ -26,6 +26,12 @@ public struct LlamaConfig: Equatable, Sendable {
         guard dim % heads == 0, heads % kvHeads == 0 else {
             throw LLMError(message: "\(file.name): \(dim) width, \(heads) heads and \(kvHeads) KV heads do not divide evenly")
         }
+        if let scaling = file["llama.rope.scaling.type"]?.string, scaling != "none" {
+            throw LLMError(message: "\(file.name): llama.rope.scaling.type is \"\(scaling)\"; RoPE scaling is not supported yet")
+        }
+        if let bias = file.tensors.first(where: { $0.name.hasPrefix("blk.") && $0.name.hasSuffix(".bias") }) {
+            throw LLMError(message: "\(file.name): tensor \(bias.name) is a bias; Llama models with biases are not supported yet")
+        }
         ropeDims = file["llama.rope.dimension_count"]?.int ?? dim / heads
         guard ropeDims == dim / heads else {
             throw LLMError(message: "\(file.name): llama.rope.dimension_count \(ropeDims) differs from the head size \(dim / heads); partial RoPE is not supported yet")
