@@ -84,6 +84,19 @@ struct LlamaRuntimeTests {
         #expect(worst(batched, single) < 1e-3, "batches of 16 vs one batch")
     }
 
+    /// Any token count can take either path (the threshold is a speed choice, not a correctness one).
+    @Test func eitherPathForAnyTokenCount() throws {
+        let model = try Self.model
+        for count in [1, 3] {
+            let tokens = Array([504, 3575, 282].prefix(count))
+            let viaGemm = LlamaContext(model: model), viaInt16 = LlamaContext(model: model)
+            viaGemm.gemmThreshold = 1
+            viaInt16.gemmThreshold = .max
+            let a = try viaGemm.evaluate(tokens), b = try viaInt16.evaluate(tokens)
+            #expect(zip(a, b).map { abs($0 - $1) }.max()! < 0.05, "\(count) tokens")
+        }
+    }
+
     @Test func rewindingReplaysExactly() throws {
         let context = LlamaContext(model: try Self.model)
         let first = try context.evaluate([504, 3575, 282, 4649, 314])

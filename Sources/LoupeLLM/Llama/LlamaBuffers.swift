@@ -25,7 +25,7 @@ struct Buffers {
     var scoresStride: Int { positions }
     var scratch: UnsafeMutablePointer<Float> { scratchBuffer!.pointer }
 
-    mutating func ensure(tokens t: Int, config c: LlamaConfig, positions p: Int, threads n: Int) {
+    mutating func ensure(tokens t: Int, config c: LlamaConfig, positions p: Int, threads n: Int, scratch needed: Bool) {
         if t > tokens {
             let kvDim = c.kvHeads * c.headDim
             activations = [t * c.dim, t * c.dim, t * c.dim, t * kvDim, t * kvDim, t * c.dim, t * c.dim,
@@ -37,6 +37,6 @@ struct Buffers {
             threads = max(n, threads)
             scoreRows = FloatBuffer(count: positions * threads)
         }
-        if t >= 2, scratchBuffer == nil { scratchBuffer = FloatBuffer(count: scratchCount) }
+        if needed, scratchBuffer == nil { scratchBuffer = FloatBuffer(count: scratchCount) }
     }
 }

@@ -80,7 +80,7 @@ public final class LlamaContext {
     private func forward(_ tokens: [Int], logitRows: Int) throws -> [Float] {
         let c = model.config, t = tokens.count, dim = c.dim, kvDim = c.kvHeads * c.headDim
         let p0 = cache.count
-        buffers.ensure(tokens: t, config: c, positions: cache.capacity, threads: threads)
+        buffers.ensure(tokens: t, config: c, positions: cache.capacity, threads: threads, scratch: t >= gemmThreshold)
         let b = buffers
         for (i, token) in tokens.enumerated() { model.embedding.dequantize(rows: token..<(token + 1), into: b.x + i * dim) }
         try LlamaHookPoint.embedding.emit(layer: 0, b.x, shape: [t, dim])

@@ -51,7 +51,8 @@ struct Chat: ParsableCommand {
             messages.append(ChatMessage(role: "user", content: input))
             let all = loaded.tokenizer.encode(template.render(messages), parseSpecial: true)
             // Evaluate only what the cache does not hold yet (the cache holds a prefix of `all`).
-            let shared = zip(evaluated, all).prefix { $0 == $1 }.count
+            // (At least one token is evaluated: its logits start the reply.)
+            let shared = min(zip(evaluated, all).prefix { $0 == $1 }.count, all.count - 1)
             context.rewind(to: shared)
             var options = sampling.options(seed: seed &+ UInt64(turn))
             options.stopStrings += ["<|im_end|>"]
