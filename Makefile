@@ -25,10 +25,12 @@ demo: build
 	echo "Write a haiku about the ocean." | $(LOUPE) chat --temperature 0.7 --seed 1 --max-tokens 60
 	$(LOUPE) bench engine --quick
 
-## Every test, in release (debug builds of numeric code are very slow).
+## Every test, in release (debug builds of numeric code are very slow), then the LLM commands
+## end to end (their JSON, a chat turn, a bad input).
 test: setup
 	swift build --build-tests $(TEST_FLAGS)
 	swift test --skip-build $(TEST_FLAGS)
+	scripts/smoke-cli.sh $(LOUPE)
 
 ## The full engine benchmark (figures in BENCHMARKS.md).
 bench: build

@@ -80,7 +80,7 @@ struct Generate: ParsableCommand {
                 "prompt_ids": ids, "ids": result.tokens.map(\.id), "text": result.text,
                 "pieces": result.tokens.map { String(decoding: loaded.tokenizer.bytes(of: $0.id), as: UTF8.self) },
                 "logprobs": result.tokens.map(\.logprob),
-                "top_logprobs": result.tokens.map { $0.top.map { ["id": $0.id, "logprob": $0.logprob] } },
+                "top_logprobs": result.tokens.map { $0.top.map { ["id": $0.id, "logprob": $0.logprob] as [String: Any] } },
                 "stop": result.stopReason.rawValue, "seed": seed,
                 "timings": ["prompt_tokens_per_s": Double(ids.count) / max(result.promptSeconds, 1e-9),
                             "generation_tokens_per_s": result.tokensPerSecond],

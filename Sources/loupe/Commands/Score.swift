@@ -46,27 +46,31 @@ struct Score: ParsableCommand {
         let context = LlamaContext(model: loaded.model, threads: threads)
         let logits = try context.evaluate(sequence, logits: .all)
         let vocabulary = loaded.model.config.vocabulary
-        var positions: [[String: Any]] = []
-        for i in sequence.indices {
+        struct Alternative: Encodable { let id: Int; let logprob: Double }
+        struct Position: Encodable {
+            let position: Int
+            let top: [Alternative]
+            let next: Int?
+            let next_logprob: Double?
+        }
+        struct Report: Encodable { let ids: [Int]; let positions: [Position] }
+        let positions = sequence.indices.map { i -> Position in
             let row = LogProbabilities(logits[(i * vocabulary)..<((i + 1) * vocabulary)])
-            var entry: [String: Any] = ["position": i, "top": row.top(top).map { ["id": $0.id, "logprob": $0.logprob] }]
-            if i + 1 < sequence.count {
-                entry["next"] = sequence[i + 1]
-                entry["next_logprob"] = row[sequence[i + 1]]
-            }
-            positions.append(entry)
+            let next: Int? = i + 1 < sequence.count ? sequence[i + 1] : nil
+            return Position(position: i, top: row.top(top).map { Alternative(id: $0.id, logprob: $0.logprob) },
+                            next: next, next_logprob: next.map { (id: Int) -> Double in row[id] })
         }
         if json {
-            let data = try JSONSerialization.data(withJSONObject: ["ids": sequence, "positions": positions], options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(Report(ids: sequence, positions: positions)), as: UTF8.self))
             return
         }
-        for entry in positions {
-            let i = entry["position"] as! Int
-            let piece = loaded.tokenizer.displayPiece(sequence[i])
-            let tops = (entry["top"] as! [[String: Any]]).map { "\(loaded.tokenizer.displayPiece($0["id"] as! Int)) \(String(format: "%.2f", $0["logprob"] as! Double))" }
-            var line = String(format: "%4d %-14@", i, piece as NSString)
-            if let next = entry["next_logprob"] as? Double { line += String(format: " next %7.3f  ", next) } else { line += String(repeating: " ", count: 15) }
+        for p in positions {
+            let piece = loaded.tokenizer.displayPiece(sequence[p.position])
+            let tops = p.top.map { "\(loaded.tokenizer.displayPiece($0.id)) \(String(format: "%.2f", $0.logprob))" }
+            var line = String(format: "%4d %-14@", p.position, piece as NSString)
+            if let next = p.next_logprob { line += String(format: " next %7.3f  ", next) } else { line += String(repeating: " ", count: 15) }
             print(line + tops.joined(separator: " | "))
         }
     }

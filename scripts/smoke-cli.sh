@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# End-to-end checks of the LLM commands as users and other tools call them: the JSON they print
+# parses and holds what it should, and bad input fails with a message. Run by `make test`.
+set -euo pipefail
+LOUPE="${1:-.build/release/loupe}"
+
+check() {   # check NAME PYTHON-EXPRESSION-ON-d  (reads JSON on stdin)
+    python3 -c "import json,sys; d=json.load(sys.stdin); assert $2, '$1: ' + json.dumps(d)[:300]" || { echo "smoke: $1 failed" >&2; exit 1; }
+    echo "smoke: $1 ok"
+}
+
+"$LOUPE" tokenize "Hello world" --json | check tokenize 'd["ids"] == [19556, 905]'
+echo -n "<|im_start|>user" | "$LOUPE" tokenize - --json | check "tokenize stdin" 'd["ids"][0] == 1'
+"$LOUPE" score --ids 504,3575,282,4649,314 --top 3 --json \
+    | check score 'len(d["positions"]) == 5 and len(d["positions"][4]["top"]) == 3 and d["positions"][4]["top"][0]["id"] == 7042 and d["positions"][0]["next"] == 3575'
+"$LOUPE" generate "The capital of France is" --temperature 0 --max-tokens 8 --top-logprobs 2 --json \
+    | check generate 'd["ids"][:5] == [7042, 30, 198, 198, 504] and d["text"].startswith(" Paris.") and len(d["logprobs"]) == 8 and len(d["top_logprobs"][0]) == 2'
+reply=$(echo "What is the capital of France?" | "$LOUPE" chat --temperature 0 --max-tokens 12)
+[[ "$reply" == *Paris* ]] || { echo "smoke: chat replied '$reply'" >&2; exit 1; }
+echo "smoke: chat ok"
+if out=$("$LOUPE" score --ids 1,99999 2>&1); then echo "smoke: a bad id was accepted" >&2; exit 1; fi
+[[ "$out" == *"outside the vocabulary"* ]] || { echo "smoke: bad-id message was '$out'" >&2; exit 1; }
+echo "smoke: bad input ok"
