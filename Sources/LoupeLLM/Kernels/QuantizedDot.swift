@@ -7,7 +7,7 @@ import _Builtin_intrinsics.intel
 ///
 /// On x86-64 the 4- and 8-bit types multiply int16 activations (``QuantizedActivation``) with
 /// AVX2's `vpmaddwd`: 32 products per block in a few instructions, exact in 32-bit integers,
-/// then one FMA with the two scales (measured 1.5× the speed of converting the codes to float).
+/// then one FMA with the two scales (measured 1.3× the speed of converting the codes to float).
 /// Elsewhere a portable SIMD loop converts the codes to float and multiplies float activations.
 /// Rows are processed two blocks at a time into two accumulators, so no FMA waits on the last.
 enum QuantizedDot {
