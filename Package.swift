@@ -1,6 +1,15 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// The LLM runtime's integer kernels call AVX2/FMA/F16C intrinsics (x86-64-v3, every x86 server
+// CPU since 2013). `make` builds everything with -march=native; these flags let a plain
+// `swift build` compile them too instead of crashing the compiler.
+#if arch(x86_64)
+let vectorKernelFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"])]
+#else
+let vectorKernelFlags: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "Loupe",
     products: [
@@ -52,7 +61,7 @@ let package = Package(
         .target(name: "LoupeDebug", dependencies: ["LoupeTrain"]),
         // The LLM runtime: GGUF models, byte-level BPE tokenizer, the Llama forward pass on
         // quantized weights, sampling and generation.
-        .target(name: "LoupeLLM", dependencies: ["LoupeIO", "LoupeCore", "CBLAS"]),
+        .target(name: "LoupeLLM", dependencies: ["LoupeIO", "LoupeCore", "CBLAS"], swiftSettings: vectorKernelFlags),
         // Fixture loading and tolerance checks shared by the test targets.
         .target(name: "LoupeTestSupport", dependencies: ["LoupeCore"]),
         .executableTarget(
