@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "LoupeTrain", targets: ["LoupeTrain"]),
         .library(name: "LoupeDebug", targets: ["LoupeDebug"]),
         .library(name: "LoupeLLM", targets: ["LoupeLLM"]),
+        .library(name: "LoupeTrace", targets: ["LoupeTrace"]),
         .executable(name: "loupe", targets: ["loupe"]),
     ],
     dependencies: [
@@ -62,6 +63,8 @@ let package = Package(
         // The LLM runtime: GGUF models, byte-level BPE tokenizer, the Llama forward pass on
         // quantized weights, sampling and generation.
         .target(name: "LoupeLLM", dependencies: ["LoupeIO", "LoupeCore", "CBLAS"], swiftSettings: vectorKernelFlags),
+        // The inference tracer: every generated token's forward pass recorded as a cycle.
+        .target(name: "LoupeTrace", dependencies: ["LoupeLLM"]),
         // Fixture loading and tolerance checks shared by the test targets.
         .target(name: "LoupeTestSupport", dependencies: ["LoupeCore"]),
         .executableTarget(
@@ -71,6 +74,7 @@ let package = Package(
                 "LoupeTrain",
                 "LoupeDebug",
                 "LoupeLLM",
+                "LoupeTrace",
                 "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -85,6 +89,7 @@ let package = Package(
         .testTarget(name: "LoupeTrainTests", dependencies: ["LoupeTrain", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeDebugTests", dependencies: ["LoupeDebug", "LoupeTestSupport"]),
         .testTarget(name: "LoupeLLMTests", dependencies: ["LoupeLLM", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeTraceTests", dependencies: ["LoupeTrace", "LoupeTestSupport"]),
         .testTarget(name: "LoupeIOTests", dependencies: ["LoupeIO", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
     ],
     // Swift 5 mode: the engine's kernels share raw buffers across DispatchQueue.concurrentPerform

@@ -15,6 +15,10 @@ echo -n "<|im_start|>user" | "$LOUPE" tokenize - --json | check "tokenize stdin"
     | check score 'len(d["positions"]) == 5 and len(d["positions"][4]["top"]) == 3 and d["positions"][4]["top"][0]["id"] == 7042 and d["positions"][0]["next"] == 3575'
 "$LOUPE" generate "The capital of France is" --temperature 0 --max-tokens 8 --top-logprobs 2 --json \
     | check generate 'd["ids"][:5] == [7042, 30, 198, 198, 504] and d["text"].startswith(" Paris.") and len(d["logprobs"]) == 8 and len(d["top_logprobs"][0]) == 2'
+trace_file=$(mktemp)
+"$LOUPE" trace "The capital of France is" --steps 2 --logit-lens --json "$trace_file" > /dev/null
+check trace 'len(d["cycles"]) == 2 and len(d["cycles"][1]["layers"]) == 30 and d["cycles"][0]["chosen"]["id"] == 7042 and d["cycles"][1]["layers"][29]["logitLens"][0]["id"] == d["cycles"][1]["top"][0]["id"]' < "$trace_file"
+rm -f "$trace_file"
 reply=$(echo "What is the capital of France?" | "$LOUPE" chat --temperature 0 --max-tokens 12)
 [[ "$reply" == *Paris* ]] || { echo "smoke: chat replied '$reply'" >&2; exit 1; }
 echo "smoke: chat ok"

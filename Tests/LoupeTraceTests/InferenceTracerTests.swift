@@ -1,0 +1,66 @@
+import Foundation
+import LoupeIO
+import LoupeLLM
+import Testing
+@testable import LoupeTrace
+
+/// The tracer records in the generating forward passes: tracing changes nothing, every cycle has
+/// one record per block, and the logit lens after the last block is the model's own distribution.
+struct InferenceTracerTests {
+    static let loaded: Result<(LlamaModel, BPETokenizer), Error> = Result {
+        let file = try GGUFFile(contentsOf: DefaultModel.resolve(nil))
+        return (try LlamaModel(gguf: file), try BPETokenizer(gguf: file))
+    }
+    let prompt = [504, 3575, 282, 4649, 314]   // "The capital of France is"
+
+    func tracer(lens: Bool) throws -> InferenceTracer {
+        let (model, tokenizer) = try Self.loaded.get()
+        var capture = TraceCapture()
+        capture.logitLens = lens
+        return InferenceTracer(generator: TextGenerator(context: LlamaContext(model: model), tokenizer: tokenizer), capture: capture)
+    }
+
+    var greedy: GenerationOptions {
+        var o = GenerationOptions()
+        o.sampling = .greedy
+        o.maxTokens = 4
+        return o
+    }
+
+    @Test func cyclesHoldEveryLayerAndTracingChangesNothing() throws {
+        let trace = try tracer(lens: false).trace(prompt: prompt, options: greedy)
+        let (model, tokenizer) = try Self.loaded.get()
+        let plain = try TextGenerator(context: LlamaContext(model: model), tokenizer: tokenizer).generate(prompt: prompt, options: greedy)
+        #expect(trace.cycles.count == 4)
+        #expect(trace.cycles.map { $0.chosen?.id } == plain.tokens.map(\.id))
+        #expect(trace.cycles[0].inputTokens == prompt && trace.cycles[0].positions == [0, 1, 2, 3, 4])
+        #expect(trace.cycles[1].inputTokens == [plain.tokens[0].id] && trace.cycles[1].positions == [5])
+        for cycle in trace.cycles {
+            #expect(cycle.layers.count == model.config.layers)
+            #expect(cycle.layers.allSatisfy { $0.heads.count == model.config.heads && $0.residualNorm > 0 && $0.mlpNorm > 0 })
+            #expect(cycle.chosenRank == 0 && cycle.top.first?.id == cycle.chosen?.id)
+            #expect(cycle.kvCacheTokens == cycle.positions.last! + 1)
+            for head in cycle.layers[0].heads {
+                #expect(head.top.allSatisfy { $0.position <= cycle.positions.last! })
+            }
+        }
+        let json = try JSONEncoder().encode(trace)
+        let object = try JSONSerialization.jsonObject(with: json) as! [String: Any]
+        #expect((object["cycles"] as? [[String: Any]])?.first?["layers"] is [Any])
+    }
+
+    @Test func theLogitLensAfterTheLastLayerIsTheFinalDistribution() throws {
+        let trace = try tracer(lens: true).trace(prompt: prompt, options: greedy)
+        // Generated cycles (one token) compute their logits on the lens's own kernels: exact.
+        for cycle in trace.cycles.dropFirst() {
+            let lens = try #require(cycle.layers.last?.logitLens)
+            #expect(lens.map(\.id) == Array(cycle.top.prefix(lens.count)).map(\.id))
+            for (a, b) in zip(lens, cycle.top) { #expect(abs(a.probability - b.probability) < 1e-6) }
+        }
+        // The prompt cycle's logits came from the float sgemm path: equal to rounding.
+        let first = try #require(trace.cycles[0].layers.last?.logitLens)
+        #expect(first[0].id == trace.cycles[0].top[0].id && abs(first[0].probability - trace.cycles[0].top[0].probability) < 0.02)
+        // Early layers read differently: the lens shows the prediction forming.
+        #expect(trace.cycles[1].layers[0].logitLens?.first?.id != trace.cycles[1].top.first?.id)
+    }
+}
