@@ -24,6 +24,9 @@ public final class InferenceTracer {
                                           topP: options.sampling.topP, minP: options.sampling.minP, seed: options.sampling.seed),
                           capture: capture)
         var residuals: [[Float]] = []       // per cycle, [layers, dim] when the lens is on
+        // Per cycle, the last row of every component that adds into the residual stream:
+        // [embedding, L0.attention, L0.mlp, L1.attention, …] each [dim], then the final stream.
+        var parts: [[Float]] = []
         var cycleStart = Date(), layerStart = Date()
         var lastLogits: [Float] = []
         let capture = self.capture
@@ -46,6 +49,7 @@ public final class InferenceTracer {
                 trace.cycles.append(TraceCycle(index: trace.cycles.count, inputTokens: [], positions: Array(start..<(start + t)),
                                                layers: (0..<config.layers).map { TraceLayer(layer: $0) }))
                 residuals.append(capture.logitLens ? [Float](repeating: 0, count: config.layers * config.dim) : [])
+                parts.append(Array(lastRow(event.output)))
                 cycleStart = Date()
                 layerStart = cycleStart
             case LlamaHookPoint.attentionProbabilities.rawValue:
@@ -60,9 +64,15 @@ public final class InferenceTracer {
                     return TraceHead(head: h, entropy: entropy, top: Array(top))
                 }
             case LlamaHookPoint.attentionOutput.rawValue:
-                if let l = layerIndex(event.modulePath) { trace.cycles[trace.cycles.count - 1].layers[l].attentionNorm = norm(lastRow(event.output)) }
+                guard let l = layerIndex(event.modulePath) else { return }
+                let row = lastRow(event.output)
+                trace.cycles[trace.cycles.count - 1].layers[l].attentionNorm = norm(row)
+                parts[parts.count - 1] += row
             case LlamaHookPoint.mlpOutput.rawValue:
-                if let l = layerIndex(event.modulePath) { trace.cycles[trace.cycles.count - 1].layers[l].mlpNorm = norm(lastRow(event.output)) }
+                guard let l = layerIndex(event.modulePath) else { return }
+                let row = lastRow(event.output)
+                trace.cycles[trace.cycles.count - 1].layers[l].mlpNorm = norm(row)
+                parts[parts.count - 1] += row
             case LlamaHookPoint.residual.rawValue:
                 guard let l = layerIndex(event.modulePath) else { return }
                 let row = lastRow(event.output)
@@ -71,6 +81,7 @@ public final class InferenceTracer {
                 trace.cycles[trace.cycles.count - 1].layers[l].milliseconds = now.timeIntervalSince(layerStart) * 1000
                 layerStart = now
                 if capture.logitLens { residuals[residuals.count - 1].replaceSubrange((l * config.dim)..<((l + 1) * config.dim), with: row) }
+                if l == config.layers - 1 { parts[parts.count - 1] += row }
             case LlamaHookPoint.logits.rawValue:
                 lastLogits = Array(lastRow(event.output))
                 let i = trace.cycles.count - 1
@@ -94,6 +105,8 @@ public final class InferenceTracer {
             let probabilities = LogProbabilities(lastLogits[...])
             trace.cycles[i].chosen = Candidate(id: token.id, text: tokenizer.displayPiece(token.id), probability: Foundation.exp(token.logprob))
             trace.cycles[i].chosenRank = lastLogits.indices.filter { probabilities[$0] > token.logprob }.count
+            trace.cycles[i].attribution = Self.attribution(of: token.id, logit: Double(lastLogits[token.id]), parts: parts[i],
+                                                            model: context.model)
             inputs.append([token.id])
             return true
         }
@@ -111,5 +124,24 @@ public final class InferenceTracer {
             }
         }
         return trace
+    }
+
+    /// Direct logit attribution of `token` from one cycle's components (see ``LogitAttribution``).
+    static func attribution(of token: Int, logit: Double, parts: [Float], model: LlamaModel) -> LogitAttribution {
+        let dim = model.config.dim, layers = model.config.layers
+        let direction = model.logitDirection(token)
+        let final = parts[((1 + 2 * layers) * dim)...]
+        let meanSquare = final.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(dim)
+        let inverseRMS = 1 / Foundation.sqrt(meanSquare + model.config.rmsEpsilon)
+        var components: [LogitAttribution.Component] = []
+        for c in 0..<(1 + 2 * layers) {
+            var dot = 0.0
+            for j in 0..<dim { dot += Double(parts[c * dim + j]) * Double(direction[j]) }
+            let name = c == 0 ? "embedding" : "L\((c - 1) / 2).\((c - 1) % 2 == 0 ? "attention" : "mlp")"
+            components.append(.init(component: name, value: dot * inverseRMS))
+        }
+        let sum = components.reduce(0) { $0 + $1.value }
+        components.sort { abs($0.value) > abs($1.value) }
+        return LogitAttribution(token: token, logit: logit, remainder: logit - sum, components: components)
     }
 }

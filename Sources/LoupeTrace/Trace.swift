@@ -40,6 +40,8 @@ public struct TraceCycle: Codable, Sendable {
     /// Entropy of the next-token distribution, in nats.
     public var entropy: Double = 0
     public var layers: [TraceLayer] = []
+    /// How each component of the residual stream moved the chosen token's logit.
+    public var attribution: LogitAttribution?
     /// Positions held in the KV cache after the cycle.
     public var kvCacheTokens: Int = 0
     public var milliseconds: Double = 0
@@ -77,4 +79,23 @@ public struct TraceHead: Codable, Sendable {
 public struct AttendedPosition: Codable, Sendable, Equatable {
     public var position: Int
     public var weight: Double
+}
+
+/// Direct logit attribution for one token: the residual stream after the last block is the sum of
+/// the token embedding and every attention and MLP output, and the logit is linear in that sum once
+/// the final norm's 1/rms is fixed, so each component's share is (component · direction) / rms.
+public struct LogitAttribution: Codable, Sendable {
+    public var token: Int
+    /// The logit the model computed.
+    public var logit: Double
+    /// logit − Σ components: the rounding of the int16 activations the head multiplies (and float
+    /// summation order); documented in docs/TRACE.md.
+    public var remainder: Double
+    /// `embedding`, `L<n>.attention`, `L<n>.mlp`, largest |value| first.
+    public var components: [Component]
+
+    public struct Component: Codable, Sendable, Equatable {
+        public var component: String
+        public var value: Double
+    }
 }

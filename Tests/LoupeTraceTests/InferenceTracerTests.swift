@@ -64,3 +64,27 @@ struct InferenceTracerTests {
         #expect(trace.cycles[1].layers[0].logitLens?.first?.id != trace.cycles[1].top.first?.id)
     }
 }
+
+/// Direct logit attribution adds up: embedding + every attention and MLP output, read through the
+/// final norm's direction for the chosen token, give the model's logit up to the documented
+/// remainder (the int16 rounding of the head's input, small next to the logit).
+struct LogitAttributionTests {
+    @Test func componentsAddUpToTheChosenLogit() throws {
+        let (model, tokenizer) = try InferenceTracerTests.loaded.get()
+        var options = GenerationOptions()
+        options.sampling = .greedy
+        options.maxTokens = 3
+        let tracer = InferenceTracer(generator: TextGenerator(context: LlamaContext(model: model), tokenizer: tokenizer))
+        let trace = try tracer.trace(prompt: [504, 3575, 282, 4649, 314], options: options)
+        for cycle in trace.cycles {
+            let a = try #require(cycle.attribution)
+            #expect(a.token == cycle.chosen?.id)
+            #expect(a.components.count == 1 + 2 * model.config.layers)
+            // The components are computed from the captured rows alone; only the logit comes from
+            // the model. Their sum must reproduce it.
+            let sum = a.components.reduce(0) { $0 + $1.value }
+            #expect(abs(a.logit - sum) < 0.05 + 0.01 * abs(a.logit), "cycle \(cycle.index): Σ components \(sum) vs logit \(a.logit)")
+            #expect(zip(a.components, a.components.dropFirst()).allSatisfy { abs($0.value) >= abs($1.value) })
+        }
+    }
+}

@@ -74,4 +74,14 @@ public final class LlamaModel: @unchecked Sendable {
         outputNorm = try vector("output_norm.weight")
         head = file.tensor("output.weight") == nil ? embedding : try matrix("output.weight", rows: config.vocabulary, columns: dim)
     }
+
+    /// The direction in the residual stream that token `id`'s logit reads, up to the final norm's
+    /// 1/rms: `outputNorm ⊙ head[id]`. logit(id) = (x / rms(x)) · direction for the stream x after
+    /// the last block, so any part of x contributes (part · direction) / rms(x) — direct logit
+    /// attribution.
+    public func logitDirection(_ id: Int) -> [Float] {
+        var row = [Float](repeating: 0, count: config.dim)
+        row.withUnsafeMutableBufferPointer { head.dequantize(rows: id..<(id + 1), into: $0.baseAddress!) }
+        return zip(row, outputNorm).map { $0 * $1 }
+    }
 }

@@ -12,7 +12,7 @@ struct TraceCommand: ParsableCommand {
         discussion: """
             Cycle 0 evaluates the prompt; each later cycle evaluates one generated token. Each records \
             the chosen token with its probability and rank, the top-k and entropy of the next-token \
-            distribution, and per layer the residual-stream norm, the attention and MLP output norms \
+            distribution, the direct logit attribution of the chosen token to every attention and MLP output, and per layer the residual-stream norm, the attention and MLP output norms \
             (each layer's contribution), every head's most-attended positions and entropy, and the \
             layer's wall time. --logit-lens adds each layer's top tokens read through the final norm \
             and head. The JSON form is documented in docs/TRACE.md.
@@ -68,6 +68,11 @@ struct TraceCommand: ParsableCommand {
             // The layers that wrote most into the residual stream this cycle.
             let loudest = cycle.layers.sorted { $0.attentionNorm + $0.mlpNorm > $1.attentionNorm + $1.mlpNorm }.prefix(3)
             print("  largest contributions: " + loudest.map { String(format: "L%d attn %.1f mlp %.1f", $0.layer, $0.attentionNorm, $0.mlpNorm) }.joined(separator: ", "))
+            if let a = cycle.attribution {
+                print("  logit \(String(format: "%.2f", a.logit)) of the chosen token from: "
+                      + a.components.prefix(4).map { "\($0.component) \(String(format: "%+.2f", $0.value))" }.joined(separator: ", ")
+                      + String(format: " … (remainder %+.3f)", a.remainder))
+            }
             if logitLens {
                 let lens = cycle.layers.filter { $0.layer % 5 == 4 || $0.layer == cycle.layers.count - 1 }
                 print("  logit lens: " + lens.map { "L\($0.layer) \($0.logitLens?.first?.text ?? "?")" }.joined(separator: "  "))
