@@ -102,9 +102,10 @@ public final class InferenceTracer {
         var inputs: [[Int]] = [prompt]
         _ = try generator.generate(prompt: prompt, options: options) { token in
             let i = min(inputs.count - 1, trace.cycles.count - 1)
-            let probabilities = LogProbabilities(lastLogits[...])
             trace.cycles[i].chosen = Candidate(id: token.id, text: tokenizer.displayPiece(token.id), probability: Foundation.exp(token.logprob))
-            trace.cycles[i].chosenRank = lastLogits.indices.filter { probabilities[$0] > token.logprob }.count
+            // Rank by logits: the same order as probabilities, without a second softmax.
+            let chosenLogit = lastLogits[token.id]
+            trace.cycles[i].chosenRank = lastLogits.reduce(0) { $1 > chosenLogit ? $0 + 1 : $0 }
             trace.cycles[i].attribution = Self.attribution(of: token.id, logit: Double(lastLogits[token.id]), parts: parts[i],
                                                             model: context.model)
             inputs.append([token.id])
