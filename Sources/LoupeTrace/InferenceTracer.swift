@@ -2,12 +2,16 @@ import Foundation
 import LoupeCore
 import LoupeLLM
 
-/// Records a generation cycle by cycle from the runtime's hook points, in the same forward passes
-/// that generate (nothing is recomputed; the logit lens, when asked for, reads the residual rows
-/// captured on the way).
+/// Records a generation cycle by cycle from the runtime's hook points and profiler spans, in the
+/// same forward passes that generate: nothing is recomputed. The hooks keep a few rows per cycle
+/// (the last position's components, head outputs and residual stream); the logit lens and the
+/// attributions are computed from those rows after generation.
 public final class InferenceTracer {
     public let generator: TextGenerator
     public var capture: TraceCapture
+    /// The profiler spans of the last trace (one "forward" span per cycle holding its blocks and
+    /// their ops), for ``chromeTrace(of:)``.
+    public private(set) var spans: [Span] = []
 
     public init(generator: TextGenerator, capture: TraceCapture = TraceCapture()) {
         self.generator = generator
@@ -19,72 +23,50 @@ public final class InferenceTracer {
         let context = generator.context
         let config = context.model.config
         let tokenizer = generator.tokenizer
+        let capture = self.capture
+        if let pair = capture.contrast, let bad = [pair.target, pair.distractor].first(where: { $0 < 0 || $0 >= config.vocabulary }) {
+            throw TraceError("trace: contrast token id \(bad) is outside the vocabulary (0..<\(config.vocabulary))")
+        }
         var trace = Trace(model: modelName, promptTokens: prompt,
                           sampling: .init(temperature: options.sampling.temperature, topK: options.sampling.topK,
                                           topP: options.sampling.topP, minP: options.sampling.minP, seed: options.sampling.seed),
                           capture: capture)
-        var residuals: [[Float]] = []       // per cycle, [layers, dim] when the lens is on
-        // Per cycle, the last row of every component that adds into the residual stream:
-        // [embedding, L0.attention, L0.mlp, L1.attention, …] each [dim], then the final stream.
-        var parts: [[Float]] = []
-        var cycleStart = Date(), layerStart = Date()
+        var rows: [CycleRows] = []
         var lastLogits: [Float] = []
-        let capture = self.capture
-
-        func lastRow(_ t: Tensor) -> ArraySlice<Float> {
-            let all = t.floats(), width = t.shape[t.shape.count - 1]
-            return all[(all.count - width)...]
-        }
-        func norm(_ row: ArraySlice<Float>) -> Double { Foundation.sqrt(row.reduce(0.0) { $0 + Double($1) * Double($1) }) }
-        func layerIndex(_ path: String?) -> Int? {
-            guard let path, path.hasPrefix("blocks.") else { return nil }
-            return Int(path.dropFirst(7).prefix { $0.isNumber })
-        }
 
         let handle = Hooks.addForwardHook { event in
-            switch event.op {
-            case LlamaHookPoint.embedding.rawValue:
-                let t = event.output.shape[0]
+            guard let point = LlamaHookPoint(rawValue: event.op) else { return }
+            if point == .embedding {
                 let start = context.position
-                trace.cycles.append(TraceCycle(index: trace.cycles.count, inputTokens: [], positions: Array(start..<(start + t)),
+                trace.cycles.append(TraceCycle(index: trace.cycles.count, inputTokens: [], positions: Array(start..<(start + event.output.shape[0])),
                                                layers: (0..<config.layers).map { TraceLayer(layer: $0) }))
-                residuals.append(capture.logitLens ? [Float](repeating: 0, count: config.layers * config.dim) : [])
-                parts.append(Array(lastRow(event.output)))
-                cycleStart = Date()
-                layerStart = cycleStart
-            case LlamaHookPoint.attentionProbabilities.rawValue:
-                guard let l = layerIndex(event.modulePath) else { return }
-                let s = event.output.shape, (heads, t, p) = (s[0], s[1], s[2])
-                let all = event.output.floats()
-                trace.cycles[trace.cycles.count - 1].layers[l].heads = (0..<heads).map { h in
-                    let row = all[((h * t + t - 1) * p)..<((h * t + t) * p)]
-                    let entropy = row.reduce(0.0) { $1 > 0 ? $0 - Double($1) * Foundation.log(Double($1)) : $0 }
-                    let top = row.indices.sorted { row[$0] > row[$1] }.prefix(capture.attentionTop)
-                        .map { AttendedPosition(position: $0 - row.startIndex, weight: Double(row[$0])) }
-                    return TraceHead(head: h, entropy: entropy, top: Array(top))
-                }
-            case LlamaHookPoint.attentionOutput.rawValue:
-                guard let l = layerIndex(event.modulePath) else { return }
-                let row = lastRow(event.output)
-                trace.cycles[trace.cycles.count - 1].layers[l].attentionNorm = norm(row)
-                parts[parts.count - 1] += row
-            case LlamaHookPoint.mlpOutput.rawValue:
-                guard let l = layerIndex(event.modulePath) else { return }
-                let row = lastRow(event.output)
-                trace.cycles[trace.cycles.count - 1].layers[l].mlpNorm = norm(row)
-                parts[parts.count - 1] += row
-            case LlamaHookPoint.residual.rawValue:
-                guard let l = layerIndex(event.modulePath) else { return }
-                let row = lastRow(event.output)
-                let now = Date()
-                trace.cycles[trace.cycles.count - 1].layers[l].residualNorm = norm(row)
-                trace.cycles[trace.cycles.count - 1].layers[l].milliseconds = now.timeIntervalSince(layerStart) * 1000
-                layerStart = now
-                if capture.logitLens { residuals[residuals.count - 1].replaceSubrange((l * config.dim)..<((l + 1) * config.dim), with: row) }
-                if l == config.layers - 1 { parts[parts.count - 1] += row }
-            case LlamaHookPoint.logits.rawValue:
-                lastLogits = Array(lastRow(event.output))
-                let i = trace.cycles.count - 1
+                rows.append(CycleRows(config: config, capture: capture))
+            }
+            guard let i = trace.cycles.indices.last else { return }
+            let l = Self.layerIndex(event.modulePath)
+            switch point {
+            case .embedding:
+                rows[i].parts.replaceSubrange(0..<config.dim, with: Self.lastRow(event.output))
+            case .attentionProbabilities:
+                guard let l else { return }
+                trace.cycles[i].layers[l].heads = Self.heads(event.output, top: capture.attentionTop, keepRows: capture.attentionRows)
+            case .attentionHeads:
+                guard let l, capture.headAttribution else { return }
+                rows[i].heads.replaceSubrange((l * config.dim)..<((l + 1) * config.dim), with: Self.lastRow(event.output))
+            case .attentionOutput, .mlpOutput:
+                guard let l else { return }
+                let row = Self.lastRow(event.output), norm = Self.norm(row)
+                if point == .attentionOutput { trace.cycles[i].layers[l].attentionNorm = norm } else { trace.cycles[i].layers[l].mlpNorm = norm }
+                let slot = 1 + 2 * l + (point == .attentionOutput ? 0 : 1)
+                rows[i].parts.replaceSubrange((slot * config.dim)..<((slot + 1) * config.dim), with: row)
+            case .residual:
+                guard let l else { return }
+                let row = Self.lastRow(event.output)
+                trace.cycles[i].layers[l].residualNorm = Self.norm(row)
+                if capture.logitLens { rows[i].residuals.replaceSubrange((l * config.dim)..<((l + 1) * config.dim), with: row) }
+                if l == config.layers - 1 { rows[i].final = Array(row) }
+            case .logits:
+                lastLogits = Array(Self.lastRow(event.output))
                 let probabilities = LogProbabilities(lastLogits[...])
                 trace.cycles[i].top = probabilities.top(capture.topK).map {
                     Candidate(id: $0.id, text: tokenizer.displayPiece($0.id), probability: Foundation.exp($0.logprob))
@@ -93,56 +75,144 @@ public final class InferenceTracer {
                     let lp = probabilities[id]
                     return sum - Foundation.exp(lp) * lp
                 }
-                trace.cycles[i].milliseconds = Date().timeIntervalSince(cycleStart) * 1000
                 trace.cycles[i].kvCacheTokens = (trace.cycles[i].positions.last ?? -1) + 1
+                if let pair = capture.contrast { rows[i].contrastLogit = Double(lastLogits[pair.target] - lastLogits[pair.distractor]) }
             default:
                 break
             }
         }
+        defer { handle.remove() }
+        let recorder = SpanRecorder()
+        let sampler = Sampler(options.sampling)
+        var history = prompt
         var inputs: [[Int]] = [prompt]
-        _ = try generator.generate(prompt: prompt, options: options) { token in
-            let i = min(inputs.count - 1, trace.cycles.count - 1)
-            trace.cycles[i].chosen = Candidate(id: token.id, text: tokenizer.displayPiece(token.id), probability: Foundation.exp(token.logprob))
-            // Rank by logits: the same order as probabilities, without a second softmax.
-            let chosenLogit = lastLogits[token.id]
-            trace.cycles[i].chosenRank = lastLogits.reduce(0) { $1 > chosenLogit ? $0 + 1 : $0 }
-            trace.cycles[i].attribution = Self.attribution(of: token.id, logit: Double(lastLogits[token.id]), parts: parts[i],
-                                                            model: context.model)
-            inputs.append([token.id])
-            return true
-        }
-        handle.remove()
-        for i in trace.cycles.indices where i < inputs.count { trace.cycles[i].inputTokens = inputs[i] }
-        if capture.logitLens {
-            for (i, rows) in residuals.enumerated() {
-                let logits = context.logitLens(rows)
-                for l in 0..<config.layers {
-                    let lens = LogProbabilities(logits[(l * config.vocabulary)..<((l + 1) * config.vocabulary)])
-                    trace.cycles[i].layers[l].logitLens = lens.top(capture.logitLensTop).map {
-                        Candidate(id: $0.id, text: tokenizer.displayPiece($0.id), probability: Foundation.exp($0.logprob))
-                    }
-                }
+        try Profiler.record(into: recorder) {
+            _ = try generator.generate(prompt: prompt, options: options) { token in
+                let i = min(inputs.count - 1, trace.cycles.count - 1)
+                trace.cycles[i].chosen = Candidate(id: token.id, text: tokenizer.displayPiece(token.id), probability: Foundation.exp(token.logprob))
+                // Rank by logits: the same order as probabilities, without a second softmax.
+                let chosenLogit = lastLogits[token.id]
+                trace.cycles[i].chosenRank = lastLogits.reduce(0) { $1 > chosenLogit ? $0 + 1 : $0 }
+                trace.cycles[i].sampler = Self.samplerState(sampler, logits: lastLogits, history: history, chosen: token.id)
+                rows[i].chosenLogit = Double(chosenLogit)
+                history.append(token.id)
+                inputs.append([token.id])
+                return true
             }
         }
+        handle.remove()
+        spans = recorder.spans
+        for i in trace.cycles.indices where i < inputs.count { trace.cycles[i].inputTokens = inputs[i] }
+        Self.assignTimes(spans, to: &trace)
+        if capture.logitLens { lens(&trace, rows: rows, context: context, tokenizer: tokenizer) }
+        try Attributor(model: context.model, capture: capture).attribute(&trace, rows: rows)
         return trace
     }
 
-    /// Direct logit attribution of `token` from one cycle's components (see ``LogitAttribution``).
-    static func attribution(of token: Int, logit: Double, parts: [Float], model: LlamaModel) -> LogitAttribution {
-        let dim = model.config.dim, layers = model.config.layers
-        let direction = model.logitDirection(token)
-        let final = parts[((1 + 2 * layers) * dim)...]
-        let meanSquare = final.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(dim)
-        let inverseRMS = 1 / Foundation.sqrt(meanSquare + model.config.rmsEpsilon)
-        var components: [LogitAttribution.Component] = []
-        for c in 0..<(1 + 2 * layers) {
-            var dot = 0.0
-            for j in 0..<dim { dot += Double(parts[c * dim + j]) * Double(direction[j]) }
-            let name = c == 0 ? "embedding" : "L\((c - 1) / 2).\((c - 1) % 2 == 0 ? "attention" : "mlp")"
-            components.append(.init(component: name, value: dot * inverseRMS))
+    /// The last trace's spans in the Trace Event Format: one span per cycle ("cycle N: token"),
+    /// inside it one per block, inside those one per op.
+    public func chromeTrace(of trace: Trace) -> ChromeTrace {
+        var cycle = 0
+        let named = spans.map { span -> Span in
+            guard span.category == "forward" else { return span }
+            var span = span
+            let chosen = cycle < trace.cycles.count ? trace.cycles[cycle].chosen?.text ?? "" : ""
+            let inputs = cycle < trace.cycles.count ? trace.cycles[cycle].inputTokens.count : 0
+            span.name = "cycle \(cycle): \(inputs) in → \(chosen)"
+            span.category = "cycle"
+            cycle += 1
+            return span
         }
-        let sum = components.reduce(0) { $0 + $1.value }
-        components.sort { abs($0.value) > abs($1.value) }
-        return LogitAttribution(token: token, logit: logit, remainder: logit - sum, components: components)
+        return ChromeTrace(spans: named, metadata: ["model": trace.model, "cycles": String(trace.cycles.count), "tool": "loupe trace"])
+    }
+
+    // MARK: Recording helpers
+
+    /// What the hooks keep of one cycle for the computations after generation (last position only).
+    struct CycleRows {
+        /// [embedding, L0.attention, L0.mlp, L1.attention, …], each [dim].
+        var parts: [Float]
+        /// Every block's head outputs before W_o, [layers, dim] (empty unless heads are attributed).
+        var heads: [Float]
+        /// The residual stream after every block, [layers, dim] (empty unless the lens is on).
+        var residuals: [Float]
+        /// The stream after the last block.
+        var final: [Float] = []
+        var chosenLogit: Double?
+        var contrastLogit: Double?
+
+        init(config: LlamaConfig, capture: TraceCapture) {
+            parts = [Float](repeating: 0, count: (1 + 2 * config.layers) * config.dim)
+            heads = capture.headAttribution ? [Float](repeating: 0, count: config.layers * config.dim) : []
+            residuals = capture.logitLens ? [Float](repeating: 0, count: config.layers * config.dim) : []
+        }
+    }
+
+    static func lastRow(_ t: Tensor) -> ArraySlice<Float> {
+        let all = t.floats(), width = t.shape[t.shape.count - 1]
+        return all[(all.count - width)...]
+    }
+
+    static func norm(_ row: ArraySlice<Float>) -> Double { Foundation.sqrt(row.reduce(0.0) { $0 + Double($1) * Double($1) }) }
+
+    static func layerIndex(_ path: String?) -> Int? {
+        guard let path, path.hasPrefix("blocks.") else { return nil }
+        return Int(path.dropFirst(7).prefix { $0.isNumber })
+    }
+
+    /// Each head's last-position row of probabilities [heads, T, P]: entropy, top positions, and
+    /// the whole row when asked.
+    static func heads(_ probabilities: Tensor, top: Int, keepRows: Bool) -> [TraceHead] {
+        let s = probabilities.shape, (heads, t, p) = (s[0], s[1], s[2])
+        let all = probabilities.floats()
+        return (0..<heads).map { h in
+            let row = all[((h * t + t - 1) * p)..<((h * t + t) * p)]
+            let entropy = row.reduce(0.0) { $1 > 0 ? $0 - Double($1) * Foundation.log(Double($1)) : $0 }
+            let best = row.indices.sorted { row[$0] > row[$1] }.prefix(top)
+                .map { AttendedPosition(position: $0 - row.startIndex, weight: Double(row[$0])) }
+            return TraceHead(head: h, entropy: entropy, top: Array(best), weights: keepRows ? Array(row) : nil)
+        }
+    }
+
+    static func samplerState(_ sampler: Sampler, logits: [Float], history: [Int], chosen: Int) -> SamplerState {
+        let kept = sampler.candidates(logits[...], history: history)
+        let probabilities = LogProbabilities(logits[...])
+        return SamplerState(temperature: sampler.options.temperature, kept: kept.count,
+                            keptProbability: kept.reduce(0) { $0 + Foundation.exp(probabilities[$1.id]) },
+                            chosenProbability: kept.first { $0.id == chosen }?.probability ?? 0)
+    }
+
+    /// Per-block and per-op wall times from the profiler's spans: each cycle's spans end with its
+    /// "forward" span, so the spans between two of them belong to one cycle.
+    static func assignTimes(_ spans: [Span], to trace: inout Trace) {
+        var cycle = 0
+        for span in spans where cycle < trace.cycles.count {
+            let ms = Double(span.nanoseconds) / 1e6
+            switch span.category {
+            case "forward":
+                trace.cycles[cycle].milliseconds = ms
+                cycle += 1
+            case "layer":
+                if let l = span.layer { trace.cycles[cycle].layers[l].milliseconds = ms }
+            case "op":
+                if let l = span.layer { trace.cycles[cycle].layers[l].ops[span.name, default: 0] += ms }
+            default:
+                break
+            }
+        }
+    }
+
+    /// The logit lens of every cycle from the residual rows the hooks kept.
+    private func lens(_ trace: inout Trace, rows: [CycleRows], context: LlamaContext, tokenizer: BPETokenizer) {
+        let config = context.model.config
+        for (i, cycle) in rows.enumerated() {
+            let logits = context.logitLens(cycle.residuals)
+            for l in 0..<config.layers {
+                let lens = LogProbabilities(logits[(l * config.vocabulary)..<((l + 1) * config.vocabulary)])
+                trace.cycles[i].layers[l].logitLens = lens.top(capture.logitLensTop).map {
+                    Candidate(id: $0.id, text: tokenizer.displayPiece($0.id), probability: Foundation.exp($0.logprob))
+                }
+            }
+        }
     }
 }

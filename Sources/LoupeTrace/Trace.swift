@@ -23,8 +23,34 @@ public struct TraceCapture: Codable, Sendable, Equatable {
     public var logitLens = false
     /// Tokens recorded per layer by the logit lens.
     public var logitLensTop = 5
+    /// Record every head's whole attention row for the last position (not just its top positions).
+    public var attentionRows = false
+    /// Split each layer's attention attribution into its heads (one [cycles, dim]·W_o product per
+    /// layer after generation).
+    public var headAttribution = true
+    /// Also attribute logit(target) − logit(distractor) in every cycle ("why this and not that").
+    public var contrast: TokenPair?
 
     public init() {}
+
+    /// Everything: the logit lens, whole attention rows, per-head attributions.
+    public static var full: TraceCapture {
+        var capture = TraceCapture()
+        capture.logitLens = true
+        capture.attentionRows = true
+        return capture
+    }
+}
+
+/// A target token and a distractor whose logit difference is attributed.
+public struct TokenPair: Codable, Sendable, Equatable {
+    public var target: Int
+    public var distractor: Int
+
+    public init(target: Int, distractor: Int) {
+        self.target = target
+        self.distractor = distractor
+    }
 }
 
 /// One forward pass ("clock cycle"): what went in, what came out, and each layer's state for the
@@ -36,15 +62,30 @@ public struct TraceCycle: Codable, Sendable {
     /// The sampled token, its probability and its rank in the distribution (0 = most likely).
     public var chosen: Candidate?
     public var chosenRank: Int?
+    /// What the sampler kept and drew from this cycle.
+    public var sampler: SamplerState?
     public var top: [Candidate] = []
     /// Entropy of the next-token distribution, in nats.
     public var entropy: Double = 0
     public var layers: [TraceLayer] = []
     /// How each component of the residual stream moved the chosen token's logit.
     public var attribution: LogitAttribution?
+    /// The same for logit(target) − logit(distractor) when the capture names a ``TokenPair``.
+    public var contrast: LogitAttribution?
     /// Positions held in the KV cache after the cycle.
     public var kvCacheTokens: Int = 0
     public var milliseconds: Double = 0
+}
+
+/// The sampler's state in one cycle: its temperature, how many tokens survived the top-k, top-p
+/// and min-p cuts and how much of the distribution they held, and the chosen token's probability
+/// in the distribution actually drawn from.
+public struct SamplerState: Codable, Sendable, Equatable {
+    public var temperature: Double
+    public var kept: Int
+    /// Σ p over the kept tokens in the model's (temperature 1) distribution.
+    public var keptProbability: Double
+    public var chosenProbability: Double
 }
 
 /// A token with its probability.
@@ -65,8 +106,11 @@ public struct TraceLayer: Codable, Sendable {
     public var heads: [TraceHead] = []
     /// Top tokens of the residual stream after this block read through the final norm and head.
     public var logitLens: [Candidate]?
-    /// Wall time from the previous block's end to this one's, in milliseconds.
+    /// Wall time of the block, in milliseconds.
     public var milliseconds: Double = 0
+    /// Wall time of each op in the block (`attention.qkv`, `attention.heads`, `attention.output`,
+    /// `mlp.gate_up`, `mlp.down`; hook time included), in milliseconds.
+    public var ops: [String: Double] = [:]
 }
 
 /// One attention head's pattern for the last position: its most-attended positions and entropy.
@@ -74,6 +118,8 @@ public struct TraceHead: Codable, Sendable {
     public var head: Int
     public var entropy: Double
     public var top: [AttendedPosition]
+    /// The whole row, one weight per position 0 ..< P, when the capture asks for it.
+    public var weights: [Float]?
 }
 
 public struct AttendedPosition: Codable, Sendable, Equatable {
@@ -86,6 +132,8 @@ public struct AttendedPosition: Codable, Sendable, Equatable {
 /// the final norm's 1/rms is fixed, so each component's share is (component · direction) / rms.
 public struct LogitAttribution: Codable, Sendable {
     public var token: Int
+    /// For a contrast, the token whose logit is subtracted.
+    public var distractor: Int?
     /// The logit the model computed.
     public var logit: Double
     /// logit − Σ components: the rounding of the int16 activations the head multiplies (and float
@@ -93,6 +141,10 @@ public struct LogitAttribution: Codable, Sendable {
     public var remainder: Double
     /// `embedding`, `L<n>.attention`, `L<n>.mlp`, largest |value| first.
     public var components: [Component]
+    /// `L<n>.H<h>`: each attention component split into its heads (W_o's columns of that head
+    /// times the head's output), largest |value| first. A layer's heads add up to its attention
+    /// component up to the same int16 rounding.
+    public var heads: [Component]?
 
     public struct Component: Codable, Sendable, Equatable {
         public var component: String

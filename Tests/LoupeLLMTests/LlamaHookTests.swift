@@ -15,12 +15,14 @@ struct LlamaHookTests {
         let handle = Hooks.addForwardHook { seen.append(($0.op, $0.modulePath, $0.output.shape)) }
         defer { handle.remove() }
         _ = try LlamaContext(model: model).evaluate(prompt)
-        #expect(seen.count == 1 + 4 * c.layers + 2)
+        #expect(seen.count == 1 + 6 * c.layers + 2)
         #expect(seen.first! == ("embedding", "embedding", [5, c.dim]))
         #expect(seen[1] == ("attention.probabilities", "blocks.0.attention", [c.heads, 5, 5]))
-        #expect(seen[2] == ("attention.output", "blocks.0.attention", [5, c.dim]))
-        #expect(seen[3] == ("mlp.output", "blocks.0.mlp", [5, c.dim]))
-        #expect(seen[4] == ("residual", "blocks.0", [5, c.dim]))
+        #expect(seen[2] == ("attention.heads", "blocks.0.attention", [5, c.heads * c.headDim]))
+        #expect(seen[3] == ("attention.output", "blocks.0.attention", [5, c.dim]))
+        #expect(seen[4] == ("mlp.hidden", "blocks.0.mlp", [5, c.ffn]))
+        #expect(seen[5] == ("mlp.output", "blocks.0.mlp", [5, c.dim]))
+        #expect(seen[6] == ("residual", "blocks.0", [5, c.dim]))
         #expect(seen[seen.count - 2] == ("final_norm", "norm", [1, c.dim]))
         #expect(seen.last! == ("logits", "head", [1, c.vocabulary]))
         #expect(Set(seen.map(\.op)) == Set(LlamaHookPoint.allCases.map(\.rawValue)))
@@ -61,6 +63,7 @@ struct LlamaHookTests {
         let plain = try LlamaContext(model: model).evaluate(prompt)
         // Zero-ablate layer 3's MLP: the prediction must move.
         let handle = Hooks.addForwardHook(scope: .module("blocks.3.mlp")) { event in
+            guard event.op == "mlp.output" else { return }
             try event.output.assign(Tensor.zeros(event.output.shape))
         }
         let ablated = try LlamaContext(model: model).evaluate(prompt)

@@ -87,4 +87,36 @@ struct LogitAttributionTests {
             #expect(zip(a.components, a.components.dropFirst()).allSatisfy { abs($0.value) >= abs($1.value) })
         }
     }
+
+    /// Each layer's heads add up to its attention component, and a target-minus-distractor
+    /// contrast adds up to the logit difference, in every cycle.
+    @Test func headsAndContrastsAddUp() throws {
+        let (model, tokenizer) = try InferenceTracerTests.loaded.get()
+        var options = GenerationOptions()
+        options.sampling = .greedy
+        options.maxTokens = 2
+        var capture = TraceCapture()
+        capture.contrast = TokenPair(target: InterventionTests.paris, distractor: InterventionTests.berlin)
+        let tracer = InferenceTracer(generator: TextGenerator(context: LlamaContext(model: model), tokenizer: tokenizer), capture: capture)
+        let trace = try tracer.trace(prompt: InterventionTests.france, options: options)
+        for cycle in trace.cycles {
+            for attribution in [cycle.attribution, cycle.contrast] {
+                let a = try #require(attribution)
+                let heads = try #require(a.heads)
+                #expect(heads.count == model.config.layers * model.config.heads)
+                for l in [0, 7, 29] {
+                    let layer = a.components.first { $0.component == "L\(l).attention" }!.value
+                    let sum = heads.filter { $0.component.hasPrefix("L\(l).H") }.reduce(0) { $0 + $1.value }
+                    #expect(abs(sum - layer) < 0.02 + 0.01 * abs(layer), "cycle \(cycle.index) L\(l): heads \(sum) vs attention \(layer)")
+                }
+            }
+            let contrast = try #require(cycle.contrast)
+            #expect(contrast.token == InterventionTests.paris && contrast.distractor == InterventionTests.berlin)
+            let sum = contrast.components.reduce(0) { $0 + $1.value }
+            #expect(abs(contrast.logit - sum) < 0.05 + 0.01 * abs(contrast.logit))
+        }
+        // "Paris, not Berlin" after "The capital of France is": the difference is large and positive.
+        #expect(trace.cycles[0].contrast!.logit > 3)
+        #expect(trace.cycles[0].sampler == SamplerState(temperature: 0, kept: 1, keptProbability: trace.cycles[0].top[0].probability, chosenProbability: 1))
+    }
 }

@@ -33,7 +33,27 @@ extension Tensor {
             if retainsGrad { try accumulateGrad(seed) }
             var grads = GradientAccumulator()
             try grads.add(seed, for: ObjectIdentifier(root))
+            // A profiler sees the pass as one span per run of consecutive nodes of one module.
+            let recorder = ThreadState.current.spanRecorder
+            let passStart = recorder == nil ? 0 : SpanRecorder.now()
+            var moduleSpan: Span?
+            defer {
+                if let recorder {
+                    if let moduleSpan { recorder.append(moduleSpan) }
+                    recorder.append(Span(name: "backward", category: "step", start: passStart, end: SpanRecorder.now()))
+                }
+            }
             for node in Tensor.topologicalOrder(from: root).reversed() {
+                let nodeStart = recorder == nil ? 0 : SpanRecorder.now()
+                defer {
+                    if let recorder {
+                        let name = node.modulePath ?? node.op, end = SpanRecorder.now()
+                        if moduleSpan?.name == name { moduleSpan!.end = end } else {
+                            if let moduleSpan { recorder.append(moduleSpan) }
+                            moduleSpan = Span(name: name, category: "backward", start: nodeStart, end: end)
+                        }
+                    }
+                }
                 guard let gradOut = try grads.remove(ObjectIdentifier(node)) else { continue }
                 guard let fn = node.backwardFn else {
                     throw TensorError.autograd("the graph through '\(node.op)' was already freed by an "

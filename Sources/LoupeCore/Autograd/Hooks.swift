@@ -139,8 +139,11 @@ public enum ModuleScope {
     @discardableResult
     public static func with<R>(_ name: String, _ body: () throws -> R) rethrows -> R {
         let state = ThreadState.current
-        state.modulePaths.append(state.modulePaths.last.map { $0 + "." + name } ?? name)
+        let path = state.modulePaths.last.map { $0 + "." + name } ?? name
+        state.modulePaths.append(path)
         defer { state.modulePaths.removeLast() }
+        // A profiler sees every module's forward pass as a span named by its path.
+        if let recorder = state.spanRecorder { return try recorder.measure(path, category: "forward", body) }
         return try body()
     }
 }

@@ -19,6 +19,8 @@ final class ThreadState {
     var nextHookID = 0
     /// A per-thread cap on the engine's kernel threads (see `Engine.withKernelThreads`).
     var kernelThreads: Int?
+    /// Where spans go while a profiler records (see `Profiler.record`).
+    var spanRecorder: SpanRecorder?
 
     private static let key: pthread_key_t = {
         var key = pthread_key_t()

@@ -45,6 +45,22 @@ public struct Sampler {
 
     /// The next token given `logits` [vocabulary] and the tokens so far (for the penalty).
     public mutating func next(_ logits: ArraySlice<Float>, history: [Int] = []) -> Int {
+        let kept = candidates(logits, history: history)
+        // Every draw at a positive temperature consumes one number, even with one candidate left,
+        // so a seed gives the same sequence whatever the cuts keep.
+        guard options.temperature > 0 else { return kept[0].id }
+        let u = Double(rng.next() >> 11) * 0x1p-53
+        var cumulative = 0.0
+        for candidate in kept {
+            cumulative += candidate.probability
+            if u < cumulative { return candidate.id }
+        }
+        return kept[kept.count - 1].id
+    }
+
+    /// The tokens that survive the penalty and the top-k, top-p and min-p cuts, most likely first,
+    /// with the probabilities the draw uses (after temperature); greedy keeps only the best.
+    public func candidates(_ logits: ArraySlice<Float>, history: [Int] = []) -> [(id: Int, probability: Double)] {
         var values = Array(logits)
         if options.repetitionPenalty != 1, options.repetitionPenalty > 0 {
             let penalty = Float(options.repetitionPenalty)
@@ -55,7 +71,7 @@ public struct Sampler {
         if options.temperature <= 0 {
             var best = 0
             for id in values.indices where values[id] > values[best] { best = id }
-            return best
+            return [(best, 1)]
         }
         var candidates = Self.mostLikely(values, options.topK > 0 ? options.topK : values.count)
         var probabilities = Self.softmax(candidates.map { Double($0.logit) }, temperature: 1)
@@ -73,13 +89,7 @@ public struct Sampler {
             candidates.removeLast(candidates.count - keep)
         }
         probabilities = Self.softmax(candidates.map { Double($0.logit) }, temperature: options.temperature)
-        let u = Double(rng.next() >> 11) * 0x1p-53
-        var cumulative = 0.0
-        for (i, p) in probabilities.enumerated() {
-            cumulative += p
-            if u < cumulative { return candidates[i].id }
-        }
-        return candidates[candidates.count - 1].id
+        return zip(candidates, probabilities).map { ($0.id, $1) }
     }
 
     /// The `k` largest logits, largest first (ties: lower id first). Tokens more than 40 nats

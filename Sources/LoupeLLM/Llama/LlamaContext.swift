@@ -102,49 +102,75 @@ public final class LlamaContext {
     /// Runs `tokens` (T ≤ maxBatch) through every block at positions p0 ..< p0+T, appends their keys
     /// and values to the cache, and returns the logits of the last `logitRows` tokens.
     private func forward(_ tokens: [Int], logitRows: Int) throws -> [Float] {
+        guard let spans = Profiler.current else { return try forwardPass(tokens, logitRows: logitRows, spans: nil) }
+        return try spans.measure("forward", category: "forward") { try forwardPass(tokens, logitRows: logitRows, spans: spans) }
+    }
+
+    /// The pass itself; with a profiler installed, each block is a span ("blocks.L") made of op spans.
+    private func forwardPass(_ tokens: [Int], logitRows: Int, spans: SpanRecorder?) throws -> [Float] {
         let c = model.config, t = tokens.count, dim = c.dim, kvDim = c.kvHeads * c.headDim
         let p0 = cache.count
         buffers.ensure(tokens: t, config: c, positions: cache.capacity, threads: threads, scratch: t >= gemmThreshold)
         let b = buffers
-        for (i, token) in tokens.enumerated() { model.embedding.dequantize(rows: token..<(token + 1), into: b.x + i * dim) }
-        try LlamaHookPoint.embedding.emit(layer: 0, b.x, shape: [t, dim])
-        ropeTables(positions: p0..<(p0 + t))
+        func op(_ name: String, layer: Int? = nil, _ body: () throws -> Void) rethrows {
+            if let spans { try spans.measure(name, category: "op", layer: layer, body) } else { try body() }
+        }
+        try op("embedding") {
+            for (i, token) in tokens.enumerated() { model.embedding.dequantize(rows: token..<(token + 1), into: b.x + i * dim) }
+            try LlamaHookPoint.embedding.emit(layer: 0, b.x, shape: [t, dim])
+            ropeTables(positions: p0..<(p0 + t))
+        }
 
         for (l, block) in model.blocks.enumerated() {
-            for i in 0..<t { RowKernels.rmsNorm(b.x + i * dim, block.attentionNorm, b.normed + i * dim, count: dim, epsilon: Float(c.rmsEpsilon)) }
-            project(b.normed, tokens: t, [(block.query, b.q), (block.key, b.k), (block.value, b.v)])
-            let half = c.headDim / 2
-            for i in 0..<t {
-                RowKernels.rope(b.q + i * dim, heads: c.heads, headDim: c.headDim, cos: b.cos + i * half, sin: b.sin + i * half)
-                RowKernels.rope(b.k + i * kvDim, heads: c.kvHeads, headDim: c.headDim, cos: b.cos + i * half, sin: b.sin + i * half)
+            let blockStart = spans == nil ? 0 : SpanRecorder.now()
+            op("attention.qkv", layer: l) {
+                for i in 0..<t { RowKernels.rmsNorm(b.x + i * dim, block.attentionNorm, b.normed + i * dim, count: dim, epsilon: Float(c.rmsEpsilon)) }
+                project(b.normed, tokens: t, [(block.query, b.q), (block.key, b.k), (block.value, b.v)])
+                let half = c.headDim / 2
+                for i in 0..<t {
+                    RowKernels.rope(b.q + i * dim, heads: c.heads, headDim: c.headDim, cos: b.cos + i * half, sin: b.sin + i * half)
+                    RowKernels.rope(b.k + i * kvDim, heads: c.kvHeads, headDim: c.headDim, cos: b.cos + i * half, sin: b.sin + i * half)
+                }
+                (cache.keys[l] + p0 * kvDim).update(from: b.k, count: t * kvDim)
+                (cache.values[l] + p0 * kvDim).update(from: b.v, count: t * kvDim)
             }
-            (cache.keys[l] + p0 * kvDim).update(from: b.k, count: t * kvDim)
-            (cache.values[l] + p0 * kvDim).update(from: b.v, count: t * kvDim)
-            try attend(layer: l, tokens: t, start: p0)
-            project(b.attended, tokens: t, [(block.output, b.projected)])
-            try LlamaHookPoint.attentionOutput.emit(layer: l, b.projected, shape: [t, dim])
-            add(b.projected, into: b.x, count: t * dim)
-
-            for i in 0..<t { RowKernels.rmsNorm(b.x + i * dim, block.mlpNorm, b.normed + i * dim, count: dim, epsilon: Float(c.rmsEpsilon)) }
-            project(b.normed, tokens: t, [(block.gate, b.gate), (block.up, b.up)])
-            RowKernels.swiGLU(b.gate, b.up, count: t * c.ffn)
-            project(b.gate, tokens: t, [(block.down, b.projected)])
-            try LlamaHookPoint.mlpOutput.emit(layer: l, b.projected, shape: [t, dim])
-            add(b.projected, into: b.x, count: t * dim)
-            try LlamaHookPoint.residual.emit(layer: l, b.x, shape: [t, dim])
+            try op("attention.heads", layer: l) {
+                try attend(layer: l, tokens: t, start: p0)
+                try LlamaHookPoint.attentionHeads.emit(layer: l, b.attended, shape: [t, dim])
+            }
+            try op("attention.output", layer: l) {
+                project(b.attended, tokens: t, [(block.output, b.projected)])
+                try LlamaHookPoint.attentionOutput.emit(layer: l, b.projected, shape: [t, dim])
+                add(b.projected, into: b.x, count: t * dim)
+            }
+            try op("mlp.gate_up", layer: l) {
+                for i in 0..<t { RowKernels.rmsNorm(b.x + i * dim, block.mlpNorm, b.normed + i * dim, count: dim, epsilon: Float(c.rmsEpsilon)) }
+                project(b.normed, tokens: t, [(block.gate, b.gate), (block.up, b.up)])
+                RowKernels.swiGLU(b.gate, b.up, count: t * c.ffn)
+                try LlamaHookPoint.mlpHidden.emit(layer: l, b.gate, shape: [t, c.ffn])
+            }
+            try op("mlp.down", layer: l) {
+                project(b.gate, tokens: t, [(block.down, b.projected)])
+                try LlamaHookPoint.mlpOutput.emit(layer: l, b.projected, shape: [t, dim])
+                add(b.projected, into: b.x, count: t * dim)
+                try LlamaHookPoint.residual.emit(layer: l, b.x, shape: [t, dim])
+            }
+            spans?.append(Span(name: "blocks.\(l)", category: "layer", start: blockStart, end: SpanRecorder.now(), layer: l))
         }
         cache.count = p0 + t
 
         guard logitRows > 0 else { return [] }
-        let first = t - logitRows
-        for i in 0..<logitRows {
-            RowKernels.rmsNorm(b.x + (first + i) * dim, model.outputNorm, b.normed + i * dim, count: dim, epsilon: Float(c.rmsEpsilon))
-        }
-        try LlamaHookPoint.finalNorm.emit(layer: c.layers, b.normed, shape: [logitRows, dim])
         var logits = [Float](repeating: 0, count: logitRows * c.vocabulary)
-        try logits.withUnsafeMutableBufferPointer { out in
-            project(b.normed, tokens: logitRows, [(model.head, out.baseAddress!)])
-            try LlamaHookPoint.logits.emit(layer: c.layers, out.baseAddress!, shape: [logitRows, c.vocabulary])
+        try op("head") {
+            let first = t - logitRows
+            for i in 0..<logitRows {
+                RowKernels.rmsNorm(b.x + (first + i) * dim, model.outputNorm, b.normed + i * dim, count: dim, epsilon: Float(c.rmsEpsilon))
+            }
+            try LlamaHookPoint.finalNorm.emit(layer: c.layers, b.normed, shape: [logitRows, dim])
+            try logits.withUnsafeMutableBufferPointer { out in
+                project(b.normed, tokens: logitRows, [(model.head, out.baseAddress!)])
+                try LlamaHookPoint.logits.emit(layer: c.layers, out.baseAddress!, shape: [logitRows, c.vocabulary])
+            }
         }
         return logits
     }

@@ -11,11 +11,18 @@ public enum LlamaHookPoint: String, CaseIterable, Sendable {
     /// Softmax attention weights, [heads, T, P] (zero above the causal diagonal); module
     /// `blocks.L.attention`. Edits change what the heads read.
     case attentionProbabilities = "attention.probabilities"
+    /// Every head's output before the output projection, [T, heads × headDim] (head h owns columns
+    /// h·headDim ..< (h+1)·headDim); module `blocks.L.attention`. Zeroing a head's columns
+    /// ablates it.
+    case attentionHeads = "attention.heads"
     /// The attention sub-layer's output after its output projection, [T, dim], before it is added
     /// to the residual stream; module `blocks.L.attention`.
     case attentionOutput = "attention.output"
     /// The MLP's output after its down projection, [T, dim]; module `blocks.L.mlp`.
     case mlpOutput = "mlp.output"
+    /// The MLP's hidden activations silu(gate) ⊙ up, [T, ffn], before the down projection; module
+    /// `blocks.L.mlp`. Zeroing a column ablates that neuron.
+    case mlpHidden = "mlp.hidden"
     /// The residual stream after block L, [T, dim]; module `blocks.L`.
     case residual
     /// The final RMSNorm's output for the rows whose logits are computed, [R, dim]; module `norm`.
@@ -27,8 +34,8 @@ public enum LlamaHookPoint: String, CaseIterable, Sendable {
     public func modulePath(layer: Int) -> String {
         switch self {
         case .embedding: return "embedding"
-        case .attentionProbabilities, .attentionOutput: return "blocks.\(layer).attention"
-        case .mlpOutput: return "blocks.\(layer).mlp"
+        case .attentionProbabilities, .attentionHeads, .attentionOutput: return "blocks.\(layer).attention"
+        case .mlpOutput, .mlpHidden: return "blocks.\(layer).mlp"
         case .residual: return "blocks.\(layer)"
         case .finalNorm: return "norm"
         case .logits: return "head"

@@ -84,4 +84,14 @@ public final class LlamaModel: @unchecked Sendable {
         row.withUnsafeMutableBufferPointer { head.dequantize(rows: id..<(id + 1), into: $0.baseAddress!) }
         return zip(row, outputNorm).map { $0 * $1 }
     }
+
+    /// Block `layer`'s attention output projection W_o dequantized, [dim, heads × headDim] row-major
+    /// (output = W_o · heads): head h writes W_o[:, h·headDim ..< (h+1)·headDim] · its output, which
+    /// is how per-head attributions are computed.
+    public func attentionOutputWeights(layer: Int) -> [Float] {
+        let m = blocks[layer].output
+        var out = [Float](repeating: 0, count: m.rows * m.columns)
+        out.withUnsafeMutableBufferPointer { m.dequantize(rows: 0..<m.rows, into: $0.baseAddress!) }
+        return out
+    }
 }

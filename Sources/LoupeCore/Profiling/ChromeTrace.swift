@@ -1,0 +1,41 @@
+import Foundation
+
+/// Spans in the Trace Event Format (the JSON that Perfetto and chrome://tracing open): one
+/// complete ("X") event per span, times in microseconds from the first span's start.
+public struct ChromeTrace: Codable, Sendable {
+    public var traceEvents: [Event]
+    public var displayTimeUnit = "ms"
+    /// Free-form facts about the run (model, command, machine), shown by the viewers.
+    public var otherData: [String: String]
+
+    public struct Event: Codable, Sendable, Equatable {
+        public var name: String
+        public var cat: String
+        public var ph = "X"
+        /// Start and duration, microseconds.
+        public var ts: Double
+        public var dur: Double
+        public var pid = 1
+        public var tid = 1
+        public var args: [String: Int]?
+    }
+
+    /// Events for `spans`, parents before their children (sorted by start, longer first), all on
+    /// one thread track so viewers draw nested spans as a flame graph.
+    public init(spans: [Span], metadata: [String: String] = [:]) {
+        let origin = spans.map(\.start).min() ?? 0
+        let sorted = spans.sorted { $0.start != $1.start ? $0.start < $1.start : $0.nanoseconds > $1.nanoseconds }
+        traceEvents = sorted.map { span in
+            Event(name: span.name, cat: span.category, ts: Double(span.start - origin) / 1000, dur: Double(span.nanoseconds) / 1000,
+                  args: span.layer.map { ["layer": $0] })
+        }
+        otherData = metadata
+    }
+
+    /// The JSON text, written atomically to `url`.
+    public func write(to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try encoder.encode(self).write(to: url, options: .atomic)
+    }
+}
