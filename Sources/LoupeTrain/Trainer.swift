@@ -90,13 +90,16 @@ public final class Trainer {
     public func trainStep(_ inputs: Tensor, _ targets: Tensor) throws -> Double {
         if let scheduler { optimizer.lr = scheduler.rate(step: step) }
         for c in callbacks { try c.batchBegan(self, inputs: inputs, targets: targets) }
-        let value = try loss(model(inputs), targets, labelSmoothing: labelSmoothing)
+        // Under a profiler (`loupe profile`) the phases are spans around the modules' own.
+        let value = try Profiler.measure("forward", category: "step") { try loss(model(inputs), targets, labelSmoothing: labelSmoothing) }
         try value.backward()
         for c in callbacks { try c.gradientsComputed(self, loss: value) }
         // Clipping and the update are not the model's forward pass: forward hooks do not hear them.
         try Hooks.withForwardHooksPaused {
-            if gradientClip > 0 { try GradientClipping.clipNorm(optimizer.parameters, maxNorm: gradientClip) }
-            try optimizer.step()
+            try Profiler.measure("optimizer", category: "step") {
+                if gradientClip > 0 { try GradientClipping.clipNorm(optimizer.parameters, maxNorm: gradientClip) }
+                try optimizer.step()
+            }
         }
         optimizer.zeroGrad()   // every trainable parameter; frozen ones never receive a gradient
         step += 1

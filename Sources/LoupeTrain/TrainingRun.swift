@@ -43,6 +43,24 @@ public struct TrainingRun {
         }
     }
 
+    /// The run file's model, optimizer and loss in a trainer (no scheduler, callbacks or files).
+    public func makeTrainer(_ data: PreparedData) throws -> (Trainer, Sequential) {
+        let model = try ModelBuilder.build(config.model, sampleShape: data.splits.train.sampleShape,
+                                           outputs: config.train.loss == "cross_entropy" ? data.outputs : nil, seed: config.run.seed)
+        let optimizer = try makeOptimizer(model.parameters())
+        guard let loss = LossKind(rawValue: config.train.loss) else {
+            throw RunConfigError.invalidValue(key: "train.loss", value: config.train.loss, allowed: LossKind.allCases.map(\.rawValue).joined(separator: " | "))
+        }
+        guard !(loss == .crossEntropy && !data.splits.train.hasClassLabels && data.vocabulary == nil) else {
+            throw RunConfigError.invalidValue(key: "train.loss", value: "\"cross_entropy\"", allowed: "a regression loss (mse, l1, huber) for this dataset's real-valued targets")
+        }
+        let trainer = Trainer(model: model, optimizer: optimizer, loss: loss)
+        trainer.gradientClip = config.train.gradClip
+        trainer.evaluateEvery = config.train.evalEvery
+        trainer.labelSmoothing = config.train.labelSmoothing
+        return (trainer, model)
+    }
+
     /// Loads and prepares the data as the run file says.
     public func prepareData() throws -> PreparedData {
         let d = config.data
@@ -145,20 +163,7 @@ public struct TrainingRun {
                         stopOnNonFinite: Bool = false) throws -> Result {
         let started = Date()
         let data = try prepareData()
-        let model = try ModelBuilder.build(config.model, sampleShape: data.splits.train.sampleShape,
-                                           outputs: config.train.loss == "cross_entropy" ? data.outputs : nil, seed: config.run.seed)
-        let optimizer = try makeOptimizer(model.parameters())
-        guard let loss = LossKind(rawValue: config.train.loss) else {
-            throw RunConfigError.invalidValue(key: "train.loss", value: config.train.loss, allowed: LossKind.allCases.map(\.rawValue).joined(separator: " | "))
-        }
-        guard !(loss == .crossEntropy && !data.splits.train.hasClassLabels && data.vocabulary == nil) else {
-            throw RunConfigError.invalidValue(key: "train.loss", value: "\"cross_entropy\"", allowed: "a regression loss (mse, l1, huber) for this dataset's real-valued targets")
-        }
-        let trainer = Trainer(model: model, optimizer: optimizer, loss: loss)
-        trainer.gradientClip = config.train.gradClip
-        trainer.evaluateEvery = config.train.evalEvery
-        trainer.labelSmoothing = config.train.labelSmoothing
-
+        let (trainer, model) = try makeTrainer(data)
         var loader = try DataLoader(dataset: data.splits.train, batchSize: config.train.batchSize,
                                     shuffle: config.data.shuffle, seed: config.run.seed)
         let perEpoch = max(loader.batchesPerEpoch, 1)

@@ -74,4 +74,11 @@ public enum Profiler {
         defer { state.spanRecorder = previous }
         return try body()
     }
+
+    /// Runs `body` as a span of the installed recorder, or just runs it when none is.
+    @inline(__always)
+    public static func measure<R>(_ name: String, category: String, _ body: () throws -> R) rethrows -> R {
+        guard let recorder = current else { return try body() }
+        return try recorder.measure(name, category: category, body)
+    }
 }

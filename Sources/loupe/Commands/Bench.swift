@@ -16,8 +16,9 @@ struct Bench: ParsableCommand {
               loupe bench train --workload W1 --workload W2
               loupe bench debug
               loupe bench llm --threads 1 --threads 2
+              loupe bench trace
             """,
-        subcommands: [EngineBench.self, TrainBench.self, DebugBench.self, LLMBench.self]
+        subcommands: [EngineBench.self, TrainBench.self, DebugBench.self, LLMBench.self, TraceBench.self]
     )
 }
 
@@ -141,5 +142,31 @@ struct LLMBench: ParsableCommand {
         let hasPeer = !noPeer && FileManager.default.isExecutableFile(atPath: python.path)
         try LLMBenchmark(modelURL: url, threadCounts: threadCounts.isEmpty ? [1, 2] : threadCounts, rounds: rounds,
                          peerPython: hasPeer ? python : nil).run()
+    }
+}
+
+struct TraceBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trace",
+        abstract: "What the inference tracer costs: generation plain, with tracing off, default and full capture.",
+        discussion: """
+            Times the same greedy generation (a 20-token prompt, then --steps tokens) four ways per \
+            round, in turn: plain, tracing off (after a trace, its hooks removed), the default capture \
+            and the full capture (logit lens and whole attention rows). "median_ratio_to_plain" is the \
+            median over rounds of each mode's time over the plain run's in the same round.
+            """
+    )
+
+    @Option(help: "Timed rounds (after one warm-up).") var rounds = 5
+    @Option(help: "Tokens generated per run.") var steps = 64
+    @Option(help: "A GGUF model (default: the fetched SmolLM2-135M-Instruct).") var model: String?
+
+    func validate() throws {
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+    }
+
+    func run() throws {
+        try TraceBenchmark(modelURL: try DefaultModel.resolve(model), rounds: rounds, steps: steps).run()
     }
 }

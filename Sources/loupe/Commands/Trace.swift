@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LoupeCore
 import LoupeIO
 import LoupeLLM
 import LoupeTrace
@@ -11,22 +12,37 @@ struct TraceCommand: ParsableCommand {
         abstract: "Generate from a prompt and record every forward pass (\"cycle\"): top-k, attention, each layer's contribution.",
         discussion: """
             Cycle 0 evaluates the prompt; each later cycle evaluates one generated token. Each records \
-            the chosen token with its probability and rank, the top-k and entropy of the next-token \
-            distribution, the direct logit attribution of the chosen token to every attention and MLP output, and per layer the residual-stream norm, the attention and MLP output norms \
-            (each layer's contribution), every head's most-attended positions and entropy, and the \
-            layer's wall time. --logit-lens adds each layer's top tokens read through the final norm \
-            and head. The JSON form is documented in docs/TRACE.md.
+            the chosen token with its probability, rank and the sampler's cut, the top-k and entropy of \
+            the next-token distribution, the direct logit attribution of the chosen token to the \
+            embedding, every attention and MLP output and every head, and per layer the residual-stream \
+            norm, the attention and MLP output norms (each layer's contribution), every head's \
+            most-attended positions and entropy, and the wall time of the layer and of each op. \
+            --logit-lens adds each layer's top tokens read through the final norm and head; \
+            --attention-rows whole attention rows; --full both. The JSON form is in docs/TRACE.md.
+
+            --interactive opens a session on the trace: step through cycles, show a layer or a head's \
+            attention as a heatmap over the tokens, diff two cycles, ablate a head, an MLP neuron or a \
+            layer, or patch the residual stream from another prompt, and see how the top-k changes.
 
             Examples:
               loupe trace "The capital of France is" --steps 4
-              loupe trace "Once upon a time" --steps 16 --logit-lens --json trace.json
+              loupe trace "Once upon a time" --steps 16 --full --html trace.html --chrome-trace trace.chrome.json
+              loupe trace "The capital of France is" --target " Paris" --distractor " Berlin"
+              loupe trace "The capital of France is" --steps 2 --interactive
             """
     )
 
     @Argument(help: "The prompt (raw text; special tokens recognised).") var prompt: String
     @Option(help: "Tokens to generate (cycles after the prompt's).") var steps = 8
     @Option(help: "Write the whole trace as JSON to this file.") var json: String?
+    @Option(help: "Write a self-contained HTML page (timeline, top-k, heatmaps, lens, attributions).") var html: String?
+    @Option(help: "Write a Chrome trace (Perfetto, chrome://tracing) with one span per cycle, layer and op.") var chromeTrace: String?
     @Flag(help: "Record the logit lens for every layer (one head-sized product per layer per cycle).") var logitLens = false
+    @Flag(help: "Record every head's whole attention row, not only its top positions.") var attentionRows = false
+    @Flag(help: "Record everything: the logit lens and whole attention rows.") var full = false
+    @Option(help: "With --distractor: also attribute logit(target) − logit(distractor), a single token each (text or #id).") var target: String?
+    @Option(help: "The token the target is compared with.") var distractor: String?
+    @Flag(help: "Step through the trace, ablate and patch, in a terminal session (commands: help).") var interactive = false
     @Option(help: "Top tokens recorded per cycle.") var topK = 10
     @Option(help: "Softmax temperature; 0 = greedy.") var temperature = 0.0
     @Option(help: "Random seed.") var seed: UInt64 = 0
@@ -36,15 +52,21 @@ struct TraceCommand: ParsableCommand {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
         guard topK >= 1 else { throw ValidationError("--top-k must be at least 1") }
         guard temperature >= 0 else { throw ValidationError("--temperature must be 0 (greedy) or positive") }
+        guard (target == nil) == (distractor == nil) else { throw ValidationError("--target and --distractor go together") }
     }
 
     func run() throws {
         let loaded = try LoadedModel(path: model)
         let ids = loaded.tokenizer.encode(prompt, parseSpecial: true)
         guard !ids.isEmpty else { throw ValidationError("the prompt is empty") }
-        var capture = TraceCapture()
-        capture.logitLens = logitLens
+        var capture = full ? TraceCapture.full : TraceCapture()
+        capture.logitLens = capture.logitLens || logitLens
+        capture.attentionRows = capture.attentionRows || attentionRows || interactive
         capture.topK = topK
+        if let target, let distractor {
+            capture.contrast = TokenPair(target: try singleToken(target, "--target", loaded.tokenizer),
+                                         distractor: try singleToken(distractor, "--distractor", loaded.tokenizer))
+        }
         var options = GenerationOptions()
         options.maxTokens = steps
         options.sampling = temperature == 0 ? .greedy : SamplingOptions()
@@ -55,27 +77,58 @@ struct TraceCommand: ParsableCommand {
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            let data = try encoder.encode(trace)
-            let url = URL(fileURLWithPath: json)
-            try data.write(to: url, options: .atomic)
-            Terminal.status("wrote \(trace.cycles.count) cycles to \(url.path) (\(data.count / 1024) KB)")
+            try write(encoder.encode(trace), to: json, what: "\(trace.cycles.count) cycles")
         }
-        for cycle in trace.cycles {
-            let chosen = cycle.chosen.map { "\($0.text) p=\(String(format: "%.2f", $0.probability)) rank \(cycle.chosenRank ?? 0)" } ?? "-"
-            print(Terminal.bold("cycle \(cycle.index)") + "  in \(cycle.inputTokens.count) token(s) at \(cycle.positions.first ?? 0)…  → \(chosen)  "
-                  + String(format: "H=%.2f nats  %.1f ms  KV %d", cycle.entropy, cycle.milliseconds, cycle.kvCacheTokens))
-            print("  top: " + cycle.top.prefix(5).map { "\($0.text) \(String(format: "%.2f", $0.probability))" }.joined(separator: " | "))
-            // The layers that wrote most into the residual stream this cycle.
-            let loudest = cycle.layers.sorted { $0.attentionNorm + $0.mlpNorm > $1.attentionNorm + $1.mlpNorm }.prefix(3)
-            print("  largest contributions: " + loudest.map { String(format: "L%d attn %.1f mlp %.1f", $0.layer, $0.attentionNorm, $0.mlpNorm) }.joined(separator: ", "))
-            if let a = cycle.attribution {
-                print("  logit \(String(format: "%.2f", a.logit)) of the chosen token from: "
-                      + a.components.prefix(4).map { "\($0.component) \(String(format: "%+.2f", $0.value))" }.joined(separator: ", ")
-                      + String(format: " … (remainder %+.3f)", a.remainder))
-            }
-            if logitLens {
-                let lens = cycle.layers.filter { $0.layer % 5 == 4 || $0.layer == cycle.layers.count - 1 }
-                print("  logit lens: " + lens.map { "L\($0.layer) \($0.logitLens?.first?.text ?? "?")" }.joined(separator: "  "))
+        if let html {
+            var texts: [Int: String] = [:]
+            for id in Set(ids + trace.cycles.compactMap { $0.chosen?.id }) { texts[id] = loaded.tokenizer.displayPiece(id) }
+            try write(Data(TraceHTML.render(trace, tokenTexts: texts, title: "Loupe trace: \(prompt)").utf8), to: html, what: "the HTML trace")
+        }
+        if let chromeTrace {
+            let url = URL(fileURLWithPath: chromeTrace)
+            let profile = tracer.chromeTrace(of: trace)
+            try profile.write(to: url)
+            Terminal.status("wrote \(profile.traceEvents.count) spans to \(url.path) (open in https://ui.perfetto.dev or chrome://tracing)")
+        }
+        if interactive {
+            try runSession(CycleReplayer(model: loaded.model, tokenizer: loaded.tokenizer, trace: trace))
+            return
+        }
+        let view = TraceText(trace: trace, color: Terminal.isTTY)
+        for cycle in trace.cycles { print(view.cycleSummary(cycle)) }
+    }
+
+    private func write(_ data: Data, to path: String, what: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try data.write(to: url, options: .atomic)
+        Terminal.status("wrote \(what) to \(url.path) (\(max(1, data.count / 1024)) KB)")
+    }
+
+    /// A token given as text that encodes to exactly one token, or as `#id`.
+    private func singleToken(_ text: String, _ option: String, _ tokenizer: BPETokenizer) throws -> Int {
+        if text.hasPrefix("#"), let id = Int(text.dropFirst()) { return id }
+        let ids = tokenizer.encode(text, parseSpecial: false)
+        guard ids.count == 1 else {
+            throw ValidationError("\(option) '\(text)' is \(ids.count) tokens \(ids); give text that is one token (mind the leading space, e.g. \" Paris\") or #id")
+        }
+        return ids[0]
+    }
+
+    /// Reads commands from standard input until `quit` or end of input; errors are shown, not fatal.
+    private func runSession(_ replayer: CycleReplayer) throws {
+        let session = TraceSession(replayer: replayer, color: Terminal.isTTY)
+        let promptShown = isatty(STDIN_FILENO) == 1
+        print(try session.run("show"))
+        if promptShown { print(Terminal.dim("type help for commands; Enter steps to the next cycle")) }
+        while !session.finished {
+            if promptShown { Swift.print("trace[\(session.cycle)]> ", terminator: ""); fflush(stdout) }
+            guard let line = readLine() else { break }
+            if !promptShown { print("> " + line) }
+            do {
+                let output = try session.run(line)
+                if !output.isEmpty { print(output) }
+            } catch let error as TraceError {
+                print(Terminal.yellow("error: ") + error.message)
             }
         }
     }

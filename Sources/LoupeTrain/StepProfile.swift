@@ -1,0 +1,86 @@
+import Foundation
+import LoupeCore
+import LoupeData
+
+/// One training step of a run file, timed: the step's phases (forward with the loss, backward,
+/// optimizer) and, inside them, every module's forward pass and every module's share of the
+/// backward pass. `loupe profile RUN.toml` prints it and writes it as a Chrome trace.
+public struct StepProfile {
+    /// Every span of the profiled step; nested by time (step ⊃ phases ⊃ modules).
+    public var spans: [Span]
+    public var batchSize: Int
+    public var loss: Double
+
+    /// One module's times in the step, milliseconds.
+    public struct ModuleTime: Sendable {
+        public var module: String
+        /// Its forward pass, submodules included.
+        public var forward = 0.0
+        /// Its forward pass less its submodules' (the ops it runs itself).
+        public var forwardSelf = 0.0
+        /// The backward functions of the ops it ran itself.
+        public var backward = 0.0
+        var firstStart = UInt64.max
+    }
+
+    /// Every module (and op run outside modules, such as the loss) in the order the forward pass
+    /// reached it. Self times add up to the step's forward and backward time.
+    public var modules: [ModuleTime] {
+        var times: [String: ModuleTime] = [:]
+        func add(_ name: String, start: UInt64, _ change: (inout ModuleTime) -> Void) {
+            var t = times[name] ?? ModuleTime(module: name)
+            t.firstStart = min(t.firstStart, start)
+            change(&t)
+            times[name] = t
+        }
+        // Forward spans nest by time: a span's parent is the innermost one still open.
+        let forward = spans.filter { $0.category == "forward" }.sorted { $0.start != $1.start ? $0.start < $1.start : $0.end > $1.end }
+        var open: [(name: String, end: UInt64)] = []
+        for span in forward {
+            while let last = open.last, last.end <= span.start { open.removeLast() }
+            let ms = Double(span.nanoseconds) / 1e6
+            add(span.name, start: span.start) { $0.forward += ms; $0.forwardSelf += ms }
+            if let parent = open.last { add(parent.name, start: .max) { $0.forwardSelf -= ms } }
+            open.append((span.name, span.end))
+        }
+        for span in spans where span.category == "backward" {
+            add(span.name, start: span.start) { $0.backward += Double(span.nanoseconds) / 1e6 }
+        }
+        return times.values.sorted { $0.firstStart != $1.firstStart ? $0.firstStart < $1.firstStart : $0.module < $1.module }
+    }
+
+    /// Milliseconds of a phase ("step", "forward", "backward", "optimizer").
+    public func milliseconds(_ phase: String) -> Double {
+        spans.filter { ($0.category == "step" || $0.category == "run") && $0.name == phase }.reduce(0) { $0 + Double($1.nanoseconds) / 1e6 }
+    }
+}
+
+extension TrainingRun {
+    /// Builds the run's data, model and optimizer as `loupe train` would, runs `warmup` unrecorded
+    /// steps (first-touch allocations, caches), then profiles the next one. Writes nothing.
+    public func profileStep(warmup: Int = 1) throws -> StepProfile {
+        let data = try prepareData()
+        let (trainer, _) = try makeTrainer(data)
+        var loader = try DataLoader(dataset: data.splits.train, batchSize: config.train.batchSize,
+                                    shuffle: config.data.shuffle, seed: config.run.seed)
+        var epoch = loader.makeEpoch()
+        func batch() throws -> DataLoader.Batch {
+            if let b = try epoch.next() { return b }
+            epoch = loader.makeEpoch()
+            guard let b = try epoch.next() else {
+                throw RunConfigError.invalidValue(key: "data", value: "an empty training split", allowed: "at least one training sample")
+            }
+            return b
+        }
+        for _ in 0..<warmup {
+            let b = try batch()
+            try trainer.trainStep(b.inputs, b.targets)
+        }
+        let b = try batch()
+        let recorder = SpanRecorder()
+        let loss = try Profiler.record(into: recorder) {
+            try recorder.measure("step", category: "run") { try trainer.trainStep(b.inputs, b.targets) }
+        }
+        return StepProfile(spans: recorder.spans, batchSize: b.inputs.shape.first ?? 0, loss: loss)
+    }
+}

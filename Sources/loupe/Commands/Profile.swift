@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import LoupeCore
+import LoupeTrain
+
+/// `loupe profile RUN.toml`: one training step of a run file, forward and backward per module.
+struct Profile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time one training step of a run file: forward and backward of every module, and the optimizer.",
+        discussion: """
+            Builds the run's data, model and optimizer as `loupe train` would, runs --warmup steps \
+            unrecorded, then profiles one step. Prints each module's forward and backward time and \
+            writes a Chrome trace (open it in https://ui.perfetto.dev or chrome://tracing): the step, \
+            inside it forward / backward / optimizer, inside those each module (backward time is \
+            grouped by module, so the file stays small). Nothing is written to the run directory.
+
+            Examples:
+              loupe profile examples/digits-cnn.toml
+              loupe profile examples/w5-char-gpt.toml --chrome-trace gpt-step.json --json
+            """
+    )
+
+    @Argument(help: "The run file (TOML).") var runFile: String
+    @Option(help: "Where to write the Chrome trace (default: <run name>.profile.json).") var chromeTrace: String?
+    @Option(help: "Steps run before the profiled one.") var warmup = 1
+    @Flag(help: "Print the per-module times as JSON.") var json = false
+
+    func validate() throws {
+        guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more") }
+    }
+
+    func run() throws {
+        let config: RunConfig
+        do { config = try RunConfig(contentsOf: URL(fileURLWithPath: runFile)) } catch let e as RunConfigError {
+            throw ValidationError("\(runFile): \(e)")
+        }
+        let profile = try TrainingRun(config: config).profileStep(warmup: warmup)
+        let url = URL(fileURLWithPath: chromeTrace ?? "\(config.run.name).profile.json")
+        let chrome = ChromeTrace(spans: profile.spans, metadata: ["run": config.run.name, "file": runFile, "batch": String(profile.batchSize)])
+        try chrome.write(to: url)
+        if json {
+            struct Row: Encodable { let module: String, forwardMs, forwardSelfMs, backwardMs: Double }
+            struct Output: Encodable { let run: String, batch: Int, loss: Double, stepMs, forwardMs, backwardMs, optimizerMs: Double, modules: [Row], chromeTrace: String }
+            let output = Output(run: config.run.name, batch: profile.batchSize, loss: profile.loss, stepMs: profile.milliseconds("step"),
+                                forwardMs: profile.milliseconds("forward"), backwardMs: profile.milliseconds("backward"),
+                                optimizerMs: profile.milliseconds("optimizer"),
+                                modules: profile.modules.map { Row(module: $0.module, forwardMs: $0.forward, forwardSelfMs: $0.forwardSelf, backwardMs: $0.backward) }, chromeTrace: url.path)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            print(String(decoding: try encoder.encode(output), as: UTF8.self))
+            return
+        }
+        let step = profile.milliseconds("step")
+        print(Terminal.bold("\(config.run.name): one step of \(profile.batchSize) samples in \(String(format: "%.2f", step)) ms")
+              + String(format: "  (forward %.2f, backward %.2f, optimizer %.2f ms)", profile.milliseconds("forward"),
+                       profile.milliseconds("backward"), profile.milliseconds("optimizer")))
+        print("module".padding(toLength: 30, withPad: " ", startingAt: 0) + "  forward ms  (own ops)  backward ms  share")
+        for row in profile.modules {
+            // The share counts each module's own ops, so the column adds up to the step's passes.
+            let share = step > 0 ? (row.forwardSelf + row.backward) / step * 100 : 0
+            print(row.module.padding(toLength: 30, withPad: " ", startingAt: 0)
+                  + String(format: "  %10.3f  %9.3f  %11.3f  %4.1f%%", row.forward, row.forwardSelf, row.backward, share))
+        }
+        Terminal.status("wrote \(chrome.traceEvents.count) spans to \(url.path) (open in https://ui.perfetto.dev or chrome://tracing)")
+    }
+}
