@@ -63,15 +63,12 @@ public final class CycleReplayer {
         for intervention in interventions { try check(intervention, before: cycle) }
         var logits: [Float] = []
         try run(through: cycle, interventions: interventions) { logits = $0 }
-        let probabilities = LogProbabilities(logits[...])
-        let top = probabilities.top(topK).map {
+        // Summarized exactly as the tracer summarizes a cycle, so equal logits give equal records.
+        let summary = LogitSummary(logits[...], top: topK)
+        let top = summary.top.map {
             Candidate(id: $0.id, text: tokenizer.displayPiece($0.id), probability: Foundation.exp($0.logprob))
         }
-        let entropy = logits.indices.reduce(0.0) { sum, id in
-            let lp = probabilities[id]
-            return sum - Foundation.exp(lp) * lp
-        }
-        return ReplayedCycle(cycle: cycle, logits: logits, top: top, entropy: entropy)
+        return ReplayedCycle(cycle: cycle, logits: logits, top: top, entropy: summary.entropy)
     }
 
     /// The residual stream after block `layer` at `position`, [dim], as the traced run computed it.

@@ -67,14 +67,12 @@ public final class InferenceTracer {
                 if l == config.layers - 1 { rows[i].final = Array(row) }
             case .logits:
                 lastLogits = Array(Self.lastRow(event.output))
-                let probabilities = LogProbabilities(lastLogits[...])
-                trace.cycles[i].top = probabilities.top(capture.topK).map {
+                let summary = LogitSummary(lastLogits[...], top: capture.topK)
+                trace.cycles[i].top = summary.top.map {
                     Candidate(id: $0.id, text: tokenizer.displayPiece($0.id), probability: Foundation.exp($0.logprob))
                 }
-                trace.cycles[i].entropy = lastLogits.indices.reduce(0.0) { sum, id in
-                    let lp = probabilities[id]
-                    return sum - Foundation.exp(lp) * lp
-                }
+                trace.cycles[i].entropy = summary.entropy
+                rows[i].logSumExp = summary.logSumExp
                 trace.cycles[i].kvCacheTokens = (trace.cycles[i].positions.last ?? -1) + 1
                 if let pair = capture.contrast { rows[i].contrastLogit = Double(lastLogits[pair.target] - lastLogits[pair.distractor]) }
             default:
@@ -93,7 +91,7 @@ public final class InferenceTracer {
                 // Rank by logits: the same order as probabilities, without a second softmax.
                 let chosenLogit = lastLogits[token.id]
                 trace.cycles[i].chosenRank = lastLogits.reduce(0) { $1 > chosenLogit ? $0 + 1 : $0 }
-                trace.cycles[i].sampler = Self.samplerState(sampler, logits: lastLogits, history: history, chosen: token.id)
+                trace.cycles[i].sampler = Self.samplerState(sampler, logits: lastLogits, logSumExp: rows[i].logSumExp, history: history, chosen: token.id)
                 rows[i].chosenLogit = Double(chosenLogit)
                 history.append(token.id)
                 inputs.append([token.id])
@@ -139,6 +137,7 @@ public final class InferenceTracer {
         /// The stream after the last block.
         var final: [Float] = []
         var chosenLogit: Double?
+        var logSumExp = 0.0
         var contrastLogit: Double?
 
         init(config: LlamaConfig, capture: TraceCapture) {
@@ -168,17 +167,21 @@ public final class InferenceTracer {
         return (0..<heads).map { h in
             let row = all[((h * t + t - 1) * p)..<((h * t + t) * p)]
             let entropy = row.reduce(0.0) { $1 > 0 ? $0 - Double($1) * Foundation.log(Double($1)) : $0 }
-            let best = row.indices.sorted { row[$0] > row[$1] }.prefix(top)
-                .map { AttendedPosition(position: $0 - row.startIndex, weight: Double(row[$0])) }
-            return TraceHead(head: h, entropy: entropy, top: Array(best), weights: keepRows ? Array(row) : nil)
+            // Insertion into a short sorted list: top is a handful, rows are long.
+            var best: [AttendedPosition] = []
+            for (p, w) in zip(0..., row) where best.count < top || Double(w) > best[best.count - 1].weight {
+                let weight = Double(w)
+                best.insert(AttendedPosition(position: p, weight: weight), at: best.firstIndex { weight > $0.weight } ?? best.count)
+                if best.count > top { best.removeLast() }
+            }
+            return TraceHead(head: h, entropy: entropy, top: best, weights: keepRows ? Array(row) : nil)
         }
     }
 
-    static func samplerState(_ sampler: Sampler, logits: [Float], history: [Int], chosen: Int) -> SamplerState {
+    static func samplerState(_ sampler: Sampler, logits: [Float], logSumExp: Double, history: [Int], chosen: Int) -> SamplerState {
         let kept = sampler.candidates(logits[...], history: history)
-        let probabilities = LogProbabilities(logits[...])
         return SamplerState(temperature: sampler.options.temperature, kept: kept.count,
-                            keptProbability: kept.reduce(0) { $0 + Foundation.exp(probabilities[$1.id]) },
+                            keptProbability: kept.reduce(0) { $0 + Foundation.exp(Double(logits[$1.id]) - logSumExp) },
                             chosenProbability: kept.first { $0.id == chosen }?.probability ?? 0)
     }
 
@@ -202,14 +205,14 @@ public final class InferenceTracer {
         }
     }
 
-    /// The logit lens of every cycle from the residual rows the hooks kept.
+    /// The logit lens of every cycle from the residual rows the hooks kept: all cycles' layers in
+    /// one batched pass over the head.
     private func lens(_ trace: inout Trace, rows: [CycleRows], context: LlamaContext, tokenizer: BPETokenizer) {
-        let config = context.model.config
-        for (i, cycle) in rows.enumerated() {
-            let logits = context.logitLens(cycle.residuals)
-            for l in 0..<config.layers {
-                let lens = LogProbabilities(logits[(l * config.vocabulary)..<((l + 1) * config.vocabulary)])
-                trace.cycles[i].layers[l].logitLens = lens.top(capture.logitLensTop).map {
+        let layers = context.model.config.layers
+        let readings = context.logitLens(rows.flatMap(\.residuals), top: capture.logitLensTop)
+        for i in rows.indices {
+            for l in 0..<layers {
+                trace.cycles[i].layers[l].logitLens = readings[i * layers + l].top.map {
                     Candidate(id: $0.id, text: tokenizer.displayPiece($0.id), probability: Foundation.exp($0.logprob))
                 }
             }

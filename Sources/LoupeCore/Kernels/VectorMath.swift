@@ -3,17 +3,19 @@
 /// A loop calling `expf` runs at ~1.6 GB/s; these polynomial forms (Cephes coefficients, FMA via
 /// `addingProduct`) keep element-wise activations memory-bound. Accuracy is within a few ulp of libm
 /// over the ranges that matter for activations; special values (±inf, NaN, 0) are handled explicitly.
+@usableFromInline
 enum VectorMath {
-    typealias V = SIMD16<Float>
-    typealias I = SIMD16<Int32>
+    @usableFromInline typealias V = SIMD16<Float>
+    @usableFromInline typealias I = SIMD16<Int32>
 
-    @inline(__always)
+    @usableFromInline @inline(__always)
     static func bits(_ x: V) -> I { unsafeBitCast(x, to: I.self) }
-    @inline(__always)
+    @usableFromInline @inline(__always)
     static func float(_ x: I) -> V { unsafeBitCast(x, to: V.self) }
 
     /// e^x. Underflows to exactly 0 below -87.3 (so masked logits of -inf give 0) and overflows to +inf.
-    @inline(__always)
+    /// Inlinable: other modules' kernels (the LLM runtime's) inline it like this module's.
+    @usableFromInline @inline(__always)
     static func exp(_ x: V) -> V {
         let hi = V(repeating: 88.72283), lo = V(repeating: -87.33654)
         var v = x.replacing(with: hi, where: x .> hi)

@@ -69,7 +69,7 @@ extension Float: TensorScalar {
     @inline(__always) public static func le(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> Mask { a .<= b }
     @inline(__always) public static func eq(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> Mask { a .== b }
     @inline(__always) public static func ne(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> Mask { a .!= b }
-    @inline(__always) public static func vexp(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.exp(x) }
+    @inlinable @inline(__always) public static func vexp(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.exp(x) }
     @inline(__always) public static func vlog(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.log(x) }
     @inline(__always) public static func vtanh(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.tanh(x) }
     @inline(__always) public static func verf(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.erf(x) }

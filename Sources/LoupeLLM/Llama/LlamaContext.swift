@@ -73,30 +73,6 @@ public final class LlamaContext {
         return result
     }
 
-    /// The logit lens: logits [R, vocabulary] of residual-stream rows [R, dim] as if they left the
-    /// last block — the final RMSNorm and the output head, on the kernels that compute the model's
-    /// own logits for one token (so the last block's row gives exactly the model's logits). Fires
-    /// no hooks; call it outside `evaluate` (not from inside a hook).
-    public func logitLens(_ residual: [Float]) -> [Float] {
-        let c = model.config
-        let rows = residual.count / c.dim
-        var normed = [Float](repeating: 0, count: rows * c.dim)
-        var logits = [Float](repeating: 0, count: rows * c.vocabulary)
-        residual.withUnsafeBufferPointer { x in
-            normed.withUnsafeMutableBufferPointer { n in
-                for r in 0..<rows {
-                    RowKernels.rmsNorm(x.baseAddress! + r * c.dim, model.outputNorm, n.baseAddress! + r * c.dim, count: c.dim, epsilon: Float(c.rmsEpsilon))
-                }
-                logits.withUnsafeMutableBufferPointer { out in
-                    for r in 0..<rows {
-                        project(n.baseAddress! + r * c.dim, tokens: 1, [(model.head, out.baseAddress! + r * c.vocabulary)], matrixVector: true)
-                    }
-                }
-            }
-        }
-        return logits
-    }
-
     // MARK: The forward pass
 
     /// Runs `tokens` (T ≤ maxBatch) through every block at positions p0 ..< p0+T, appends their keys
@@ -195,7 +171,7 @@ public final class LlamaContext {
 
     /// out_m [T, m.rows] = input [T, columns] · W_mᵀ for every (matrix, output) pair (all with
     /// the same input width).
-    private func project(_ input: UnsafePointer<Float>, tokens t: Int, _ targets: [(QuantizedMatrix, UnsafeMutablePointer<Float>)],
+    func project(_ input: UnsafePointer<Float>, tokens t: Int, _ targets: [(QuantizedMatrix, UnsafeMutablePointer<Float>)],
                          matrixVector: Bool = false) {
         let columns = targets[0].0.columns
         if t >= gemmThreshold && !matrixVector {
@@ -227,7 +203,7 @@ public final class LlamaContext {
 
     /// out [T, m.rows] = input [T, m.columns] · Wᵀ with W dequantized in row chunks that fit the
     /// scratch buffer.
-    private func gemm(_ input: UnsafePointer<Float>, tokens t: Int, _ m: QuantizedMatrix, _ out: UnsafeMutablePointer<Float>) {
+    func gemm(_ input: UnsafePointer<Float>, tokens t: Int, _ m: QuantizedMatrix, _ out: UnsafeMutablePointer<Float>) {
         let chunkRows = max(1, buffers.scratchCount / m.columns)
         var start = 0
         while start < m.rows {
