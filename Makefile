@@ -16,13 +16,17 @@ build: setup
 
 ## Look inside a small network, train a CNN on the built-in digits from its run file, let the
 ## debugger catch a diverging run and repair it, run SmolLM2-135M (a raw prompt, then a chat
-## turn through the model's template), measure the engine.
+## turn through the model's template), trace a short generation (runs/trace.html, a Chrome trace
+## beside it), profile one training step, measure the engine.
 demo: build
 	$(LOUPE) demo
 	$(LOUPE) train examples/digits-cnn.toml
 	$(LOUPE) debug examples/diverging-mlp.toml --fix
 	$(LOUPE) generate "The three primary colors are" --temperature 0 --max-tokens 40
 	echo "Write a haiku about the ocean." | $(LOUPE) chat --temperature 0.7 --seed 1 --max-tokens 60
+	$(LOUPE) trace "The capital of France is" --steps 8 --full --target " Paris" --distractor " Berlin" \
+		--html runs/trace.html --chrome-trace runs/trace.chrome.json
+	$(LOUPE) profile examples/digits-cnn.toml --chrome-trace runs/digits-cnn.profile.json
 	$(LOUPE) bench engine --quick
 
 ## Every test, in release (debug builds of numeric code are very slow), then the LLM commands

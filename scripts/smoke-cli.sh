@@ -19,6 +19,21 @@ trace_file=$(mktemp)
 "$LOUPE" trace "The capital of France is" --steps 2 --logit-lens --json "$trace_file" > /dev/null
 check trace 'len(d["cycles"]) == 2 and len(d["cycles"][1]["layers"]) == 30 and d["cycles"][0]["chosen"]["id"] == 7042 and d["cycles"][1]["layers"][29]["logitLens"][0]["id"] == d["cycles"][1]["top"][0]["id"]' < "$trace_file"
 rm -f "$trace_file"
+work=$(mktemp -d)
+"$LOUPE" trace "The capital of France is" --steps 3 --full --target " Paris" --distractor " Berlin" \
+    --json "$work/t.json" --html "$work/t.html" --chrome-trace "$work/t.chrome.json" > /dev/null
+check "trace --full" 'len(d["cycles"][2]["layers"][5]["heads"][0]["weights"]) == 7 and d["cycles"][0]["contrast"]["logit"] > 3 and len(d["cycles"][0]["attribution"]["heads"]) == 270' < "$work/t.json"
+check "chrome trace" 'sum(e["cat"] == "cycle" for e in d["traceEvents"]) == 3 and all(e["ph"] == "X" for e in d["traceEvents"])' < "$work/t.chrome.json"
+grep -q "<svg" "$work/t.html" && ! grep -qE "(src|href)=\"https?:" "$work/t.html" || { echo "smoke: the HTML trace is not a self-contained page" >&2; exit 1; }
+echo "smoke: html ok"
+session=$(printf 'head 5 3\nablate layer 25\npatch 10 3 "The capital of Germany is"\nbogus\nquit\n' \
+    | "$LOUPE" trace "The capital of France is" --steps 2 --interactive)
+[[ "$session" == *"re-run with ablate layer L25"* && "$session" == *"patch residual L10 @3"* && "$session" == *"unknown command 'bogus'"* ]] \
+    || { echo "smoke: interactive session printed: $session" >&2; exit 1; }
+echo "smoke: trace --interactive ok"
+"$LOUPE" profile examples/digits-mlp.toml --chrome-trace "$work/p.json" --json \
+    | check profile 'd["step_ms"] > 0 and any(m["module"].startswith("layers.") and m["backward_ms"] > 0 for m in d["modules"])'
+rm -rf "$work"
 reply=$(echo "What is the capital of France?" | "$LOUPE" chat --temperature 0 --max-tokens 12)
 [[ "$reply" == *Paris* ]] || { echo "smoke: chat replied '$reply'" >&2; exit 1; }
 echo "smoke: chat ok"

@@ -32,8 +32,9 @@ public struct ChromeTrace: Codable, Sendable {
         otherData = metadata
     }
 
-    /// The JSON text, written atomically to `url`.
+    /// The JSON text, written atomically to `url` (its folder is created when missing).
     public func write(to url: URL) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try encoder.encode(self).write(to: url, options: .atomic)

@@ -100,6 +100,7 @@ struct TraceCommand: ParsableCommand {
 
     private func write(_ data: Data, to path: String, what: String) throws {
         let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try data.write(to: url, options: .atomic)
         Terminal.status("wrote \(what) to \(url.path) (\(max(1, data.count / 1024)) KB)")
     }
