@@ -10,10 +10,14 @@ public struct StepProfile {
     public var spans: [Span]
     public var batchSize: Int
     public var loss: Double
+    /// Each module's type by path ("layers.3" → "Conv2d").
+    public var moduleTypes: [String: String] = [:]
 
     /// One module's times in the step, milliseconds.
     public struct ModuleTime: Sendable {
         public var module: String
+        /// The module's type ("Linear"); nil for ops run outside modules (the loss).
+        public var type: String?
         /// Its forward pass, submodules included.
         public var forward = 0.0
         /// Its forward pass less its submodules' (the ops it runs itself).
@@ -28,7 +32,7 @@ public struct StepProfile {
     public var modules: [ModuleTime] {
         var times: [String: ModuleTime] = [:]
         func add(_ name: String, start: UInt64, _ change: (inout ModuleTime) -> Void) {
-            var t = times[name] ?? ModuleTime(module: name)
+            var t = times[name] ?? ModuleTime(module: name, type: moduleTypes[name])
             t.firstStart = min(t.firstStart, start)
             change(&t)
             times[name] = t
@@ -60,7 +64,7 @@ extension TrainingRun {
     /// steps (first-touch allocations, caches), then profiles the next one. Writes nothing.
     public func profileStep(warmup: Int = 1) throws -> StepProfile {
         let data = try prepareData()
-        let (trainer, _) = try makeTrainer(data)
+        let (trainer, model) = try makeTrainer(data)
         var loader = try DataLoader(dataset: data.splits.train, batchSize: config.train.batchSize,
                                     shuffle: config.data.shuffle, seed: config.run.seed)
         var epoch = loader.makeEpoch()
@@ -81,6 +85,7 @@ extension TrainingRun {
         let loss = try Profiler.record(into: recorder) {
             try recorder.measure("step", category: "run") { try trainer.trainStep(b.inputs, b.targets) }
         }
-        return StepProfile(spans: recorder.spans, batchSize: b.inputs.shape.first ?? 0, loss: loss)
+        let types = Dictionary(model.namedModules().map { ($0.path, String(describing: type(of: $0.module))) }, uniquingKeysWith: { a, _ in a })
+        return StepProfile(spans: recorder.spans, batchSize: b.inputs.shape.first ?? 0, loss: loss, moduleTypes: types)
     }
 }

@@ -30,7 +30,7 @@ struct StepProfileTests {
         #expect(profile.milliseconds("forward") + profile.milliseconds("backward") + profile.milliseconds("optimizer") <= step)
         let modules = profile.modules
         let linear = try #require(modules.first { $0.module == "layers.1" })   // layers.0 is the builder's flatten
-        #expect(linear.forward > 0 && linear.backward > 0)
+        #expect(linear.forward > 0 && linear.backward > 0 && linear.type == "Linear")
         // Own forward ops are a part of the forward phase; backward groups are a part of the backward pass.
         #expect(modules.reduce(0) { $0 + $1.forwardSelf } <= profile.milliseconds("forward") + 1e-6)
         #expect(modules.reduce(0) { $0 + $1.backward } <= profile.milliseconds("backward") + 1e-6)

@@ -39,12 +39,12 @@ struct Profile: ParsableCommand {
         let chrome = ChromeTrace(spans: profile.spans, metadata: ["run": config.run.name, "file": runFile, "batch": String(profile.batchSize)])
         try chrome.write(to: url)
         if json {
-            struct Row: Encodable { let module: String, forwardMs, forwardSelfMs, backwardMs: Double }
+            struct Row: Encodable { let module: String, type: String?, forwardMs, forwardSelfMs, backwardMs: Double }
             struct Output: Encodable { let run: String, batch: Int, loss: Double, stepMs, forwardMs, backwardMs, optimizerMs: Double, modules: [Row], chromeTrace: String }
             let output = Output(run: config.run.name, batch: profile.batchSize, loss: profile.loss, stepMs: profile.milliseconds("step"),
                                 forwardMs: profile.milliseconds("forward"), backwardMs: profile.milliseconds("backward"),
                                 optimizerMs: profile.milliseconds("optimizer"),
-                                modules: profile.modules.map { Row(module: $0.module, forwardMs: $0.forward, forwardSelfMs: $0.forwardSelf, backwardMs: $0.backward) }, chromeTrace: url.path)
+                                modules: profile.modules.map { Row(module: $0.module, type: $0.type, forwardMs: $0.forward, forwardSelfMs: $0.forwardSelf, backwardMs: $0.backward) }, chromeTrace: url.path)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -55,12 +55,16 @@ struct Profile: ParsableCommand {
         print(Terminal.bold("\(config.run.name): one step of \(profile.batchSize) samples in \(String(format: "%.2f", step)) ms")
               + String(format: "  (forward %.2f, backward %.2f, optimizer %.2f ms)", profile.milliseconds("forward"),
                        profile.milliseconds("backward"), profile.milliseconds("optimizer")))
-        print("module".padding(toLength: 30, withPad: " ", startingAt: 0) + "  forward ms  (own ops)  backward ms  share")
-        for row in profile.modules {
+        let rows = profile.modules.map { time -> (name: String, time: StepProfile.ModuleTime) in
+            (time.type.map { "\(time.module) (\($0))" } ?? time.module, time)
+        }
+        let width = max(6, rows.map { $0.name.count }.max() ?? 0)
+        print("module".padding(toLength: width, withPad: " ", startingAt: 0) + "  forward ms  (own ops)  backward ms  share")
+        for row in rows {
             // The share counts each module's own ops, so the column adds up to the step's passes.
-            let share = step > 0 ? (row.forwardSelf + row.backward) / step * 100 : 0
-            print(row.module.padding(toLength: 30, withPad: " ", startingAt: 0)
-                  + String(format: "  %10.3f  %9.3f  %11.3f  %4.1f%%", row.forward, row.forwardSelf, row.backward, share))
+            let share = step > 0 ? (row.time.forwardSelf + row.time.backward) / step * 100 : 0
+            print(row.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                  + String(format: "  %10.3f  %9.3f  %11.3f  %4.1f%%", row.time.forward, row.time.forwardSelf, row.time.backward, share))
         }
         Terminal.status("wrote \(chrome.traceEvents.count) spans to \(url.path) (open in https://ui.perfetto.dev or chrome://tracing)")
     }
