@@ -49,10 +49,13 @@ public final class CycleReplayer {
     public let tokenizer: BPETokenizer
     let context: LlamaContext
 
-    public init(model: LlamaModel, tokenizer: BPETokenizer, trace: Trace, threads: Int = Engine.threads) {
+    /// - Parameters:
+    ///   - maxBatch: the traced context's batch (a longer prompt is re-run in passes of this size,
+    ///     as it was traced).
+    public init(model: LlamaModel, tokenizer: BPETokenizer, trace: Trace, threads: Int = Engine.threads, maxBatch: Int = 512) {
         self.trace = trace
         self.tokenizer = tokenizer
-        context = LlamaContext(model: model, threads: threads)
+        context = LlamaContext(model: model, threads: threads, maxBatch: maxBatch)
     }
 
     var config: LlamaConfig { context.model.config }
@@ -78,9 +81,11 @@ public final class CycleReplayer {
             throw TraceError("position \(position) is not in the trace: it holds positions 0...\((trace.cycles.last?.positions.last ?? 0))")
         }
         var row: [Float] = []
-        let start = trace.cycles[cycle].positions[0]
         let handle = Hooks.addForwardHook(scope: .module("blocks.\(layer)")) { [context] event in
-            guard event.op == LlamaHookPoint.residual.rawValue, context.position == start else { return }
+            // The event fires before the context counts this pass's positions (a long prompt takes
+            // several passes): its rows are positions context.position ..< +rows.
+            let start = context.position, rows = event.output.shape[0]
+            guard event.op == LlamaHookPoint.residual.rawValue, (start..<(start + rows)).contains(position) else { return }
             let all = event.output.floats(), dim = event.output.shape[1]
             row = Array(all[((position - start) * dim)..<((position - start + 1) * dim)])
         }

@@ -9,9 +9,11 @@ import LoupeLLM
 public final class InferenceTracer {
     public let generator: TextGenerator
     public var capture: TraceCapture
-    /// The profiler spans of the last trace (one "forward" span per cycle holding its blocks and
-    /// their ops), for ``chromeTrace(of:)``.
+    /// The profiler spans of the last trace (one "forward" span per forward pass, category "pass",
+    /// holding its blocks and their ops), for ``chromeTrace(of:)``.
     public private(set) var spans: [Span] = []
+    /// Forward passes per cycle of the last trace.
+    private var passes: [Int] = []
 
     public init(generator: TextGenerator, capture: TraceCapture = TraceCapture()) {
         self.generator = generator
@@ -21,6 +23,9 @@ public final class InferenceTracer {
     /// Generates from `prompt` with `options`, recording every cycle.
     public func trace(prompt: [Int], options: GenerationOptions, modelName: String = "") throws -> Trace {
         let context = generator.context
+        // A trace is a whole conversation from its first token: positions, replays and token labels
+        // all count from 0.
+        context.reset()
         let config = context.model.config
         let tokenizer = generator.tokenizer
         let capture = self.capture
@@ -34,13 +39,22 @@ public final class InferenceTracer {
         var rows: [CycleRows] = []
         var lastLogits: [Float] = []
 
+        // A prompt longer than the context's batch arrives in several forward passes; only the last
+        // returns logits. A cycle is one call of `evaluate`: its passes extend it until logits close it.
+        var open = false
         let handle = Hooks.addForwardHook { event in
             guard let point = LlamaHookPoint(rawValue: event.op) else { return }
             if point == .embedding {
-                let start = context.position
-                trace.cycles.append(TraceCycle(index: trace.cycles.count, inputTokens: [], positions: Array(start..<(start + event.output.shape[0])),
-                                               layers: (0..<config.layers).map { TraceLayer(layer: $0) }))
-                rows.append(CycleRows(config: config, capture: capture))
+                let start = context.position, count = event.output.shape[0]
+                if open {
+                    trace.cycles[trace.cycles.count - 1].positions += Array(start..<(start + count))
+                    rows[rows.count - 1].passes += 1
+                } else {
+                    trace.cycles.append(TraceCycle(index: trace.cycles.count, inputTokens: [], positions: Array(start..<(start + count)),
+                                                   layers: (0..<config.layers).map { TraceLayer(layer: $0) }))
+                    rows.append(CycleRows(config: config, capture: capture))
+                    open = true
+                }
             }
             guard let i = trace.cycles.indices.last else { return }
             let l = Self.layerIndex(event.modulePath)
@@ -66,6 +80,7 @@ public final class InferenceTracer {
                 if capture.logitLens { rows[i].residuals.replaceSubrange((l * config.dim)..<((l + 1) * config.dim), with: row) }
                 if l == config.layers - 1 { rows[i].final = Array(row) }
             case .logits:
+                open = false
                 lastLogits = Array(Self.lastRow(event.output))
                 let summary = LogitSummary(lastLogits[...], top: capture.topK)
                 trace.cycles[i].top = summary.top.map {
@@ -101,7 +116,8 @@ public final class InferenceTracer {
         handle.remove()
         spans = recorder.spans
         for i in trace.cycles.indices where i < inputs.count { trace.cycles[i].inputTokens = inputs[i] }
-        Self.assignTimes(spans, to: &trace)
+        passes = rows.map(\.passes)
+        Self.assignTimes(spans, passes: passes, to: &trace)
         if capture.logitLens { lens(&trace, rows: rows, context: context, tokenizer: tokenizer) }
         try Attributor(model: context.model, capture: capture).attribute(&trace, rows: rows)
         return trace
@@ -110,15 +126,17 @@ public final class InferenceTracer {
     /// The last trace's spans in the Trace Event Format: one span per cycle ("cycle N: token"),
     /// inside it one per block, inside those one per op.
     public func chromeTrace(of trace: Trace) -> ChromeTrace {
-        var cycle = 0
+        var cycle = 0, pass = 0
         let named = spans.map { span -> Span in
-            guard span.category == "forward" else { return span }
+            guard span.category == "pass" else { return span }
             var span = span
+            let passes = cycle < self.passes.count ? self.passes[cycle] : 1
             let chosen = cycle < trace.cycles.count ? trace.cycles[cycle].chosen?.text ?? "" : ""
             let inputs = cycle < trace.cycles.count ? trace.cycles[cycle].inputTokens.count : 0
-            span.name = "cycle \(cycle): \(inputs) in → \(chosen)"
+            span.name = "cycle \(cycle): \(inputs) in → \(chosen)" + (passes > 1 ? " (pass \(pass + 1) of \(passes))" : "")
             span.category = "cycle"
-            cycle += 1
+            pass += 1
+            if pass == passes { cycle += 1; pass = 0 }
             return span
         }
         return ChromeTrace(spans: named, metadata: ["model": trace.model, "cycles": String(trace.cycles.count), "tool": "loupe trace"])
@@ -138,6 +156,8 @@ public final class InferenceTracer {
         var final: [Float] = []
         var chosenLogit: Double?
         var logSumExp = 0.0
+        /// Forward passes the cycle took (more than one for a prompt longer than the batch).
+        var passes = 1
         var contrastLogit: Double?
 
         init(config: LlamaConfig, capture: TraceCapture) {
@@ -169,7 +189,7 @@ public final class InferenceTracer {
             let entropy = row.reduce(0.0) { $1 > 0 ? $0 - Double($1) * Foundation.log(Double($1)) : $0 }
             // Insertion into a short sorted list: top is a handful, rows are long.
             var best: [AttendedPosition] = []
-            for (p, w) in zip(0..., row) where best.count < top || Double(w) > best[best.count - 1].weight {
+            for (p, w) in zip(0..., row) where top > 0 && (best.count < top || Double(w) > best[best.count - 1].weight) {
                 let weight = Double(w)
                 best.insert(AttendedPosition(position: p, weight: weight), at: best.firstIndex { weight > $0.weight } ?? best.count)
                 if best.count > top { best.removeLast() }
@@ -185,18 +205,19 @@ public final class InferenceTracer {
                             chosenProbability: kept.first { $0.id == chosen }?.probability ?? 0)
     }
 
-    /// Per-block and per-op wall times from the profiler's spans: each cycle's spans end with its
-    /// "forward" span, so the spans between two of them belong to one cycle.
-    static func assignTimes(_ spans: [Span], to trace: inout Trace) {
-        var cycle = 0
+    /// Per-block and per-op wall times from the profiler's spans: each forward pass's spans end
+    /// with its "pass" span, and cycle i took `passes[i]` passes (times add up across them).
+    static func assignTimes(_ spans: [Span], passes: [Int], to trace: inout Trace) {
+        var cycle = 0, pass = 0
         for span in spans where cycle < trace.cycles.count {
             let ms = Double(span.nanoseconds) / 1e6
             switch span.category {
-            case "forward":
-                trace.cycles[cycle].milliseconds = ms
-                cycle += 1
+            case "pass":
+                trace.cycles[cycle].milliseconds += ms
+                pass += 1
+                if pass >= (cycle < passes.count ? passes[cycle] : 1) { cycle += 1; pass = 0 }
             case "layer":
-                if let l = span.layer { trace.cycles[cycle].layers[l].milliseconds = ms }
+                if let l = span.layer { trace.cycles[cycle].layers[l].milliseconds += ms }
             case "op":
                 if let l = span.layer { trace.cycles[cycle].layers[l].ops[span.name, default: 0] += ms }
             default:

@@ -36,13 +36,17 @@ public final class TraceSession {
     /// whose message says what was expected.
     public func run(_ line: String) throws -> String {
         let words = try Self.split(line)
-        guard let command = words.first?.lowercased() else { return try step(1) }
+        let command = words.first?.lowercased() ?? "next"
         let args = Array(words.dropFirst())
         switch command {
         case "help", "h", "?": return Self.help
         case "quit", "q", "exit": finished = true; return ""
-        case "next", "n": return try step(try int(args.first ?? "1", "a count"))
-        case "prev", "p", "back", "b": return try step(-(try int(args.first ?? "1", "a count")))
+        default: break
+        }
+        guard !trace.cycles.isEmpty else { throw TraceError("the trace has no cycles") }
+        switch command {
+        case "next", "n": return try step(try count(args.first))
+        case "prev", "p", "back", "b": return try step(-(try count(args.first)))
         case "cycle", "goto", "jump", "c":
             guard let n = args.first else { throw TraceError("usage: cycle N (0...\(trace.cycles.count - 1))") }
             return try move(to: try int(n, "a cycle number"))
@@ -52,11 +56,16 @@ public final class TraceSession {
                 (c.index == cycle ? "▶ " : "  ") + "\(c.index)  \(c.chosen?.text ?? "-")  p=\(TraceText.f(c.chosen?.probability ?? 0))  H=\(TraceText.f(c.entropy))"
             }.joined(separator: "\n")
         case "layer", "l":
-            return view.layerDetail(trace.cycles[cycle], layer: try layer(args.first, usage: "layer L"))
+            let l = try layer(args.first, usage: "layer L")
+            guard l < trace.cycles[cycle].layers.count else { throw TraceError("cycle \(cycle) has no record of layer \(l)") }
+            return view.layerDetail(trace.cycles[cycle], layer: l)
         case "head":
             guard args.count == 2 else { throw TraceError("usage: head L H") }
-            let l = try layer(args[0], usage: "head L H")
-            return view.headHeatmap(trace.cycles[cycle], layer: l, head: try head(args[1]))
+            let l = try layer(args[0], usage: "head L H"), h = try head(args[1])
+            guard l < trace.cycles[cycle].layers.count, h < trace.cycles[cycle].layers[l].heads.count else {
+                throw TraceError("cycle \(cycle) has no attention recorded for L\(l).H\(h)")
+            }
+            return view.headHeatmap(trace.cycles[cycle], layer: l, head: h)
         case "lens":
             let layers = trace.cycles[cycle].layers
             guard layers.contains(where: { $0.logitLens != nil }) else { throw TraceError("this trace has no logit lens: trace with --logit-lens or --full") }
@@ -64,6 +73,7 @@ public final class TraceSession {
                 .joined(separator: "\n")
         case "attr", "attribution":
             let n = try int(args.first ?? "10", "a count")
+            guard n >= 0 else { throw TraceError("attr N: N is how many components to show (0 or more)") }
             guard let a = trace.cycles[cycle].attribution else { throw TraceError("cycle \(cycle) has no attribution") }
             var lines = ["logit \(TraceText.f(a.logit)) of \(view.text(a.token)) (remainder \(String(format: "%+.3f", a.remainder)))"]
             lines += a.components.prefix(n).map { "  \($0.component.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%+.3f", $0.value))" }
@@ -130,9 +140,20 @@ public final class TraceSession {
         }
     }
 
+    /// Re-runs the current cycle with the interventions that reach it: a patch at a position after
+    /// the cycle's last one waits (and says so) until you move forward again.
     private func rerun() throws -> String {
-        let replayed = try replayer.replay(cycle: cycle, interventions: interventions, topK: max(10, trace.cycles[cycle].top.count))
-        return view.compare(trace.cycles[cycle], with: replayed, interventions: interventions)
+        let last = trace.cycles[cycle].positions.last ?? 0
+        let active = interventions.filter {
+            if case let .patchResidual(_, position, _, _) = $0 { return position <= last }
+            return true
+        }
+        let replayed = try replayer.replay(cycle: cycle, interventions: active, topK: max(10, trace.cycles[cycle].top.count))
+        var text = view.compare(trace.cycles[cycle], with: replayed, interventions: active)
+        if active.count < interventions.count {
+            text += "\n  (not yet reached at this cycle: " + interventions.filter { !active.contains($0) }.map(\.description).joined(separator: "; ") + ")"
+        }
+        return text
     }
 
     /// The residual stream of another prompt, run through the same model.
@@ -144,11 +165,18 @@ public final class TraceSession {
         guard position < tokens.count else {
             throw TraceError("patch: the other prompt has \(tokens.count) tokens (positions 0...\(tokens.count - 1)), not position \(position)")
         }
-        return try CycleReplayer(model: replayer.context.model, tokenizer: replayer.tokenizer, trace: donor, threads: replayer.context.threads)
+        return try CycleReplayer(model: replayer.context.model, tokenizer: replayer.tokenizer, trace: donor, threads: replayer.context.threads,
+                                 maxBatch: replayer.context.maxBatch)
             .residual(layer: layer, position: position)
     }
 
     // MARK: Arguments
+
+    /// A step count, 1 by default; any size is fine (the cursor stops at the ends).
+    private func count(_ word: String?) throws -> Int {
+        let n = try int(word ?? "1", "a count")
+        return min(max(n, -trace.cycles.count), trace.cycles.count)
+    }
 
     private func int(_ word: String, _ what: String) throws -> Int {
         guard let n = Int(word) else { throw TraceError("expected \(what), got '\(word)'") }

@@ -27,8 +27,9 @@ public struct StepProfile {
         var firstStart = UInt64.max
     }
 
-    /// Every module (and op run outside modules, such as the loss) in the order the forward pass
-    /// reached it. Self times add up to the step's forward and backward time.
+    /// Every module (and op run outside modules, such as the loss, in the backward column) in the
+    /// order the forward pass reached it. Self times never overlap, so they add up to at most the
+    /// step's forward and backward time (the loss's forward ops have no span of their own).
     public var modules: [ModuleTime] {
         var times: [String: ModuleTime] = [:]
         func add(_ name: String, start: UInt64, _ change: (inout ModuleTime) -> Void) {

@@ -80,4 +80,27 @@ struct InterventionTests {
         #expect(throws: TraceError.self) { try replayer.replay(cycle: 0, interventions: [.ablateNeuron(layer: 40, neuron: 0)]) }
         #expect(throws: TraceError.self) { try replayer.residual(layer: 3, position: 50) }
     }
+
+    /// A prompt longer than the context's batch takes several forward passes: they form one cycle,
+    /// the chosen tokens stay aligned with their distributions, and activations are read from the
+    /// pass that holds them.
+    @Test func aPromptLongerThanTheBatchIsOneCycle() throws {
+        let (model, tokenizer) = try InferenceTracerTests.loaded.get()
+        var options = GenerationOptions()
+        options.sampling = .greedy
+        options.maxTokens = 3
+        let tracer = InferenceTracer(generator: TextGenerator(context: LlamaContext(model: model, maxBatch: 2), tokenizer: tokenizer))
+        let trace = try tracer.trace(prompt: Self.france, options: options)
+        let (reference, referenceReplayer) = try Self.traced(Self.france)
+        #expect(trace.cycles.count == 3)
+        #expect(trace.cycles[0].positions == [0, 1, 2, 3, 4] && trace.cycles[0].inputTokens == Self.france)
+        #expect(trace.cycles.map { $0.chosen?.id } == reference.cycles.map { $0.chosen?.id })
+        for cycle in trace.cycles { #expect(cycle.top.first?.id == cycle.chosen?.id && cycle.chosenRank == 0) }
+        #expect(tracer.chromeTrace(of: trace).traceEvents.filter { $0.cat == "cycle" }.count == 3 + 2)   // the prompt took 3 passes
+        #expect(trace.cycles[0].milliseconds > 0 && trace.cycles[0].layers[0].milliseconds > 0)
+        let replayer = CycleReplayer(model: model, tokenizer: tokenizer, trace: trace, maxBatch: 2)
+        let late = try replayer.residual(layer: 6, position: 4)
+        let expected = try referenceReplayer.residual(layer: 6, position: 4)
+        #expect(late.count == model.config.dim && zip(late, expected).allSatisfy { abs($0 - $1) < 1e-3 })
+    }
 }

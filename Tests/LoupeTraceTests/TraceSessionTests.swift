@@ -25,6 +25,12 @@ struct TraceSessionTests {
         #expect(s.cycle == 2)                               // clamped at the last cycle
         _ = try s.run("prev 9")
         #expect(s.cycle == 0)
+        _ = try s.run("next 9223372036854775807")
+        #expect(s.cycle == 2)
+        _ = try s.run("prev -9223372036854775808")      // a negative step moves forward, clamped
+        #expect(s.cycle == 2)
+        _ = try s.run("next -1")
+        #expect(s.cycle == 1)
         #expect(try s.run("cycle 1").hasPrefix("cycle 1"))
         let heatmap = try s.run("head 5 3")
         #expect(heatmap.contains("L5.H3") && heatmap.contains("\" France\"") && !heatmap.contains("top positions only"))
@@ -38,6 +44,12 @@ struct TraceSessionTests {
         _ = try s.run("cycle 0")
         let patched = try s.run("patch 10 3 \"The capital of Germany is\"")
         #expect(patched.contains("changed to \" Berlin\""), "\(patched)")
+        // Moving back before a patch's position keeps the patch for later and says so.
+        _ = try s.run("next")
+        _ = try s.run("patch 10 5 \"The capital of Germany is not\"")
+        let back = try s.run("prev")
+        #expect(s.cycle == 0 && back.contains("not yet reached at this cycle: patch residual L10 @5"), "\(back)")
+        _ = try s.run("undo")
         _ = try s.run("undo")
         #expect(s.interventions.isEmpty)
         _ = try s.run("quit")
@@ -48,7 +60,7 @@ struct TraceSessionTests {
         let s = try Self.session()
         for (line, message) in [("bogus", "unknown command"), ("head 40 1", "layer 40 is out of range"), ("head 3 12", "head 12 is out of range"),
                                 ("cycle 9", "cycle 9 is not in the trace"), ("ablate neuron 2", "usage: ablate"),
-                                ("patch 3 99 \"Hi\"", "not position 99"), ("lens", "no logit lens"), ("patch 1 2 \"open", "unclosed quote")] {
+                                ("patch 3 99 \"Hi\"", "not position 99"), ("lens", "no logit lens"), ("patch 1 2 \"open", "unclosed quote"), ("attr -1", "0 or more")] {
             #expect(throws: TraceError.self, "\(line)") { try s.run(line) }
             do { _ = try s.run(line) } catch let error as TraceError { #expect(error.message.contains(message), "\(line): \(error.message)") }
         }

@@ -20,12 +20,12 @@ public struct LogitSummary: Sendable {
     /// Summarizes one whole row.
     public init(_ logits: ArraySlice<Float>, top k: Int) {
         self.init(top: k)
-        logits.withUnsafeBufferPointer { add($0.baseAddress!, count: $0.count, offset: 0) }
+        logits.withUnsafeBufferPointer { if let base = $0.baseAddress { add(base, count: $0.count, offset: 0) } }
     }
 
     /// log Σ exp(logits).
     public var logSumExp: Double { Double(maximum) + Foundation.log(sum) }
-    /// −Σ p log p, nats.
+    /// −Σ p log p, nats (NaN when no logit was finite: there is no distribution).
     public var entropy: Double { Foundation.log(sum) - weighted / sum }
     /// The `k` most likely ids, most likely first (ties: lower id first), with log-probabilities.
     public var top: [(id: Int, logprob: Double)] {

@@ -79,7 +79,7 @@ public final class LlamaContext {
     /// and values to the cache, and returns the logits of the last `logitRows` tokens.
     private func forward(_ tokens: [Int], logitRows: Int) throws -> [Float] {
         guard let spans = Profiler.current else { return try forwardPass(tokens, logitRows: logitRows, spans: nil) }
-        return try spans.measure("forward", category: "forward") { try forwardPass(tokens, logitRows: logitRows, spans: spans) }
+        return try spans.measure("forward", category: "pass") { try forwardPass(tokens, logitRows: logitRows, spans: spans) }
     }
 
     /// The pass itself; with a profiler installed, each block is a span ("blocks.L") made of op spans.

@@ -5,9 +5,9 @@ import LoupeLLM
 import LoupeTrace
 
 /// `loupe bench trace`: what recording costs. The same greedy generation is timed four ways in
-/// every round, in turn, so machine noise hits them alike: plain (no hook ever registered in the
-/// process… until the first traced round), tracing off (the tracer's generator after a trace, its
-/// hooks removed), the default capture and the full capture (logit lens, whole attention rows).
+/// every round, in turn, so machine noise hits them alike: plain (`generate`), default capture,
+/// tracing off (`generate` again, after a traced run removed its hooks) and full capture (logit
+/// lens, whole attention rows). Plain and off run the same code; their spread is the noise floor.
 /// Times cover the whole call: the prompt, every token and the tracer's work after generation.
 struct TraceBenchmark {
     let modelURL: URL

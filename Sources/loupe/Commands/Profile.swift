@@ -61,7 +61,7 @@ struct Profile: ParsableCommand {
         let width = max(6, rows.map { $0.name.count }.max() ?? 0)
         print("module".padding(toLength: width, withPad: " ", startingAt: 0) + "  forward ms  (own ops)  backward ms  share")
         for row in rows {
-            // The share counts each module's own ops, so the column adds up to the step's passes.
+            // The share counts each module's own ops, so shares never count time twice.
             let share = step > 0 ? (row.time.forwardSelf + row.time.backward) / step * 100 : 0
             print(row.name.padding(toLength: width, withPad: " ", startingAt: 0)
                   + String(format: "  %10.3f  %9.3f  %11.3f  %4.1f%%", row.time.forward, row.time.forwardSelf, row.time.backward, share))
