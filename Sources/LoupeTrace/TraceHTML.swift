@@ -1,4 +1,5 @@
 import Foundation
+import LoupeIO
 
 /// A ``Trace`` as one self-contained HTML page: a header with the model, sampling and generated
 /// text, a timeline of the cycles, and per cycle its prediction, logit lens, logit attribution,
@@ -34,25 +35,8 @@ public enum TraceHTML {
         return html + "<script>\(script)</script>\n</body>\n</html>\n"
     }
 
-    /// `text` with `& < > " '` replaced by entities, safe as element content and inside quoted
-    /// attributes. Control characters other than tab and newlines become U+FFFD (XML forbids them,
-    /// and a token can be any byte).
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
-            default: out.unicodeScalars.append(scalar.value < 0x20 || scalar.value == 0x7F ? "\u{FFFD}" : scalar)
-            }
-        }
-        return out
-    }
+    /// `text` made safe as element content and inside quoted attributes (``XMLText/escape(_:)``).
+    static func escape(_ text: String) -> String { XMLText.escape(text) }
 
     /// `Candidate.text` for running text: display texts quote pieces with edge spaces (`" Paris"`)
     /// so that the spaces show in lists, which running text doesn't need.

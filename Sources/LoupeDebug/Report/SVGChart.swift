@@ -1,4 +1,5 @@
 import Foundation
+import LoupeIO
 
 /// Shared pieces of the SVG charts in the HTML report: text escaping, number formatting, axis
 /// scales with nice ticks, frames, legends and the "no data" placeholder.
@@ -17,24 +18,8 @@ public enum SVGChart {
     /// Colours for series, in the order they are handed out (colour-blind-friendly Tableau 10).
     public static let palette = ["#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#b07aa1", "#9c755f", "#76b7b2", "#edc948"]
 
-    /// `text` with `& < > " '` replaced by entities, so it is safe as element content and inside
-    /// quoted attributes. Control characters XML forbids become U+FFFD.
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
-            default: out.unicodeScalars.append(scalar.value < 0x20 ? "\u{FFFD}" : scalar)
-            }
-        }
-        return out
-    }
+    /// `text` made safe as element content and inside quoted attributes (``XMLText/escape(_:)``).
+    public static func escape(_ text: String) -> String { XMLText.escape(text) }
 
     /// A value for people to read: whole numbers below 10⁷ in full (steps), others `%.4g`, and
     /// "NaN", "∞", "-∞" for non-finite values.
