@@ -16,7 +16,8 @@ public final class TraceSession {
     public init(replayer: CycleReplayer, color: Bool = false) {
         self.replayer = replayer
         var texts: [Int: String] = [:]
-        for id in Set(replayer.trace.promptTokens) { texts[id] = replayer.tokenizer.displayPiece(id) }
+        let contrast = [replayer.trace.capture.contrast?.target, replayer.trace.capture.contrast?.distractor].compactMap { $0 }
+        for id in Set(replayer.trace.promptTokens + contrast) { texts[id] = replayer.tokenizer.displayPiece(id) }
         view = TraceText(trace: replayer.trace, color: color, tokenizerTexts: texts)
     }
 

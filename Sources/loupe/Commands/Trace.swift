@@ -79,9 +79,10 @@ struct TraceCommand: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys]
             try write(encoder.encode(trace), to: json, what: "\(trace.cycles.count) cycles")
         }
+        var texts: [Int: String] = [:]
+        let named = ids + trace.cycles.compactMap { $0.chosen?.id } + [capture.contrast?.target, capture.contrast?.distractor].compactMap { $0 }
+        for id in Set(named) { texts[id] = loaded.tokenizer.displayPiece(id) }
         if let html {
-            var texts: [Int: String] = [:]
-            for id in Set(ids + trace.cycles.compactMap { $0.chosen?.id }) { texts[id] = loaded.tokenizer.displayPiece(id) }
             try write(Data(TraceHTML.render(trace, tokenTexts: texts, title: "Loupe trace: \(prompt)").utf8), to: html, what: "the HTML trace")
         }
         if let chromeTrace {
@@ -94,7 +95,7 @@ struct TraceCommand: ParsableCommand {
             try runSession(CycleReplayer(model: loaded.model, tokenizer: loaded.tokenizer, trace: trace))
             return
         }
-        let view = TraceText(trace: trace, color: Terminal.isTTY)
+        let view = TraceText(trace: trace, color: Terminal.isTTY, tokenizerTexts: texts)
         for cycle in trace.cycles { print(view.cycleSummary(cycle)) }
     }
 
