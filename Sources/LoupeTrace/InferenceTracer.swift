@@ -124,8 +124,10 @@ public final class InferenceTracer {
     }
 
     /// The last trace's spans in the Trace Event Format: one span per cycle ("cycle N: token"),
-    /// inside it one per block, inside those one per op.
-    public func chromeTrace(of trace: Trace) -> ChromeTrace {
+    /// inside it one per block, inside those one per op — about 180 events per cycle. Past
+    /// `maxEvents` the file is kept small by aggregating: op spans fold into their block's span
+    /// (as `args`, milliseconds per op), and if that is still too many, blocks fold into the cycle's.
+    public func chromeTrace(of trace: Trace, maxEvents: Int = 20_000) -> ChromeTrace {
         var cycle = 0, pass = 0
         let named = spans.map { span -> Span in
             guard span.category == "pass" else { return span }
@@ -139,7 +141,31 @@ public final class InferenceTracer {
             if pass == passes { cycle += 1; pass = 0 }
             return span
         }
-        return ChromeTrace(spans: named, metadata: ["model": trace.model, "cycles": String(trace.cycles.count), "tool": "loupe trace"])
+        var spans = named
+        if spans.count > maxEvents { spans = Self.fold("op", into: "layer", spans) }
+        if spans.count > maxEvents { spans = Self.fold("layer", into: "cycle", spans) }
+        return ChromeTrace(spans: spans, metadata: ["model": trace.model, "cycles": String(trace.cycles.count), "tool": "loupe trace"])
+    }
+
+    /// Drops the `inner` spans of a block (those with a layer), adding each one's milliseconds to
+    /// the args of the `outer` span that encloses it (spans arrive in end order: children before
+    /// their parent). The pass's own ops (embedding, head) stay.
+    static func fold(_ inner: String, into outer: String, _ spans: [Span]) -> [Span] {
+        var kept: [Span] = [], pending: [String: Double] = [:]
+        for var span in spans {
+            if span.category == inner, span.layer != nil {
+                let key = inner == "op" ? span.name : "blocks"
+                pending[key, default: 0] += Double(span.nanoseconds) / 1e6
+                for (k, v) in span.args where inner == "layer" { pending[k, default: 0] += v }
+                continue
+            }
+            if span.category == outer {
+                for (k, v) in pending { span.args[k + (k.hasSuffix("ms") ? "" : " ms"), default: 0] += v }
+                pending.removeAll()
+            }
+            kept.append(span)
+        }
+        return kept
     }
 
     // MARK: Recording helpers

@@ -44,5 +44,18 @@ struct ChromeTraceTests {
         let layer = trace.cycles[1].layers[3]
         #expect(Set(layer.ops.keys) == ["attention.qkv", "attention.heads", "attention.output", "mlp.gate_up", "mlp.down"])
         #expect(layer.ops.values.reduce(0, +) <= layer.milliseconds + 1e-6)
+
+        // Past the event budget, ops fold into their blocks, then blocks into their cycles: the
+        // times survive as args and nothing overlaps.
+        let blocks = tracer.chromeTrace(of: trace, maxEvents: 200)
+        #expect(!blocks.traceEvents.contains { $0.cat == "op" && $0.args?["layer"] != nil })
+        let block = try #require(blocks.traceEvents.first { $0.cat == "layer" && $0.name == "blocks.3" && $0.ts > 0 })
+        let folded = ["attention.qkv", "attention.heads", "attention.output", "mlp.gate_up", "mlp.down"].compactMap { block.args?["\($0) ms"] }
+        #expect(folded.count == 5 && folded.reduce(0, +) * 1000 <= block.dur + 0.01)
+        let cycles = tracer.chromeTrace(of: trace, maxEvents: 20)
+        #expect(cycles.traceEvents.filter { $0.cat == "layer" }.isEmpty && cycles.traceEvents.count == 3 * 3)   // cycle, embedding, head
+        let first = try #require(cycles.traceEvents.first { $0.cat == "cycle" })
+        #expect((first.args?["blocks ms"] ?? 0) > 0 && (first.args?["mlp.down ms"] ?? 0) > 0)
+        #expect((first.args?["blocks ms"] ?? .infinity) * 1000 <= first.dur + 0.01)
     }
 }

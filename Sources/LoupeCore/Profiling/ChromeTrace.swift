@@ -17,7 +17,7 @@ public struct ChromeTrace: Codable, Sendable {
         public var dur: Double
         public var pid = 1
         public var tid = 1
-        public var args: [String: Int]?
+        public var args: [String: Double]?
     }
 
     /// Events for `spans`, parents before their children (sorted by start, longer first), all on
@@ -26,8 +26,10 @@ public struct ChromeTrace: Codable, Sendable {
         let origin = spans.map(\.start).min() ?? 0
         let sorted = spans.sorted { $0.start != $1.start ? $0.start < $1.start : $0.nanoseconds > $1.nanoseconds }
         traceEvents = sorted.map { span in
-            Event(name: span.name, cat: span.category, ts: Double(span.start - origin) / 1000, dur: Double(span.nanoseconds) / 1000,
-                  args: span.layer.map { ["layer": $0] })
+            var args = span.args
+            if let layer = span.layer { args["layer"] = Double(layer) }
+            return Event(name: span.name, cat: span.category, ts: Double(span.start - origin) / 1000, dur: Double(span.nanoseconds) / 1000,
+                         args: args.isEmpty ? nil : args)
         }
         otherData = metadata
     }

@@ -15,6 +15,8 @@ public struct Span: Sendable, Equatable {
     public var end: UInt64
     /// The transformer block or layer index it belongs to, when there is one.
     public var layer: Int?
+    /// Figures a viewer shows with the span (e.g. the milliseconds of the ops folded into it).
+    public var args: [String: Double] = [:]
 
     public init(name: String, category: String, start: UInt64, end: UInt64, layer: Int? = nil) {
         self.name = name
