@@ -16,7 +16,9 @@ let package = Package(
         .library(name: "LoupeCore", targets: ["LoupeCore"]),
         .library(name: "LoupeNN", targets: ["LoupeNN"]),
         .library(name: "LoupeData", targets: ["LoupeData"]),
-        .library(name: "LoupeIO", targets: ["LoupeIO"]),
+        .library(name: "LoupeSafeTensors", targets: ["LoupeSafeTensors"]),
+        .library(name: "LoupeGGUF", targets: ["LoupeGGUF"]),
+        .library(name: "LoupeReport", targets: ["LoupeReport"]),
         .library(name: "LoupeTrain", targets: ["LoupeTrain"]),
         .library(name: "LoupeDebug", targets: ["LoupeDebug"]),
         .library(name: "LoupeLLM", targets: ["LoupeLLM"]),
@@ -52,19 +54,24 @@ let package = Package(
         .target(name: "LoupeNN", dependencies: ["LoupeCore"]),
         // Datasets, loaders, normalization and file readers (CSV, IDX, CIFAR-10, text).
         .target(name: "LoupeData", dependencies: ["LoupeCore", "CZlib"], resources: [.copy("Builtin")]),
-        // Tensor file formats (safetensors).
-        .target(name: "LoupeIO", dependencies: ["LoupeCore"]),
-        // Trainer, callbacks, metrics, checkpoints and TOML run files.
+        // The safetensors format (reader, writer, the strict JSON its header needs).
+        .target(name: "LoupeSafeTensors", dependencies: ["LoupeCore"]),
+        // The GGUF format family: the container, GGML types and block layouts, dequantization,
+        // and the dot-product kernels that read quantized blocks in place.
+        .target(name: "LoupeGGUF", dependencies: ["LoupeCore"], swiftSettings: vectorKernelFlags),
+        // What every report draws with: SVG charts, HTML pages, terminal output, the JSON policy.
+        .target(name: "LoupeReport", dependencies: ["LoupeCore"]),
+        // Trainer, callbacks, metrics, checkpoints and typed TOML run files.
         .target(name: "LoupeTrain", dependencies: [
-            "LoupeNN", "LoupeData", "LoupeIO", .product(name: "TOMLKit", package: "TOMLKit"),
+            "LoupeNN", "LoupeData", "LoupeSafeTensors", "LoupeReport", .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         // The training debugger: health monitor, non-finite locator, diagnosis, fixes, reports.
-        .target(name: "LoupeDebug", dependencies: ["LoupeTrain"]),
-        // The LLM runtime: GGUF models, byte-level BPE tokenizer, the Llama forward pass on
-        // quantized weights, sampling and generation.
-        .target(name: "LoupeLLM", dependencies: ["LoupeIO", "LoupeCore", "CBLAS"], swiftSettings: vectorKernelFlags),
+        .target(name: "LoupeDebug", dependencies: ["LoupeTrain", "LoupeReport"]),
+        // The LLM runtime: byte-level BPE tokenizer, the Llama forward pass on quantized GGUF
+        // weights, sampling and generation, where the default model lives.
+        .target(name: "LoupeLLM", dependencies: ["LoupeGGUF", "LoupeCore", "CBLAS"], swiftSettings: vectorKernelFlags),
         // The inference tracer: every generated token's forward pass recorded as a cycle.
-        .target(name: "LoupeTrace", dependencies: ["LoupeLLM"]),
+        .target(name: "LoupeTrace", dependencies: ["LoupeLLM", "LoupeReport"]),
         // Fixture loading and tolerance checks shared by the test targets.
         .target(name: "LoupeTestSupport", dependencies: ["LoupeCore"]),
         .executableTarget(
@@ -75,6 +82,8 @@ let package = Package(
                 "LoupeDebug",
                 "LoupeLLM",
                 "LoupeTrace",
+                "LoupeGGUF",
+                "LoupeReport",
                 "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -86,11 +95,13 @@ let package = Package(
         ),
         .testTarget(name: "LoupeNNTests", dependencies: ["LoupeNN", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LoupeTrainTests", dependencies: ["LoupeTrain", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LoupeDebugTests", dependencies: ["LoupeDebug", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeTrainTests", dependencies: ["LoupeTrain", "LoupeReport", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeDebugTests", dependencies: ["LoupeDebug", "LoupeReport", "LoupeTestSupport"]),
         .testTarget(name: "LoupeLLMTests", dependencies: ["LoupeLLM", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LoupeTraceTests", dependencies: ["LoupeTrace", "LoupeTestSupport"]),
-        .testTarget(name: "LoupeIOTests", dependencies: ["LoupeIO", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeTraceTests", dependencies: ["LoupeTrace", "LoupeReport", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeSafeTensorsTests", dependencies: ["LoupeSafeTensors", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeGGUFTests", dependencies: ["LoupeGGUF", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeTestSupport"]),
     ],
     // Swift 5 mode: the engine's kernels share raw buffers across DispatchQueue.concurrentPerform
     // chunks, which strict Sendable checking cannot express without wrapping every pointer.

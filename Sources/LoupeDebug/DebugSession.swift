@@ -1,6 +1,7 @@
 import Foundation
-import LoupeIO
+import LoupeCore
 import LoupeTrain
+import LoupeReport
 
 /// `loupe debug`: trains a run with the health monitor attached, diagnoses it, writes the
 /// telemetry and the HTML report into the run directory, and with `fix` repairs the run file.
@@ -37,10 +38,10 @@ public struct DebugSession {
         var report = DebugReport(run: config.run.name, runFile: runFile, findings: findings, metrics: result.metrics,
                                  steps: result.steps, epochs: result.epochs, seconds: result.seconds, stopReason: result.stopReason)
         let telemetryURL = run.directory.appendingPathComponent("health.json")
-        try AtomicFile.write(try DebugReport.jsonEncoder.encode(telemetry), to: telemetryURL)
+        try AtomicFile.write(try LoupeJSON.encoder().encode(telemetry), to: telemetryURL)
         report.telemetryFile = telemetryURL.path
         if let audit = telemetry.labelAudit {
-            try AtomicFile.write(try JSONEncoder().encode(audit.suspectIndices), to: suspectLabelsURL(for: config))
+            try AtomicFile.write(try LoupeJSON.encoder().encode(audit.suspectIndices), to: suspectLabelsURL(for: config))
         }
         if options.writeHTML {
             let html = run.directory.appendingPathComponent("report.html")

@@ -100,7 +100,7 @@ public final class CycleReplayer {
         context.reset()
         let hd = config.headDim
         let handle = Hooks.addForwardHook { [context] event in
-            guard let point = LlamaHookPoint(rawValue: event.op), let l = InferenceTracer.layerIndex(event.modulePath) else { return }
+            guard let point = LlamaHookPoint(rawValue: event.op), let l = event.layer else { return }
             let mine = interventions.filter { $0.layer == l }
             guard !mine.isEmpty else { return }
             var values = event.output.floats()

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeCore
+import LoupeReport
 import LoupeLLM
 
 /// Records a generation cycle by cycle from the runtime's hook points and profiler spans, in the
@@ -57,7 +58,7 @@ public final class InferenceTracer {
                 }
             }
             guard let i = trace.cycles.indices.last else { return }
-            let l = Self.layerIndex(event.modulePath)
+            let l = event.layer
             switch point {
             case .embedding:
                 rows[i].parts.replaceSubrange(0..<config.dim, with: Self.lastRow(event.output))
@@ -199,11 +200,6 @@ public final class InferenceTracer {
     }
 
     static func norm(_ row: ArraySlice<Float>) -> Double { Foundation.sqrt(row.reduce(0.0) { $0 + Double($1) * Double($1) }) }
-
-    static func layerIndex(_ path: String?) -> Int? {
-        guard let path, path.hasPrefix("blocks.") else { return nil }
-        return Int(path.dropFirst(7).prefix { $0.isNumber })
-    }
 
     /// Each head's last-position row of probabilities [heads, T, P]: entropy, top positions, and
     /// the whole row when asked.

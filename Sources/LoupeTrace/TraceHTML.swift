@@ -1,5 +1,5 @@
 import Foundation
-import LoupeIO
+import LoupeReport
 
 /// A ``Trace`` as one self-contained HTML page: a header with the model, sampling and generated
 /// text, a timeline of the cycles, and per cycle its prediction, logit lens, logit attribution,

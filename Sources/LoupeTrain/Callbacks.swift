@@ -1,5 +1,6 @@
 import Foundation
 import LoupeCore
+import LoupeReport
 
 /// What a finished epoch reports to callbacks and the metrics log.
 public struct EpochLogs: Sendable, Equatable {
@@ -92,7 +93,7 @@ public final class MetricsLogger: TrainerCallback {
         var object: [String: Any] = ["epoch": logs.epoch, "step": logs.step, "train_loss": logs.trainLoss,
                                      "lr": logs.learningRate, "seconds": logs.seconds]
         if let v = logs.validation { object["validation"] = v }
-        var line = try JSONSerialization.data(withJSONObject: TrainingRun.jsonSafe(object), options: [.sortedKeys])
+        var line = try LoupeJSON.data(object)
         line.append(0x0A)
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }

@@ -1,8 +1,9 @@
 import Foundation
 import LoupeCore
 import LoupeData
-import LoupeIO
+import LoupeSafeTensors
 import LoupeNN
+import LoupeReport
 
 /// Everything needed to continue a run bit-identically, in one safetensors file: the model's
 /// parameters and buffers (`model.<name>`), the optimizer's state (`optimizer.<slot>`), and in the
@@ -22,7 +23,7 @@ public enum Checkpoint {
         metadata["epoch"] = String(trainer.epoch)
         metadata["lr"] = String(trainer.optimizer.lr)
         if let state = trainer.loaderState {
-            metadata["loader"] = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+            metadata["loader"] = String(decoding: try LoupeJSON.encoder().encode(state), as: UTF8.self)
         }
         for (path, m) in trainer.model.namedModules() {
             if let d = m as? Dropout {
@@ -70,7 +71,7 @@ public enum Checkpoint {
         if let s = file.metadata["scheduler"] {
             trainer.scheduler?.plateauState = s.split(separator: ",").compactMap { Double($0) }
         }
-        return try file.metadata["loader"].map { try JSONDecoder().decode(DataLoader.State.self, from: Data($0.utf8)) }
+        return try file.metadata["loader"].map { try LoupeJSON.decoder().decode(DataLoader.State.self, from: Data($0.utf8)) }
     }
 }
 

@@ -1,8 +1,8 @@
 import Foundation
 import LoupeCore
 import LoupeData
-import LoupeIO
 import LoupeNN
+import LoupeReport
 
 /// The prepared splits of a run, after limiting, label noise, normalization and scaling.
 public struct PreparedData {
@@ -31,16 +31,6 @@ public struct TrainingRun {
         for t in tokens where t >= 0 && t < classes { counts[t] += 1 }
         let total = counts.reduce(0, +)
         return -counts.filter { $0 > 0 }.map { $0 / total * Foundation.log($0 / total) }.reduce(0, +)
-    }
-
-    /// JSON has no NaN or infinity: a diverged run's metrics are written as null.
-    static func jsonSafe(_ value: Any) -> Any {
-        switch value {
-        case let d as Double: return d.isFinite ? d : NSNull()
-        case let dict as [String: Any]: return dict.mapValues(jsonSafe)
-        case let array as [Any]: return array.map(jsonSafe)
-        default: return value
-        }
     }
 
     /// The run file's model, optimizer and loss in a trainer (no scheduler, callbacks or files).
@@ -96,7 +86,7 @@ public struct TrainingRun {
     static func excluding(_ file: String, from train: TensorDataset) throws -> TensorDataset {
         let indices: [Int]
         do {
-            indices = try JSONDecoder().decode([Int].self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+            indices = try LoupeJSON.decoder().decode([Int].self, from: Data(contentsOf: URL(fileURLWithPath: file)))
         } catch {
             throw RunConfigError.unreadable(file: file, reason: "data.exclude needs a JSON array of training-example indices (\(error.localizedDescription))")
         }
@@ -180,9 +170,7 @@ public struct TrainingRun {
                                         shuffle: config.data.shuffle, dropLast: false, state: state)
             }
         } else {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(try encoder.encode(config), to: directory.appendingPathComponent("config.json"))
+            try AtomicFile.write(try LoupeJSON.encoder(pretty: true).encode(config), to: directory.appendingPathComponent("config.json"))
         }
         trainer.callbacks = [TerminateOnNaN(throwsError: !stopOnNonFinite), MetricsLogger(url: directory.appendingPathComponent("metrics.jsonl")),
                              ModelCheckpoint(directory: directory.appendingPathComponent("checkpoints"))]
@@ -213,8 +201,7 @@ public struct TrainingRun {
                 summary["sample"] = result.sample
             }
         }
-        try AtomicFile.write(try JSONSerialization.data(withJSONObject: Self.jsonSafe(summary), options: [.prettyPrinted, .sortedKeys]),
-                              to: directory.appendingPathComponent("summary.json"))
+        try AtomicFile.write(try LoupeJSON.data(summary, pretty: true), to: directory.appendingPathComponent("summary.json"))
         return result
     }
 }

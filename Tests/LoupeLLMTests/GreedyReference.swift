@@ -1,5 +1,5 @@
 import Foundation
-import LoupeIO
+import LoupeGGUF
 import Testing
 
 /// llama.cpp's greedy runs of SmolLM2 (Fixtures/smollm2/greedy.json) and the README's checks that

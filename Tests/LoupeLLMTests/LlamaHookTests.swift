@@ -28,6 +28,24 @@ struct LlamaHookTests {
         #expect(Set(seen.map(\.op)) == Set(LlamaHookPoint.allCases.map(\.rawValue)))
     }
 
+    @Test func blockEventsCarryTheirLayerAsData() throws {
+        let model = try LlamaRuntimeTests.model
+        var seen: [(op: String, path: String?, layer: Int?)] = []
+        let handle = Hooks.addForwardHook { seen.append(($0.op, $0.modulePath, $0.layer)) }
+        defer { handle.remove() }
+        _ = try LlamaContext(model: model).evaluate(prompt)
+        for event in seen {
+            let point = try #require(LlamaHookPoint(rawValue: event.op))
+            if point.isInBlock {
+                let layer = try #require(event.layer, "\(event.op) at \(event.path ?? "-") has no layer")
+                #expect(event.path == point.modulePath(layer: layer))
+            } else {
+                #expect(event.layer == nil, "\(event.op) is not inside a block")
+            }
+        }
+        #expect(seen.compactMap(\.layer) == (0..<model.config.layers).flatMap { Array(repeating: $0, count: 6) })
+    }
+
     @Test func attentionProbabilitiesAreCausalDistributions() throws {
         let model = try LlamaRuntimeTests.model
         let context = LlamaContext(model: model)

@@ -1,6 +1,6 @@
 import Foundation
 import LoupeCore
-import LoupeIO
+import LoupeGGUF
 import Testing
 @testable import LoupeLLM
 

@@ -1,5 +1,5 @@
 import Foundation
-import LoupeIO
+import LoupeGGUF
 import Testing
 @testable import LoupeLLM
 

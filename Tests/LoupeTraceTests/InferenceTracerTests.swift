@@ -1,6 +1,6 @@
 import Foundation
 import LoupeCore
-import LoupeIO
+import LoupeGGUF
 import LoupeLLM
 import Testing
 @testable import LoupeTrace

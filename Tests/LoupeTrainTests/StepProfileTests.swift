@@ -1,5 +1,6 @@
 import Foundation
 import LoupeCore
+import LoupeReport
 import Testing
 @testable import LoupeTrain
 

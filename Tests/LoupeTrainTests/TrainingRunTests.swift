@@ -1,6 +1,6 @@
 import Foundation
 import LoupeCore
-import LoupeIO
+import LoupeSafeTensors
 import LoupeNN
 import LoupeTestSupport
 import Testing

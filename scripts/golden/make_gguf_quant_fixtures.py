@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Tests/LoupeIOTests/Fixtures/gguf_dequant.json: random blocks of each GGML type Loupe reads,
+"""Writes Tests/LoupeGGUFTests/Fixtures/gguf_dequant.json: random blocks of each GGML type Loupe reads,
 as raw bytes (hex), with the values gguf-py's reference `gguf.quants.dequantize` gives for them.
 
 The tests check Loupe's dequantization against these; they need no Python. Regenerate with
@@ -42,7 +42,7 @@ for name in ["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"]:
     cases.append({"type": name, "elements": int(values.size), "hex": raw.tobytes().hex(),
                   "values": [float(v) for v in values]})
 
-out = pathlib.Path(__file__).resolve().parents[2] / "Tests/LoupeIOTests/Fixtures/gguf_dequant.json"
+out = pathlib.Path(__file__).resolve().parents[2] / "Tests/LoupeGGUFTests/Fixtures/gguf_dequant.json"
 out.write_text(json.dumps({"producer": "gguf-py " + __import__("gguf").__version__ if hasattr(__import__("gguf"), "__version__") else "gguf-py",
                            "cases": cases}, indent=None))
 print(f"wrote {out} ({len(cases)} cases)")

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""Generate the safetensors fixtures for LoupeIO's tests, written by the reference `safetensors`.
+"""Generate the safetensors fixtures for LoupeSafeTensors's tests, written by the reference `safetensors`.
 
-Writes into Tests/LoupeIOTests/Fixtures/:
+Writes into Tests/LoupeSafeTensorsTests/Fixtures/:
 
 - read_dtypes.safetensors (safetensors.torch) and read_numpy.safetensors (safetensors.numpy):
   every dtype Loupe reads (F32 F64 I64 F16 BF16 I32 I16 I8 U32 U16 U8 BOOL), special values (inf,
   -0, NaN, subnormals, int64 extremes), a scalar (shape []), empty tensors, metadata.
 - writer_*.safetensors: files written by safetensors.numpy.save_file from F32/F64/I64 arrays.
-  The Swift tests rebuild the same tensors from the JSON and check that LoupeIO's writer produces
+  The Swift tests rebuild the same tensors from the JSON and check that LoupeSafeTensors's writer produces
   these exact bytes, which proves "Python reads what Loupe writes": this script loads every file
   it writes back with the reference reader and checks the values.
 - safetensors_expected.json: per file, its metadata and per tensor the stored dtype, shape and
@@ -26,7 +26,7 @@ import safetensors.numpy
 import safetensors.torch
 import torch
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "LoupeIOTests", "Fixtures")
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "LoupeSafeTensorsTests", "Fixtures")
 STORED = {
     np.dtype("float32"): "F32", np.dtype("float64"): "F64", np.dtype("float16"): "F16",
     np.dtype("int64"): "I64", np.dtype("int32"): "I32", np.dtype("int16"): "I16", np.dtype("int8"): "I8",

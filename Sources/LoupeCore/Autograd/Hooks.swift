@@ -2,8 +2,15 @@
 public struct ForwardEvent {
     public let op: String
     public let modulePath: String?
+    /// The block (layer) index the op belongs to, when the code that emitted the event numbers its
+    /// blocks (the LLM runtime's hook points): listeners read it here instead of parsing the path.
+    public let layer: Int?
     public let inputs: [Tensor]
     public let output: Tensor
+
+    public init(op: String, modulePath: String?, layer: Int? = nil, inputs: [Tensor], output: Tensor) {
+        (self.op, self.modulePath, self.layer, self.inputs, self.output) = (op, modulePath, layer, inputs, output)
+    }
 }
 
 /// What a backward hook sees: one op whose input gradients were just computed.
@@ -54,7 +61,7 @@ public enum Hooks {
 
     /// Whether a forward hook on this thread would hear an event now. Code that computes outside
     /// the engine's ops (an LLM runtime's fused kernels) checks this one Bool before building the
-    /// tensors of an ``emitForward(op:modulePath:inputs:output:)`` event, so unused hook points cost nothing.
+    /// tensors of an ``emitForward(op:modulePath:layer:inputs:output:)`` event, so unused hook points cost nothing.
     public static var areListening: Bool {
         let state = ThreadState.current
         return state.hooksActive && state.forwardHooksPaused == 0
@@ -63,9 +70,9 @@ public enum Hooks {
     /// Tells this thread's forward hooks that `op` produced `output` inside `modulePath`: the way
     /// code that does not run through ``Tensor`` ops exposes its intermediate values (hook points).
     /// A hook may edit `output` in place; the caller decides whether it reads the edit back.
-    public static func emitForward(op: String, modulePath: String?, inputs: [Tensor] = [], output: Tensor) throws {
+    public static func emitForward(op: String, modulePath: String?, layer: Int? = nil, inputs: [Tensor] = [], output: Tensor) throws {
         guard areListening else { return }
-        try fireForward(ForwardEvent(op: op, modulePath: modulePath, inputs: inputs, output: output))
+        try fireForward(ForwardEvent(op: op, modulePath: modulePath, layer: layer, inputs: inputs, output: output))
     }
 
     /// Calls `hook` after every op (in `scope`) runs forward on this thread, with grad on or off.

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeReport
 
 /// The outcome of `loupe debug`: the findings (most important first), the run's final metrics,
 /// and, with `--fix`, every repair attempt. `--json` prints this object; docs/DEBUGGER.md has the schema.
@@ -32,15 +33,9 @@ public struct DebugReport: Codable, Sendable {
         self.stopReason = stopReason
     }
 
-    /// The `--json` form: one object, keys sorted, non-finite numbers as "nan", "inf", "-inf".
-    public func jsonData() throws -> Data { try Self.jsonEncoder.encode(self) }
-
-    static var jsonEncoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return encoder
-    }
+    /// The `--json` form: one object under ``LoupeJSON``'s policy (keys sorted, non-finite
+    /// numbers as "NaN", "Infinity", "-Infinity").
+    public func jsonData() throws -> Data { try LoupeJSON.encoder().encode(self) }
 
     /// The most important finding.
     public var top: Finding? { findings.first }

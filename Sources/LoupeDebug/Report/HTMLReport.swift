@@ -1,5 +1,6 @@
 import Foundation
-import LoupeIO
+import LoupeCore
+import LoupeReport
 
 /// The `loupe debug` report as one self-contained HTML page: the run, the findings with their
 /// evidence and fixes, where NaN/∞ first appeared, the training curves and per-layer statistics

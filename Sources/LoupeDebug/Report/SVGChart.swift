@@ -1,5 +1,5 @@
 import Foundation
-import LoupeIO
+import LoupeReport
 
 /// Shared pieces of the SVG charts in the HTML report: text escaping, number formatting, axis
 /// scales with nice ticks, frames, legends and the "no data" placeholder.

@@ -1,4 +1,4 @@
-import LoupeIO
+import LoupeGGUF
 
 /// One message of a conversation.
 public struct ChatMessage: Sendable, Equatable {

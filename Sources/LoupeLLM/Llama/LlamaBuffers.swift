@@ -1,3 +1,5 @@
+import LoupeCore
+
 /// The forward pass's working memory, grown on demand and reused across calls (generation never
 /// allocates per token). Shapes for T tokens: x, normed, q, attended, projected [T, dim];
 /// k, v [T, kvDim]; gate, up [T, ffn]; cos, sin [T, headDim/2]; scores [threads, positions].

@@ -1,4 +1,4 @@
-import LoupeIO
+import LoupeGGUF
 
 /// A Llama-architecture model's shape, read from GGUF metadata (`llama.*`).
 public struct LlamaConfig: Equatable, Sendable {

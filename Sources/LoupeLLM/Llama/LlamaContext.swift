@@ -1,6 +1,7 @@
 import CBLAS
 import Foundation
 import LoupeCore
+import LoupeGGUF
 
 /// One conversation with a ``LlamaModel``: its KV cache, its position and its working buffers.
 /// ``evaluate(_:logits:)`` runs the forward pass for the next tokens (a whole prompt at once or
@@ -249,7 +250,7 @@ public final class LlamaContext {
                 let h = item / t, i = item % t, n = p0 + i + 1
                 let row = probabilities.map { $0 + (h * t + i) * total } ?? scores
                 let q = b.q + i * dim + h * hd, k = keys + (h / group) * hd
-                for j in 0..<n { row[j] = QuantizedDot.f32(k + j * kvDim, q, count: hd) * scale }
+                for j in 0..<n { row[j] = FloatRow.dot(k + j * kvDim, q, count: hd) * scale }
                 RowKernels.softmax(row, count: n)
                 if !listening { weightedSum(row, head: h, token: i) }
             }

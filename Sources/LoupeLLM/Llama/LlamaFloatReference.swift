@@ -1,6 +1,6 @@
 import Foundation
 import LoupeCore
-import LoupeIO
+import LoupeGGUF
 
 /// The Llama forward pass in plain float32 with the engine's ops, every weight dequantized: the
 /// slow, obviously-correct reference that the quantized runtime is checked against. Evaluates a

@@ -42,12 +42,20 @@ public enum LlamaHookPoint: String, CaseIterable, Sendable {
         }
     }
 
+    /// Whether the point belongs to one block (its events carry the block's index as `layer`).
+    public var isInBlock: Bool {
+        switch self {
+        case .embedding, .finalNorm, .logits: false
+        case .attentionProbabilities, .attentionHeads, .attentionOutput, .mlpOutput, .mlpHidden, .residual: true
+        }
+    }
+
     /// Tells the hooks about `buffer` (shape `shape`) and reads back whatever they wrote into it.
     func emit(layer: Int, _ buffer: UnsafeMutablePointer<Float>, shape: [Int]) throws {
         guard Hooks.areListening else { return }
         let count = shape.reduce(1, *)
         let tensor = Tensor(copying: UnsafeBufferPointer(start: buffer, count: count), shape: shape)
-        try Hooks.emitForward(op: rawValue, modulePath: modulePath(layer: layer), output: tensor)
+        try Hooks.emitForward(op: rawValue, modulePath: modulePath(layer: layer), layer: isInBlock ? layer : nil, output: tensor)
         try tensor.withContiguousFloats { buffer.update(from: $0.baseAddress!, count: count) }
     }
 }

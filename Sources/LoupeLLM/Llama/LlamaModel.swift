@@ -1,5 +1,5 @@
 import Foundation
-import LoupeIO
+import LoupeGGUF
 
 /// A Llama-architecture model's weights, read in place from a memory-mapped GGUF file: matrices
 /// stay quantized (``QuantizedMatrix``), norms are float32. Immutable and shareable; the state of
@@ -43,6 +43,7 @@ public final class LlamaModel: @unchecked Sendable {
         self.file = file
         let base = file.data.withUnsafeBytes { $0.baseAddress! }
         func matrix(_ name: String, rows: Int, columns: Int) throws -> QuantizedMatrix {
+            guard file.tensor(name) != nil else { throw LLMError(message: "\(file.name): tensor \(name) is missing") }
             let m = try QuantizedMatrix(file, name, base: base)
             guard m.rows == rows, m.columns == columns else {
                 throw LLMError(message: "\(file.name): tensor \(name) is [\(m.rows), \(m.columns)]; [\(rows), \(columns)] was expected from the model's metadata")

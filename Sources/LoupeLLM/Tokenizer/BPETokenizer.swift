@@ -1,5 +1,5 @@
 import Foundation
-import LoupeIO
+import LoupeGGUF
 
 /// Byte-level BPE (GPT-2 style) as llama.cpp runs it for `tokenizer.ggml.model = "gpt2"`: control
 /// tokens matched as whole strings first (when special parsing is on), the `smollm` pre-tokenizer,

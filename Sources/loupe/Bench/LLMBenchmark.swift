@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoupeCore
-import LoupeIO
+import LoupeGGUF
 import LoupeLLM
 
 /// `loupe bench llm`: prompt processing (pp512) and token generation (tg128) speed and peak memory

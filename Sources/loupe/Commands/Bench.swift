@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import LoupeIO
+import LoupeGGUF
+import LoupeLLM
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LoupeIO
+import LoupeGGUF
 import LoupeLLM
 
 /// `loupe chat`: an interactive conversation using the model's chat template.

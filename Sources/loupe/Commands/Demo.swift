@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoupeCore
+import LoupeReport
 
 /// Trains a small MLP on three interleaved spirals with the engine, watching it through hooks.
 struct Demo: ParsableCommand {
@@ -63,7 +64,7 @@ struct Demo: ParsableCommand {
         if json {
             let result: [String: Any] = ["steps": steps, "final_loss": losses.last!, "accuracy": accuracy,
                                          "seconds": seconds, "dead_relu_fraction": deadFraction, "grad_norm": gradNorm]
-            let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+            let data = try LoupeJSON.data(result)
             print(String(decoding: data, as: UTF8.self))
             return
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LoupeCore
 import LoupeLLM
+import LoupeReport
 
 /// The sampling flags `generate` and `chat` share.
 struct SamplingFlags: ParsableArguments {
@@ -85,7 +86,7 @@ struct Generate: ParsableCommand {
                 "timings": ["prompt_tokens_per_s": Double(ids.count) / max(result.promptSeconds, 1e-9),
                             "generation_tokens_per_s": result.tokensPerSecond],
             ]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            let data = try LoupeJSON.data(object)
             print(String(decoding: data, as: UTF8.self))
         } else {
             Terminal.stream("\n")

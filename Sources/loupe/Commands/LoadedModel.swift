@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LoupeIO
+import LoupeGGUF
 import LoupeLLM
 
 /// A GGUF model and its tokenizer, loaded for a command, with failures turned into messages.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoupeCore
+import LoupeReport
 import LoupeTrain
 
 /// `loupe profile RUN.toml`: one training step of a run file, forward and backward per module.
@@ -45,8 +46,7 @@ struct Profile: ParsableCommand {
                                 forwardMs: profile.milliseconds("forward"), backwardMs: profile.milliseconds("backward"),
                                 optimizerMs: profile.milliseconds("optimizer"),
                                 modules: profile.modules.map { Row(module: $0.module, type: $0.type, forwardMs: $0.forward, forwardSelfMs: $0.forwardSelf, backwardMs: $0.backward) }, chromeTrace: url.path)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
+            let encoder = LoupeJSON.encoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
             print(String(decoding: try encoder.encode(output), as: UTF8.self))
             return

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import LoupeCore
-import LoupeIO
+import LoupeGGUF
 import LoupeLLM
+import LoupeReport
 
 /// `loupe score`: teacher-forced log-probabilities of a token sequence.
 struct Score: ParsableCommand {
@@ -61,9 +62,7 @@ struct Score: ParsableCommand {
                             next: next, next_logprob: next.map { (id: Int) -> Double in row[id] })
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(Report(ids: sequence, positions: positions)), as: UTF8.self))
+            print(String(decoding: try LoupeJSON.encoder().encode(Report(ids: sequence, positions: positions)), as: UTF8.self))
             return
         }
         for p in positions {

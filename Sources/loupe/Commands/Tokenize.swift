@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-import LoupeIO
+import LoupeGGUF
 import LoupeLLM
+import LoupeReport
 
 /// `loupe tokenize "TEXT"`: the model's token ids for a text, for checking against other tools.
 struct Tokenize: ParsableCommand {
@@ -33,7 +34,7 @@ struct Tokenize: ParsableCommand {
         let ids = tokenizer.encode(input, parseSpecial: parseSpecial)
         if json {
             let pieces = ids.map { String(decoding: tokenizer.bytes(of: $0), as: UTF8.self) }
-            let data = try JSONSerialization.data(withJSONObject: ["ids": ids, "pieces": pieces], options: [.sortedKeys])
+            let data = try LoupeJSON.data(["ids": ids, "pieces": pieces])
             print(String(decoding: data, as: UTF8.self))
         } else {
             print(ids.map(String.init).joined(separator: " "))

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
 import LoupeCore
-import LoupeIO
+import LoupeGGUF
 import LoupeLLM
 import LoupeTrace
+import LoupeReport
 
 /// `loupe trace "PROMPT"`: generate while recording every forward pass.
 struct TraceCommand: ParsableCommand {
@@ -75,9 +76,7 @@ struct TraceCommand: ParsableCommand {
         let tracer = InferenceTracer(generator: TextGenerator(context: LlamaContext(model: loaded.model), tokenizer: loaded.tokenizer), capture: capture)
         let trace = try tracer.trace(prompt: ids, options: options, modelName: loaded.model.file.name)
         if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            try write(encoder.encode(trace), to: json, what: "\(trace.cycles.count) cycles")
+            try write(LoupeJSON.encoder().encode(trace), to: json, what: "\(trace.cycles.count) cycles")
         }
         var texts: [Int: String] = [:]
         let named = ids + trace.cycles.compactMap { $0.chosen?.id } + [capture.contrast?.target, capture.contrast?.distractor].compactMap { $0 }

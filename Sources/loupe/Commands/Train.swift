@@ -3,6 +3,7 @@ import Foundation
 import LoupeCore
 import LoupeDebug
 import LoupeTrain
+import LoupeReport
 
 /// `loupe train RUN.toml`: runs a training run described by a TOML file.
 struct Train: ParsableCommand {
@@ -52,7 +53,7 @@ struct Train: ParsableCommand {
         }
         let result = try run.execute(resume: resume, progress: !json, extraCallbacks: [epochPrinter])
         if json {
-            let data = try JSONSerialization.data(withJSONObject: result.metrics, options: [.sortedKeys])
+            let data = try LoupeJSON.data(result.metrics)
             print(String(decoding: data, as: UTF8.self))
             return
         }

@@ -1,7 +1,7 @@
 import Foundation
 import LoupeCore
 import Testing
-@testable import LoupeIO
+@testable import LoupeSafeTensors
 
 /// Files written by Python's `safetensors` read back with the values the script recorded.
 @Suite struct SafeTensorsReadTests {

@@ -1,6 +1,6 @@
 import Foundation
 import LoupeCore
-import LoupeIO
+import LoupeGGUF
 import Testing
 
 /// Builds GGUF bytes by the format's spec (little-endian; strings as u64 length + bytes), so the

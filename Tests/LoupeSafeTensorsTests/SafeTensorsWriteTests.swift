@@ -1,7 +1,7 @@
 import Foundation
 import LoupeCore
 import Testing
-@testable import LoupeIO
+@testable import LoupeSafeTensors
 
 /// Loupe's writer against files written by Python's `safetensors.numpy.save_file`: the same
 /// tensors must give the same bytes. The fixture script checks that Python reads those bytes back,

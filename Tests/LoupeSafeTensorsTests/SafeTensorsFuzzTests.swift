@@ -1,7 +1,7 @@
 import Foundation
 import LoupeCore
 import Testing
-@testable import LoupeIO
+@testable import LoupeSafeTensors
 
 /// Deterministic fuzzing of the reader: thousands of damaged versions of a valid file, each of
 /// which must either read or throw a ``SafeTensorsError``. A crash, a trap or a hang fails the run.

@@ -1,5 +1,6 @@
 import Foundation
-import LoupeIO
+import LoupeGGUF
+import LoupeLLM
 import Testing
 
 /// The real default model (fetched by `make test`'s set-up into ~/.cache/loupe/models): what the
@@ -39,5 +40,19 @@ struct GGUFModelTests {
         // The tensors tile the data section: the last one ends at the end of the file (mod alignment).
         let end = file.tensors.map { file.dataOffset + $0.offset + $0.byteCount }.max()!
         #expect(end <= file.data.count && file.data.count - end < file.alignment)
+    }
+
+    @Test func realModelNormsAndEmbeddingAreSane() throws {
+        guard FileManager.default.fileExists(atPath: Self.modelURL.path) else {
+            Issue.record("the model is missing: run scripts/fetch-model.sh (make test does)")
+            return
+        }
+        let file = try GGUFFile(contentsOf: Self.modelURL)
+        let norm = try file.floats(try #require(file.tensor("blk.0.attn_norm.weight")))
+        #expect(norm.count == 576 && norm.allSatisfy(\.isFinite))
+        let q = try file.floats(try #require(file.tensor("blk.0.attn_q.weight")))
+        #expect(q.count == 576 * 576 && q.allSatisfy(\.isFinite))
+        let mean = q.reduce(0, +) / Float(q.count), rms = (q.map { $0 * $0 }.reduce(0, +) / Float(q.count)).squareRoot()
+        #expect(abs(mean) < 0.01 && rms > 0.01 && rms < 1, "trained weights: mean \(mean), rms \(rms)")
     }
 }

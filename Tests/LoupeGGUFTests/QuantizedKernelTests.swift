@@ -1,8 +1,7 @@
 import Foundation
 import LoupeCore
-import LoupeIO
+@testable import LoupeGGUF
 import Testing
-@testable import LoupeLLM
 
 /// The quantized matrix–vector kernels against dequantize-then-multiply in double precision,
 /// on random blocks of every type the fast path reads, including the types SmolLM2 does not use.

@@ -1,31 +1,35 @@
-import LoupeIO
+import LoupeCore
 
 /// A weight matrix W [rows, columns] (ggml's [ne0 = columns, ne1 = rows]) kept in its file
 /// encoding and read in place from the memory-mapped GGUF: Q4_0, Q4_1 and Q8_0 are multiplied
 /// directly by ``QuantizedDot``; every other type ``GGMLDequantizer`` reads (F16, BF16, Q4_K,
 /// Q6_K) is turned into float32 once, at load.
-struct QuantizedMatrix: @unchecked Sendable {
-    let name: String
-    let type: GGMLType
-    let rows: Int, columns: Int
+public struct QuantizedMatrix: @unchecked Sendable {
+    /// The tensor's name in the file.
+    public let name: String
+    public let type: GGMLType
+    public let rows: Int, columns: Int
     /// Bytes from one row to the next.
-    let rowBytes: Int
-    let base: UnsafeRawPointer
+    public let rowBytes: Int
+    /// Row 0's first byte.
+    public let base: UnsafeRawPointer
     /// Keeps the float32 copy alive when the matrix was converted at load.
     private let owner: FloatBuffer?
 
-    static let multipliedInPlace: Set<GGMLType> = [.q4_0, .q4_1, .q8_0, .f32]
+    /// The types ``multiply(_:into:rows:)`` reads in place; others are converted to float32 at load.
+    public static let multipliedInPlace: Set<GGMLType> = [.q4_0, .q4_1, .q8_0, .f32]
 
-    init(_ file: GGUFFile, _ name: String, base fileBase: UnsafeRawPointer) throws {
-        guard let info = file.tensor(name) else { throw LLMError(message: "\(file.name): tensor \(name) is missing") }
+    /// The matrix `name` of `file`, whose bytes are mapped at `fileBase` (kept alive by the caller).
+    public init(_ file: GGUFFile, _ name: String, base fileBase: UnsafeRawPointer) throws {
+        guard let info = file.tensor(name) else { throw GGUFError.invalid(file: file.name, field: "tensor \"\(name)\"", reason: "is missing") }
         guard info.shape.count == 2 else {
-            throw LLMError(message: "\(file.name): tensor \(name) has shape \(info.shape); a 2-D matrix was expected")
+            throw GGUFError.invalid(file: file.name, field: "tensor \"\(name)\"", reason: "has shape \(info.shape); a 2-D matrix was expected")
         }
         self.name = name
         columns = info.shape[0]
         rows = info.shape[1]
         guard columns % info.type.blockSize == 0 else {
-            throw LLMError(message: "\(file.name): tensor \(name) rows of \(columns) do not split into \(info.type.name) blocks of \(info.type.blockSize)")
+            throw GGUFError.invalid(file: file.name, field: "tensor \"\(name)\"", reason: "rows of \(columns) do not split into \(info.type.name) blocks of \(info.type.blockSize)")
         }
         if Self.multipliedInPlace.contains(info.type) {
             type = info.type
@@ -44,7 +48,7 @@ struct QuantizedMatrix: @unchecked Sendable {
     }
 
     /// A matrix over `rows` rows of encoded bytes at `base` (kept alive by the caller).
-    init(name: String, type: GGMLType, rows: Int, columns: Int, base: UnsafeRawPointer) {
+    public init(name: String, type: GGMLType, rows: Int, columns: Int, base: UnsafeRawPointer) {
         self.name = name
         self.type = type
         self.rows = rows
@@ -55,20 +59,20 @@ struct QuantizedMatrix: @unchecked Sendable {
     }
 
     /// Blocks per row.
-    var blocks: Int { columns / type.blockSize }
+    public var blocks: Int { columns / type.blockSize }
 
     /// out[r − rows.lowerBound] = W[r, :]·x for r in `rows`, x holding `columns` values.
     @inline(__always)
-    func multiply(_ x: QuantizedActivation, into out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
+    public func multiply(_ x: QuantizedActivation, into out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
         let n = blocks, half = HalfTable.table
         switch type {
         case .q4_1, .q4_0:
             #if arch(x86_64)
-            let (stride, codes, q41) = type == .q4_1 ? (20, 4, true) : (18, 2, false)
+            let type = self.type
+            let (stride, codes) = type == .q4_1 ? (GGMLBlock.Q4_1.bytes, GGMLBlock.Q4_1.codes) : (GGMLBlock.Q4_0.bytes, GGMLBlock.Q4_0.codes)
             func pair(_ r: Int, _ rowBytes: Int) -> (Float, Float) {
                 QuantizedDot.nibblePair(base + r * self.rowBytes, rowBytes: rowBytes, stride: stride, codes: codes, x, blocks: n, half) { p, b in
-                    q41 ? half[Int(p.loadUnaligned(fromByteOffset: b * 20 + 2, as: UInt16.self))]
-                        : -8 * half[Int(p.loadUnaligned(fromByteOffset: b * 18, as: UInt16.self))]
+                    QuantizedDot.offset(p, b, type, half)
                 }
             }
             var r = rows.lowerBound
@@ -87,26 +91,14 @@ struct QuantizedMatrix: @unchecked Sendable {
             for r in rows { out[r - rows.lowerBound] = QuantizedDot.q8_0(base + r * rowBytes, x, blocks: n, half) }
         default:
             let w = base.assumingMemoryBound(to: Float.self)
-            for r in rows { out[r - rows.lowerBound] = QuantizedDot.f32(w + r * columns, x.floats, count: columns) }
+            for r in rows { out[r - rows.lowerBound] = FloatRow.dot(w + r * columns, x.floats, count: columns) }
         }
     }
 
     /// Writes rows `rows` as float32 into `out` [rows.count, columns].
-    func dequantize(rows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+    public func dequantize(rows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
         let raw = UnsafeRawBufferPointer(start: base + rows.lowerBound * rowBytes, count: rows.count * rowBytes)
         // Cannot fail: the type and the byte count were checked when the matrix was made.
         try! GGMLDequantizer.dequantize(raw, type: type, count: rows.count * columns, into: out)
     }
-}
-
-/// A float32 buffer owned by a class, so value types can share it without copying.
-final class FloatBuffer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Float>
-    let count: Int
-    init(count: Int) {
-        self.count = count
-        pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
-    }
-    deinit { pointer.deallocate() }
 }

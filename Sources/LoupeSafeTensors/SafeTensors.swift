@@ -68,6 +68,10 @@ public enum SafeTensors {
     /// `url`; if anything fails, `url` keeps its previous contents and no temporary file remains.
     public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws {
         let writer = try SafeTensorsWriter(tensors, metadata: metadata)
-        try AtomicFile.write(to: url) { sink in try writer.write(to: sink) }
+        do {
+            try AtomicFile.write(to: url) { sink in try writer.write(to: sink) }
+        } catch let error as AtomicFileError {
+            throw SafeTensorsError.io(path: error.path, reason: error.reason)
+        }
     }
 }

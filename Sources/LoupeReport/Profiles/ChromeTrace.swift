@@ -1,4 +1,5 @@
 import Foundation
+import LoupeCore
 
 /// Spans in the Trace Event Format (the JSON that Perfetto and chrome://tracing open): one
 /// complete ("X") event per span, times in microseconds from the first span's start.
@@ -37,8 +38,6 @@ public struct ChromeTrace: Codable, Sendable {
     /// The JSON text, written atomically to `url` (its folder is created when missing).
     public func write(to url: URL) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try encoder.encode(self).write(to: url, options: .atomic)
+        try AtomicFile.write(LoupeJSON.encoder().encode(self), to: url)
     }
 }

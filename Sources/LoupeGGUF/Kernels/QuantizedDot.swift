@@ -3,7 +3,7 @@ import _Builtin_intrinsics.intel
 #endif
 
 /// Dot products of one quantized weight row with an activation row, read straight from GGML
-/// blocks (ggml-quants.c layouts; block b of a row starts at b·stride bytes).
+/// blocks (the layouts in ``GGMLBlock``; block b of a row starts at b·stride bytes).
 ///
 /// On x86-64 the 4- and 8-bit types multiply int16 activations (``QuantizedActivation``) with
 /// AVX2's `vpmaddwd`: 32 products per block in a few instructions, exact in 32-bit integers,
@@ -11,17 +11,26 @@ import _Builtin_intrinsics.intel
 /// Elsewhere a portable SIMD loop converts the codes to float and multiplies float activations.
 /// Rows are processed two blocks at a time into two accumulators, so no FMA waits on the last.
 enum QuantizedDot {
-    /// Q4_1 row (20-byte blocks: f16 d, f16 m, 16 bytes of nibbles; w = d·q + m) · x.
-    /// Byte j of the nibbles holds code j (low) and code j+16 (high).
+    /// Q4_1 row (``GGMLBlock/Q4_1``: w = d·q + m) · x.
     @inline(__always)
     static func q4_1(_ row: UnsafeRawPointer, _ x: QuantizedActivation, blocks: Int, _ half: UnsafePointer<Float>) -> Float {
-        nibbles(row, stride: 20, codes: 4, x, blocks: blocks, half) { b in half[Int(row.loadUnaligned(fromByteOffset: b * 20 + 2, as: UInt16.self))] }
+        typealias L = GGMLBlock.Q4_1
+        return nibbles(row, stride: L.bytes, codes: L.codes, x, blocks: blocks, half) { b in offset(row, b, .q4_1, half) }
     }
 
-    /// Q4_0 row (18-byte blocks: f16 d, 16 bytes of nibbles; w = d·(q − 8)) · x.
+    /// Q4_0 row (``GGMLBlock/Q4_0``: w = d·(q − 8)) · x.
     @inline(__always)
     static func q4_0(_ row: UnsafeRawPointer, _ x: QuantizedActivation, blocks: Int, _ half: UnsafePointer<Float>) -> Float {
-        nibbles(row, stride: 18, codes: 2, x, blocks: blocks, half) { b in -8 * half[Int(row.loadUnaligned(fromByteOffset: b * 18, as: UInt16.self))] }
+        typealias L = GGMLBlock.Q4_0
+        return nibbles(row, stride: L.bytes, codes: L.codes, x, blocks: blocks, half) { b in offset(row, b, .q4_0, half) }
+    }
+
+    /// The additive part of block b of a 4-bit row, per unit of Σx: m for Q4_1, −8·d for Q4_0.
+    @inline(__always)
+    static func offset(_ row: UnsafeRawPointer, _ b: Int, _ type: GGMLType, _ half: UnsafePointer<Float>) -> Float {
+        type == .q4_1
+            ? half[Int(row.loadUnaligned(fromByteOffset: b * GGMLBlock.Q4_1.bytes + GGMLBlock.Q4_1.minimum, as: UInt16.self))]
+            : -8 * half[Int(row.loadUnaligned(fromByteOffset: b * GGMLBlock.Q4_0.bytes + GGMLBlock.Q4_0.scale, as: UInt16.self))]
     }
 
     /// Σ_b [d_b·(Σ_j q_bj·x_bj) + offset(b)·Σ_j x_bj] for 4-bit codes, the scale d_b an f16 at
@@ -37,6 +46,7 @@ enum QuantizedDot {
             b += 2
         }
         if b < blocks { o0 = o0.addingProduct(offset(b), x.sums[b]) }
+        // Both 4-bit layouts put the scale d first in the block.
         func scale(_ b: Int) -> Float { half[Int(row.loadUnaligned(fromByteOffset: b * stride, as: UInt16.self))] }
         let xv = UnsafeRawPointer(x.floats)
         var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
@@ -89,14 +99,15 @@ enum QuantizedDot {
     }
     #endif
 
-    /// Q8_0 row (34-byte blocks: f16 d, 32 signed bytes; w = d·q) · x.
+    /// Q8_0 row (``GGMLBlock/Q8_0``: w = d·q) · x.
     @inline(__always)
     static func q8_0(_ row: UnsafeRawPointer, _ x: QuantizedActivation, blocks: Int, _ half: UnsafePointer<Float>) -> Float {
-        func scale(_ b: Int) -> Float { half[Int(row.loadUnaligned(fromByteOffset: b * 34, as: UInt16.self))] }
+        typealias L = GGMLBlock.Q8_0
+        func scale(_ b: Int) -> Float { half[Int(row.loadUnaligned(fromByteOffset: b * L.bytes + L.scale, as: UInt16.self))] }
         #if arch(x86_64)
         var acc0 = _mm256_setzero_ps(), acc1 = acc0
         @inline(__always) func block(_ b: Int, _ acc: inout __m256) {
-            let w = UnsafeRawPointer(row + b * 34 + 2), y = UnsafeRawPointer(x.values + 32 * b)
+            let w = UnsafeRawPointer(row + b * L.bytes + L.codes), y = UnsafeRawPointer(x.values + 32 * b)
             let w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(w.assumingMemoryBound(to: __m128i.self)))
             let w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((w + 16).assumingMemoryBound(to: __m128i.self)))
             let dot = _mm256_add_epi32(_mm256_madd_epi16(w0, _mm256_loadu_si256(y.assumingMemoryBound(to: __m256i.self))),
@@ -111,33 +122,13 @@ enum QuantizedDot {
         let xv = UnsafeRawPointer(x.floats)
         var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
         for b in 0..<blocks {
-            let p = row + b * 34
-            var t = floats(p.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self)) * load(xv, b * 128)
-            t = t.addingProduct(floats(p.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self)), load(xv, b * 128 + 64))
+            let p = row + b * L.bytes
+            var t = floats(p.loadUnaligned(fromByteOffset: L.codes, as: SIMD16<Int8>.self)) * load(xv, b * 128)
+            t = t.addingProduct(floats(p.loadUnaligned(fromByteOffset: L.codes + 16, as: SIMD16<Int8>.self)), load(xv, b * 128 + 64))
             if b & 1 == 0 { acc0 = acc0.addingProduct(SIMD16(repeating: scale(b)), t) } else { acc1 = acc1.addingProduct(SIMD16(repeating: scale(b)), t) }
         }
         return (acc0 + acc1).sum()
         #endif
-    }
-
-    /// float32 row · x.
-    @inline(__always)
-    static func f32(_ row: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int) -> Float {
-        let r = UnsafeRawPointer(row), xv = UnsafeRawPointer(x)
-        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
-        var i = 0
-        while i + 32 <= count {
-            acc0 = acc0.addingProduct(load(r, 4 * i), load(xv, 4 * i))
-            acc1 = acc1.addingProduct(load(r, 4 * i + 64), load(xv, 4 * i + 64))
-            i += 32
-        }
-        if i + 16 <= count {
-            acc0 = acc0.addingProduct(load(r, 4 * i), load(xv, 4 * i))
-            i += 16
-        }
-        var sum = (acc0 + acc1).sum()
-        while i < count { sum = sum.addingProduct(row[i], x[i]); i += 1 }
-        return sum
     }
 
     @inline(__always)

@@ -1,5 +1,5 @@
 import Testing
-@testable import LoupeIO
+@testable import LoupeSafeTensors
 
 /// The strict JSON parser the header reader relies on, and the serde_json-compatible quoting the
 /// writer relies on.

@@ -28,32 +28,36 @@ public enum GGMLDequantizer {
         case .bf16:
             for i in 0..<count { out[i] = Float(bitPattern: UInt32(p.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16) }
         case .q8_0:
+            typealias L = GGMLBlock.Q8_0
             for b in 0..<blocks {
-                let base = b * 34, d = f16(base)
-                for j in 0..<32 { out[b * 32 + j] = d * Float(Int8(bitPattern: u8(base + 2 + j))) }
+                let base = b * L.bytes, d = f16(base + L.scale)
+                for j in 0..<32 { out[b * 32 + j] = d * Float(Int8(bitPattern: u8(base + L.codes + j))) }
             }
         case .q4_0:
+            typealias L = GGMLBlock.Q4_0
             for b in 0..<blocks {
-                let base = b * 18, d = f16(base)
+                let base = b * L.bytes, d = f16(base + L.scale)
                 for j in 0..<16 {
-                    let q = u8(base + 2 + j)
+                    let q = u8(base + L.codes + j)
                     out[b * 32 + j] = Float(Int(q & 0x0F) - 8) * d
                     out[b * 32 + j + 16] = Float(Int(q >> 4) - 8) * d
                 }
             }
         case .q4_1:
+            typealias L = GGMLBlock.Q4_1
             for b in 0..<blocks {
-                let base = b * 20, d = f16(base), m = f16(base + 2)
+                let base = b * L.bytes, d = f16(base + L.scale), m = f16(base + L.minimum)
                 for j in 0..<16 {
-                    let q = u8(base + 4 + j)
+                    let q = u8(base + L.codes + j)
                     out[b * 32 + j] = Float(q & 0x0F) * d + m
                     out[b * 32 + j + 16] = Float(q >> 4) * d + m
                 }
             }
         case .q4_K:
+            typealias L = GGMLBlock.Q4_K
             for b in 0..<blocks {
-                let base = b * 144, d = f16(base), dmin = f16(base + 2)
-                let scales = base + 4, qs = base + 16
+                let base = b * L.bytes, d = f16(base + L.scale), dmin = f16(base + L.minimumScale)
+                let scales = base + L.scales, qs = base + L.codes
                 // 6-bit scale and min of sub-block j, packed in 12 bytes (ggml's get_scale_min_k4).
                 func scaleMin(_ j: Int) -> (Float, Float) {
                     if j < 4 { return (Float(u8(scales + j) & 63), Float(u8(scales + j + 4) & 63)) }
@@ -71,10 +75,11 @@ public enum GGMLDequantizer {
                 }
             }
         case .q6_K:
+            typealias L = GGMLBlock.Q6_K
             for b in 0..<blocks {
-                let base = b * 210, d = f16(base + 208)
+                let base = b * L.bytes, d = f16(base + L.scale)
                 for half in 0..<2 {
-                    let ql = base + 64 * half, qh = base + 128 + 32 * half, sc = base + 192 + 8 * half
+                    let ql = base + L.low + 64 * half, qh = base + L.high + 32 * half, sc = base + L.scales + 8 * half
                     let y = b * 256 + 128 * half
                     for l in 0..<32 {
                         let s = l / 16

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import LoupeIO
+@testable import LoupeSafeTensors
 
 /// Hand-written broken files: each must throw a ``SafeTensorsError`` that names the offending
 /// tensor and field and says what was expected.

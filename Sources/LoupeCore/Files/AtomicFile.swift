@@ -11,8 +11,9 @@ public enum AtomicFile {
         try write(to: url) { sink in try sink([UInt8](data)) }
     }
 
-    /// Writes the chunks `produce` passes to its sink to `url`, atomically.
-    static func write(to url: URL, _ produce: (_ sink: ([UInt8]) throws -> Void) throws -> Void) throws {
+    /// Writes the chunks `produce` passes to its sink to `url`, atomically (large files written
+    /// piece by piece, such as checkpoints, never held whole in memory).
+    public static func write(to url: URL, _ produce: (_ sink: ([UInt8]) throws -> Void) throws -> Void) throws {
         let path = url.path
         let directory = url.deletingLastPathComponent().path
         let temporary = "\(directory)/.\(url.lastPathComponent).\(UUID().uuidString).tmp"
@@ -45,9 +46,19 @@ public enum AtomicFile {
     }
 
     /// An I/O error carrying the current `errno` text.
-    private static func failure(_ path: String, _ what: String) -> SafeTensorsError {
-        .io(path: path, reason: "\(what): \(String(cString: strerror(errno)))")
+    private static func failure(_ path: String, _ what: String) -> AtomicFileError {
+        AtomicFileError(path: path, reason: "\(what): \(String(cString: strerror(errno)))")
     }
+}
+
+/// A file ``AtomicFile`` could not write; the previous file at `path`, if any, is unchanged.
+public struct AtomicFileError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The file that was being written.
+    public let path: String
+    /// What failed, with the system's reason ("cannot create a temporary file in runs/x: Permission denied").
+    public let reason: String
+
+    public var description: String { "cannot write \(path): \(reason)" }
 }
 
 /// `write(2)`, reachable under another name because `AtomicFile.write` shadows it inside the type.

@@ -15,10 +15,25 @@ public enum DefaultModel {
     public static func resolve(_ path: String?) throws -> URL {
         let url = path.map { URL(fileURLWithPath: $0) } ?? Self.url
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw GGUFError.invalid(file: url.path, field: "model file", reason: path == nil
-                ? "the default model is not there; run scripts/fetch-model.sh (make demo does) or pass --model PATH"
-                : "does not exist")
+            throw path == nil ? ModelFileError.defaultMissing(path: url.path) : ModelFileError.missing(path: url.path)
         }
         return url
+    }
+}
+
+/// A model file that is not where it was looked for.
+public enum ModelFileError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The default model has not been fetched yet.
+    case defaultMissing(path: String)
+    /// A path the user gave does not exist.
+    case missing(path: String)
+
+    public var description: String {
+        switch self {
+        case let .defaultMissing(path):
+            "\(path): the default model is not there; run scripts/fetch-model.sh (make demo does) or pass --model PATH"
+        case let .missing(path):
+            "\(path): model file does not exist"
+        }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import LoupeCore
-@testable import LoupeIO
+@testable import LoupeSafeTensors
 
 /// The committed fixtures made by scripts/golden/make_safetensors_fixtures.py with the reference
 /// `safetensors` library, and the values it recorded for them.

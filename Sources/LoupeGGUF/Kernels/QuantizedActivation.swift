@@ -6,7 +6,7 @@
 /// reference's teacher-forced bounds (top-10 log-probabilities off by up to 3 nats on the chat
 /// prompts, whose activations have large outliers); int16 rounding is 256× finer, passes them
 /// with the float path's margins, and `vpmaddwd` keeps it nearly as fast.
-struct QuantizedActivation {
+public struct QuantizedActivation {
     let floats: UnsafePointer<Float>
     let values: UnsafeMutablePointer<Int16>      // [C]
     let scales: UnsafeMutablePointer<Float>     // [C/32]
@@ -14,7 +14,7 @@ struct QuantizedActivation {
     let count: Int
 
     /// Scratch for a row of `count` floats (a multiple of 32): call `withScratch` and fill it.
-    static func withScratch<R>(count: Int, _ body: (UnsafeMutablePointer<Int16>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+    public static func withScratch<R>(count: Int, _ body: (UnsafeMutablePointer<Int16>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
         let blocks = max(count / 32, 1)
         return try withUnsafeTemporaryAllocation(of: Int16.self, capacity: max(count, 32)) { values in
             try withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * blocks) { floats in
@@ -25,7 +25,7 @@ struct QuantizedActivation {
 
     /// Quantizes `x` (count a multiple of 32) into the scratch: scale = max|x|/32767 per block,
     /// values rounded to nearest.
-    init(_ x: UnsafePointer<Float>, count: Int, values: UnsafeMutablePointer<Int16>, scales: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>) {
+    public init(_ x: UnsafePointer<Float>, count: Int, values: UnsafeMutablePointer<Int16>, scales: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>) {
         floats = x
         self.values = values
         self.scales = scales
