@@ -10,9 +10,20 @@ import LoupeCore
 ///
 /// ```swift
 /// final class MLP: Module {
-///     let fc1 = Linear(784, 128), fc2 = Linear(128, 10)
+///     let fc1: Linear, fc2: Linear
+///
+///     init(using rng: inout RandomGenerator) throws {
+///         fc1 = try Linear(784, 128, using: &rng)
+///         fc2 = try Linear(128, 10, using: &rng)
+///         super.init()
+///     }
+///
 ///     override func forward(_ x: Tensor) throws -> Tensor { try fc2(fc1(x).relu()) }
 /// }
+///
+/// var rng = RandomGenerator(seed: 1)
+/// let mlp = try MLP(using: &rng)
+/// let logits = try mlp(Tensor.zeros([32, 784]))   // [32, 10]; parameters: fc1.weight, fc1.bias, …
 /// ```
 open class Module {
     /// This module's name within its parent ("" for the root).

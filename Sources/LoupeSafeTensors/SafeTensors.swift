@@ -9,7 +9,7 @@ import LoupeCore
 /// tensors' bytes, row-major and little-endian.
 ///
 /// ```swift
-/// let url = URL(fileURLWithPath: "weights.safetensors")
+/// let url = runDirectory.appendingPathComponent("weights.safetensors")
 /// try SafeTensors.write(["fc.weight": w, "fc.bias": b], metadata: ["format": "pt"], to: url)
 /// let file = try SafeTensors.read(contentsOf: url)
 /// let w2 = try file.tensor("fc.weight")

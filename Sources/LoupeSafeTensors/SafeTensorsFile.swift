@@ -3,7 +3,7 @@ import LoupeCore
 /// The contents of a safetensors file: its tensors by name, its metadata, and how each was stored.
 ///
 /// ```swift
-/// let file = try SafeTensors.read(contentsOf: URL(fileURLWithPath: "model.safetensors"))
+/// let file = try SafeTensors.read(contentsOf: url)
 /// let weight = try file.tensor("fc.weight")       // throws, naming the file, if absent
 /// print(file.names)                                // in file order
 /// print(file.metadata["format"] ?? "-")            // "pt" for files written by PyTorch

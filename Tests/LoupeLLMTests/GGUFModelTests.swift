@@ -1,6 +1,7 @@
 import Foundation
 import LoupeGGUF
 import LoupeLLM
+import LoupeTestSupport
 import Testing
 
 /// The real default model (fetched by `make test`'s set-up into ~/.cache/loupe/models): what the
@@ -54,5 +55,18 @@ struct GGUFModelTests {
         #expect(q.count == 576 * 576 && q.allSatisfy(\.isFinite))
         let mean = q.reduce(0, +) / Float(q.count), rms = (q.map { $0 * $0 }.reduce(0, +) / Float(q.count)).squareRoot()
         #expect(abs(mean) < 0.01 && rms > 0.01 && rms < 1, "trained weights: mean \(mean), rms \(rms)")
+    }
+}
+
+/// The doc comment's example of the runtime, compiled and run here and checked against the source.
+struct LlamaDocExampleTests {
+    @Test func llamaModelExample() throws {
+        // example: LlamaModel
+        let model = try LlamaModel(contentsOf: DefaultModel.resolve(nil))
+        let context = LlamaContext(model: model)
+        let logits = try context.evaluate([1, 2, 3])      // [vocabulary] for the last position
+        // end example
+        #expect(logits.count == model.config.vocabulary)
+        #expect(try docExampleMismatch(0, in: "Sources/LoupeLLM/Llama/LlamaModel.swift", markedAs: "LlamaModel", in: #filePath) == nil)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeReport
+import LoupeTestSupport
 import Testing
 
 /// The one JSON policy: sorted keys, non-finite numbers as "NaN" / "Infinity" / "-Infinity",
@@ -41,5 +42,19 @@ struct LoupeJSONTests {
         #expect([LoupeJSON.nan, LoupeJSON.infinity, LoupeJSON.negativeInfinity] == ["NaN", "Infinity", "-Infinity"])
         #expect(Double(LoupeJSON.infinity) == .infinity && Double(LoupeJSON.negativeInfinity) == -.infinity)
         #expect(Double(LoupeJSON.nan)?.isNaN == true)
+    }
+}
+
+extension LoupeJSONTests {
+    @Test func docExample() throws {
+        // example: LoupeJSON
+        let data = try LoupeJSON.encoder().encode(["loss": Double.nan])   // {"loss":"NaN"}
+        let loss = try LoupeJSON.decoder().decode([String: Double].self, from: data)["loss"]  // nan
+        let line = try LoupeJSON.data(["epoch": 3, "loss": Double.infinity])  // {"epoch":3,"loss":"Infinity"}
+        // end example
+        #expect(String(decoding: data, as: UTF8.self) == #"{"loss":"NaN"}"#)
+        #expect(loss?.isNaN == true)
+        #expect(String(decoding: line, as: UTF8.self) == #"{"epoch":3,"loss":"Infinity"}"#)
+        #expect(try docExampleMismatch(0, in: "Sources/LoupeReport/JSON/LoupeJSON.swift", markedAs: "LoupeJSON", in: #filePath) == nil)
     }
 }

@@ -136,7 +136,7 @@ public enum Hooks {
 ///
 /// Layers push their name for the duration of their forward pass:
 /// ```swift
-/// try ModuleScope.with("fc1") { try x.matmul(w) }  // recorded with path "…fc1"
+/// let y = try ModuleScope.with("fc1") { try x.matmul(w) }  // y and its node carry the path "…fc1"
 /// ```
 public enum ModuleScope {
     /// The dotted path of the innermost module on this thread, or `nil` outside every module.

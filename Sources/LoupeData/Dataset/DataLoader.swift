@@ -12,7 +12,7 @@ import LoupeCore
 /// var loader = try DataLoader(dataset: train, batchSize: 32, shuffle: true, seed: 1)
 /// for _ in 0..<epochs {
 ///     var epoch = loader.makeEpoch()
-///     while let batch = try epoch.next() { ... batch.inputs, batch.targets ... }
+///     while let batch = try epoch.next() { try step(batch.inputs, batch.targets) }
 /// }
 /// ```
 public struct DataLoader: Sendable {

@@ -9,7 +9,7 @@ import LoupeCore
 /// with the gzip magic) is decompressed first.
 ///
 /// ```swift
-/// let iris = try CSVReader(label: .name("species")).read("iris.csv")
+/// let iris = try CSVReader(label: .name("species")).read(path)   // e.g. iris.csv with a header row
 /// ```
 public struct CSVReader: Sendable {
     /// Which column holds the target.

@@ -5,7 +5,7 @@ import LoupeCore
 /// blocks cut from it.
 ///
 /// ```swift
-/// let corpus = try TextCorpus(contentsOf: "input.txt")
+/// let corpus = try TextCorpus(contentsOf: path)   // any UTF-8 text file
 /// let data = try corpus.blocks(blockSize: 64)   // inputs [N, 64] int64, targets [N, 64] int64
 /// ```
 public struct TextCorpus: Sendable {
