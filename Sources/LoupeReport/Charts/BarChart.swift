@@ -69,47 +69,38 @@ public struct BarChart: Sendable {
         (self.title, self.bars, self.scale, self.valueFormat) = (title, bars, scale, valueFormat)
     }
 
-    static let rowHeight = 18.0
-
     /// The chart as one `<svg>` element.
     public var svg: String {
-        let labels = Self.labelColumn(bars.map(\.label))
-        let row = Self.rowHeight
+        let labels = Self.labelColumn(bars.map(\.label)), row = 18.0
+        // Where zero stands, how far a bar may reach from it, where the first row starts, and
+        // whether negative values grow leftward (or draw no bar).
+        let zero: Double, reach: Double, top: Double, largest: Double, diverging: Bool
+        var svg: String
         switch scale {
         case let .fromZero(maximum):
-            let area = 260.0, valueWidth = 56.0
-            let largest = maximum ?? bars.map(\.value).filter(\.isFinite).max() ?? 0
-            let perUnit = largest > 0 && largest.isFinite ? area / largest : 0
-            var svg = SVG.open(width: labels + area + valueWidth, height: Double(bars.count) * row + 8, label: title)
-            for (i, bar) in bars.enumerated() {
-                let y = 4 + Double(i) * row
-                let width = SVG.clamp(bar.value * perUnit, 0, area)
-                svg += SVG.text(SVG.truncated(bar.label, 24), x: labels - 6, y: y + 13, anchor: .end)
-                svg += bar.shape(x: labels, y: y + 2, width: width, height: row - 4, defaultColor: Palette.positive)
-                svg += SVG.text(valueFormat.text(bar.value), x: labels + width + 4, y: y + 13, size: 10, fill: "#555")
-            }
-            return svg + "</svg>"
+            (zero, reach, top, diverging) = (labels, 260, 4, false)
+            largest = maximum ?? bars.map(\.value).filter(\.isFinite).max() ?? 0
+            svg = SVG.open(width: zero + reach + 56, height: top + Double(bars.count) * row + 4, label: title)
         case let .diverging(negative, positive):
-            let half = 170.0, margin = 52.0, top = 18.0
-            let zero = labels + margin + half
-            let largest = bars.map { abs($0.value) }.filter(\.isFinite).max() ?? 0
-            let perUnit = largest > 0 ? half / largest : 0
-            let height = top + Double(bars.count) * row + 4
-            var svg = SVG.open(width: zero + half + margin, height: height, label: title)
-            svg += SVG.text(negative, x: zero - 6, y: 11, anchor: .end, size: 10, fill: Palette.negative)
-            svg += SVG.text(positive, x: zero + 6, y: 11, size: 10, fill: Palette.positive)
-            for (i, bar) in bars.enumerated() {
-                let y = top + Double(i) * row
-                let width = SVG.clamp(abs(bar.value) * perUnit, 0, half)
-                let up = !(bar.value < 0)
-                svg += SVG.text(SVG.truncated(bar.label, 24), x: labels - 6, y: y + 13, anchor: .end)
-                svg += bar.shape(x: up ? zero : zero - width, y: y + 2, width: width, height: row - 4,
-                                 defaultColor: up ? Palette.positive : Palette.negative)
-                svg += SVG.text(valueFormat.text(bar.value), x: up ? zero + width + 4 : zero - width - 4, y: y + 13,
-                                anchor: up ? .start : .end, size: 10, fill: "#555")
-            }
-            return svg + SVG.line(zero, top - 2, zero, height, stroke: "#555") + "</svg>"
+            (zero, reach, top, diverging) = (labels + 52 + 170, 170, 18, true)
+            largest = bars.map { abs($0.value) }.filter(\.isFinite).max() ?? 0
+            svg = SVG.open(width: zero + reach + 52, height: top + Double(bars.count) * row + 4, label: title)
+                + SVG.text(negative, x: zero - 6, y: 11, anchor: .end, size: 10, fill: Palette.negative)
+                + SVG.text(positive, x: zero + 6, y: 11, size: 10, fill: Palette.positive)
         }
+        let perUnit = largest > 0 && largest.isFinite ? reach / largest : 0
+        for (i, bar) in bars.enumerated() {
+            let y = top + Double(i) * row
+            let leftward = diverging && bar.value < 0
+            let width = SVG.clamp((diverging ? abs(bar.value) : bar.value) * perUnit, 0, reach)
+            svg += SVG.text(SVG.truncated(bar.label, 24), x: labels - 6, y: y + 13, anchor: .end)
+            svg += bar.shape(x: leftward ? zero - width : zero, y: y + 2, width: width, height: row - 4,
+                             defaultColor: leftward ? Palette.negative : Palette.positive)
+            svg += SVG.text(valueFormat.text(bar.value), x: leftward ? zero - width - 4 : zero + width + 4, y: y + 13,
+                            anchor: leftward ? .end : .start, size: 10, fill: "#555")
+        }
+        if diverging { svg += SVG.line(zero, top - 2, zero, top + Double(bars.count) * row + 4, stroke: "#555") }
+        return svg + "</svg>"
     }
 
     /// The width of a column holding `labels` as drawn (at most 24 characters).
