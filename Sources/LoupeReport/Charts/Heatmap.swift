@@ -222,10 +222,9 @@ public struct Heatmap: Sendable {
         }
         svg += "</g>"
         var ticks = AxisScale(covering: [domain.lower, domain.upper], log: false, nice: false, targetTicks: 6)?.ticks ?? []
-        // A log scale over a decade or more is labelled at whole decades only ("0.001", not "0.0003162").
-        if colorScale == .log10, abs(domain.upper - domain.lower) >= 1, ticks.contains(where: { $0 == $0.rounded() }) {
-            ticks = ticks.filter { $0 == $0.rounded() }
-        }
+        // A log scale is labelled at whole decades ("0.001", not "0.0003162") where two or more fall in it.
+        let decades = ticks.filter { $0 == $0.rounded() }
+        if colorScale == .log10, decades.count >= 2 { ticks = decades }
         for tick in ticks {
             let y = top + barHeight * (1 - (tick - domain.lower) / (domain.upper - domain.lower))
             let label = colorScale == .log10
