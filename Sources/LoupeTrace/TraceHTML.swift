@@ -27,12 +27,9 @@ public enum TraceHTML {
     /// - Returns: a complete HTML document.
     public static func render(_ trace: Trace, tokenTexts: [Int: String] = [:], title: String = "Loupe trace") -> String {
         let page = Page(trace: trace, tokenTexts: tokenTexts)
-        var html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        html += "<title>\(escape(title))</title>\n<style>\(style)</style>\n</head>\n<body>\n"
-        html += "<h1>\(escape(title))</h1>\n" + page.header() + page.timeline()
-        for i in trace.cycles.indices { html += page.cycle(i) }
-        return html + "<script>\(script)</script>\n</body>\n</html>\n"
+        var body = "<h1>\(escape(title))</h1>\n" + page.header() + page.timeline()
+        for i in trace.cycles.indices { body += page.cycle(i) }
+        return HTMLPage(title: title, stylesheet: style, body: body, script: script).html
     }
 
     /// `text` made safe as element content and inside quoted attributes (``XMLText/escape(_:)``).
@@ -50,17 +47,30 @@ public enum TraceHTML {
         window.addEventListener('hashchange',openTarget);openTarget();
         """
 
+    /// The page's own rules, after LoupeReport's ``HTMLPage/baseStylesheet``: a wider column for
+    /// side-by-side panels, cycles as white cards, token chips and the logit-lens grid.
     private static let style = """
-        body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#222;margin:1.5em auto;max-width:1200px;padding:0 1em}
-        h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.2em;margin:1.2em 0 .4em}h3{font-size:1em;margin:.2em 0 .4em}
-        table{border-collapse:collapse;font-size:13px}th,td{padding:2px 8px;text-align:left;vertical-align:top}
-        .facts th{color:#666;font-weight:normal}.num{text-align:right;font-variant-numeric:tabular-nums}
-        .generated{white-space:pre-wrap;background:#f6f6f6;border-left:3px solid #4e79a7;padding:.5em .8em;margin:.5em 0}
-        .tokens{line-height:2}.tok{display:inline-block;border:1px solid #ddd;border-radius:3px;padding:0 4px;margin:1px;white-space:pre;font-family:ui-monospace,monospace;font-size:12px;color:inherit;text-decoration:none}
-        details{border:1px solid #ddd;border-radius:6px;margin:.6em 0;padding:.3em .8em}summary{cursor:pointer;font-weight:600}
-        .panels{display:flex;flex-wrap:wrap;gap:1em 2em;align-items:flex-start}.panel{max-width:100%;overflow-x:auto}
-        .lens td{font-family:ui-monospace,monospace;font-size:12px;white-space:pre}.lens .chosen{outline:2px solid #f28e2b;outline-offset:-2px}
-        .note{color:#666;font-size:12px;margin:.2em 0}.empty{color:#888;font-style:italic}svg{max-width:100%;height:auto}
+        main { max-width: 1240px; }
+        h2 { margin-top: 24px; }
+        table.facts { background: none; }
+        .facts th, .facts td { border: none; background: none; padding: 1px 12px 1px 0; }
+        .facts th { color: var(--muted); font-weight: normal; }
+        .num { text-align: right; }
+        .generated { white-space: pre-wrap; background: #fff; border-left: 3px solid #4e79a7; padding: 0.5em 0.8em; margin: 0.5em 0; }
+        .tokens { line-height: 2; }
+        .tok { display: inline-block; background: #fff; border: 1px solid #ddd; border-radius: 3px; padding: 0 4px; margin: 1px;
+               white-space: pre; font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; color: inherit; text-decoration: none; }
+        details { background: #fff; border: 1px solid var(--line); border-radius: 6px; margin: 10px 0; padding: 6px 14px; }
+        summary { cursor: pointer; font-weight: 600; }
+        .panels { display: flex; flex-wrap: wrap; gap: 12px 32px; align-items: flex-start; margin: 10px 0; }
+        .panel { max-width: 100%; overflow-x: auto; }
+        .panel h3 { margin: 4px 0; }
+        .panel .note { margin: 0 0 4px; font-size: 0.8em; }
+        .lens { font-size: 12px; }
+        .lens td { font-family: ui-monospace, Menlo, Consolas, monospace; white-space: pre; padding: 1px 6px; }
+        .lens .chosen { outline: 2px solid #f28e2b; outline-offset: -2px; }
+        .empty { color: #888; font-style: italic; }
+
         """
 }
 
@@ -102,7 +112,7 @@ private struct Page {
     // MARK: Header and timeline
 
     func header() -> String {
-        let s = trace.sampling, n = TraceSVG.number
+        let s = trace.sampling, n = NumberText.readable
         let total = trace.cycles.reduce(0) { $0 + $1.milliseconds }
         var html = factsTable([
             ("model", trace.model),
@@ -119,9 +129,9 @@ private struct Page {
         }
         let generated = trace.cycles.enumerated().compactMap { i, cycle -> String? in
             guard let chosen = cycle.chosen else { return nil }
-            let p = TraceSVG.clamp(chosen.probability, 0, 1)
-            return "<a class=\"tok\" href=\"#cycle-\(i)\" style=\"background:\(TraceSVG.intensity(p * 0.7))\" "
-                + "title=\"cycle \(cycle.index) · id \(chosen.id) · p \(TraceSVG.percent(chosen.probability))\">\(TraceHTML.escape(chosen.text))</a>"
+            let p = SVG.clamp(chosen.probability, 0, 1)
+            return "<a class=\"tok\" href=\"#cycle-\(i)\" style=\"background:\(ColorRamp.blues.color(at: p * 0.7))\" "
+                + "title=\"cycle \(cycle.index) · id \(chosen.id) · p \(NumberText.percent(chosen.probability))\">\(TraceHTML.escape(chosen.text))</a>"
         }
         if !prompt.isEmpty || !generated.isEmpty {
             html += "<p class=\"tokens\">\(prompt.joined()) → \(generated.joined())</p>\n"
@@ -132,25 +142,27 @@ private struct Page {
     func timeline() -> String {
         guard !trace.cycles.isEmpty else { return "<p class=\"empty\">No cycles recorded.</p>\n" }
         let bars = trace.cycles.enumerated().map { i, cycle in
-            TraceSVG.Bar(label: "\(cycle.index)", value: cycle.milliseconds,
-                         tooltip: "cycle \(cycle.index) · \(chosenSummary(cycle)) · \(TraceSVG.number(cycle.milliseconds)) ms · entropy \(TraceSVG.number(cycle.entropy)) nats",
-                         colour: cycle.chosen.map { TraceSVG.confidence($0.probability) } ?? TraceSVG.neutral, link: "#cycle-\(i)")
+            BarChart.Bar(label: "\(cycle.index)", value: cycle.milliseconds,
+                         tooltip: "cycle \(cycle.index) · \(chosenSummary(cycle)) · \(NumberText.readable(cycle.milliseconds)) ms · entropy \(NumberText.readable(cycle.entropy)) nats",
+                         color: cycle.chosen.map { ColorRamp.viridis.color(at: $0.probability) } ?? Palette.neutral, link: "#cycle-\(i)")
         }
         return "<h2>Cycles</h2>\n<div class=\"panel\">"
-            + TraceSVG.timeline(bars, line: trace.cycles.map(\.entropy), lineName: "entropy (nats)", label: "Time per cycle and entropy")
+            + TimelineChart(title: "Time per cycle and entropy", bars: bars, barTitle: "milliseconds", slotTitle: "cycle",
+                            line: trace.cycles.map(\.entropy), lineName: "entropy (nats)",
+                            rampKey: .init(.viridis, low: "bar: chosen p 0", high: "1")).svg
             + "</div>\n"
     }
 
     func chosenSummary(_ cycle: TraceCycle) -> String {
         guard let chosen = cycle.chosen else { return "no token chosen" }
-        return "«\(chosen.text)» p \(TraceSVG.percent(chosen.probability))"
+        return "«\(chosen.text)» p \(NumberText.percent(chosen.probability))"
     }
 
     // MARK: One cycle
 
     func cycle(_ i: Int) -> String {
         let cycle = trace.cycles[i]
-        let summary = "Cycle \(cycle.index) · \(chosenSummary(cycle)) · \(TraceSVG.number(cycle.milliseconds)) ms"
+        let summary = "Cycle \(cycle.index) · \(chosenSummary(cycle)) · \(NumberText.readable(cycle.milliseconds)) ms"
         var html = "<details id=\"cycle-\(i)\"\(i == 0 ? " open" : "")>\n<summary>\(TraceHTML.escape(summary))</summary>\n"
         html += "<div class=\"panels\">\n" + section("Prediction", facts(cycle)) + topK(cycle) + "</div>\n"
         html += logitLens(cycle)
@@ -162,14 +174,14 @@ private struct Page {
     }
 
     func facts(_ cycle: TraceCycle) -> String {
-        let n = TraceSVG.number
+        let n = NumberText.readable
         var rows = [("chosen", cycle.chosen.map { "\($0.text) (id \($0.id))" } ?? "—"),
-                    ("probability", cycle.chosen.map { TraceSVG.percent($0.probability) } ?? "—"),
+                    ("probability", cycle.chosen.map { NumberText.percent($0.probability) } ?? "—"),
                     ("rank", cycle.chosenRank.map { $0 == 0 ? "0 (most likely)" : "\($0) (0 = most likely)" } ?? "—"),
                     ("entropy", "\(n(cycle.entropy)) nats")]
         if let s = cycle.sampler {
-            rows.append(("sampler", "temperature \(n(s.temperature)) · kept \(s.kept) holding \(TraceSVG.percent(s.keptProbability)) · "
-                + "chosen p \(TraceSVG.percent(s.chosenProbability)) as drawn"))
+            rows.append(("sampler", "temperature \(n(s.temperature)) · kept \(s.kept) holding \(NumberText.percent(s.keptProbability)) · "
+                + "chosen p \(NumberText.percent(s.chosenProbability)) as drawn"))
         }
         let span = cycle.positions.first.map { first in first == cycle.positions.last ? "\(first)" : "\(first)–\(cycle.positions.last ?? first)" }
         rows += [("input", "\(cycle.inputTokens.count) token\(cycle.inputTokens.count == 1 ? "" : "s")" + (span.map { " at \($0)" } ?? "")),
@@ -181,11 +193,12 @@ private struct Page {
     func topK(_ cycle: TraceCycle) -> String {
         guard !cycle.top.isEmpty else { return "" }
         let bars = cycle.top.map { candidate in
-            TraceSVG.Bar(label: candidate.text, value: candidate.probability,
-                         tooltip: "«\(candidate.text)» id \(candidate.id) · p \(TraceSVG.percent(candidate.probability))",
-                         colour: candidate.id == cycle.chosen?.id ? TraceSVG.highlight : nil)
+            BarChart.Bar(label: candidate.text, value: candidate.probability,
+                         tooltip: "«\(candidate.text)» id \(candidate.id) · p \(NumberText.percent(candidate.probability))",
+                         color: candidate.id == cycle.chosen?.id ? Palette.highlight : nil)
         }
-        return section("Top \(cycle.top.count)", TraceSVG.horizontalBars(bars, label: "Most likely next tokens", maximum: 1, format: TraceSVG.percent))
+        let chart = BarChart(title: "Most likely next tokens", bars: bars, scale: .fromZero(maximum: 1), valueFormat: .percent)
+        return section("Top \(cycle.top.count)", chart.svg)
     }
 
     /// Rows are layers, columns the lens's ranks; cells shaded by probability, the chosen token outlined.
@@ -197,10 +210,10 @@ private struct Page {
         for layer in layers {
             table += "<tr><th>L\(layer.layer)</th>"
             for candidate in layer.logitLens ?? [] {
-                let p = TraceSVG.clamp(candidate.probability, 0, 1)
+                let p = SVG.clamp(candidate.probability, 0, 1)
                 let chosen = candidate.id == cycle.chosen?.id ? " class=\"chosen\"" : ""
-                table += "<td\(chosen) style=\"background:\(TraceSVG.intensity(p));color:\(TraceSVG.ink(onIntensity: p))\" "
-                    + "title=\"id \(candidate.id) · p \(TraceSVG.percent(candidate.probability))\">\(TraceHTML.escape(candidate.text))</td>"
+                table += "<td\(chosen) style=\"background:\(ColorRamp.blues.color(at: p));color:\(ColorRamp.blues.textColor(at: p))\" "
+                    + "title=\"id \(candidate.id) · p \(NumberText.percent(candidate.probability))\">\(TraceHTML.escape(candidate.text))</td>"
             }
             table += "</tr>"
         }
@@ -212,48 +225,52 @@ private struct Page {
     func attribution(_ attribution: LogitAttribution?, title: String) -> String {
         guard let a = attribution else { return "" }
         let target = "«\(name(a.token))»" + (a.distractor.map { " − «\(name($0))»" } ?? "")
-        let note = "logit(\(target)) = \(TraceSVG.number(a.logit)); remainder \(TraceSVG.number(a.remainder)) is int16 rounding"
-        var html = TraceSVG.divergingBars(ranked(a.components, extra: [("remainder", a.remainder)]), label: "\(title) by component")
+        let note = "logit(\(target)) = \(NumberText.readable(a.logit)); remainder \(NumberText.readable(a.remainder)) is int16 rounding"
+        func chart(_ bars: [BarChart.Bar], _ label: String) -> String {
+            BarChart(title: label, bars: bars, scale: .diverging(negative: "← lowers", positive: "raises →")).svg
+        }
+        var html = chart(ranked(a.components, extra: [("remainder", a.remainder)]), "\(title) by component")
         if let heads = a.heads, !heads.isEmpty {
-            html += "<h3>Heads</h3>" + TraceSVG.divergingBars(ranked(heads, extra: []), label: "\(title) by head")
+            html += "<h3>Heads</h3>" + chart(ranked(heads, extra: []), "\(title) by head")
         }
         return section(title, html, note: note)
     }
 
-    func ranked(_ components: [LogitAttribution.Component], extra: [(String, Double)], shown: Int = 12) -> [TraceSVG.Bar] {
+    func ranked(_ components: [LogitAttribution.Component], extra: [(String, Double)], shown: Int = 12) -> [BarChart.Bar] {
         let sorted = components.sorted { abs($0.value) > abs($1.value) }
         var bars = sorted.prefix(shown).map {
-            TraceSVG.Bar(label: $0.component, value: $0.value, tooltip: "\($0.component): \(TraceSVG.number($0.value))")
+            BarChart.Bar(label: $0.component, value: $0.value, tooltip: "\($0.component): \(NumberText.readable($0.value))")
         }
         let rest = sorted.dropFirst(shown)
         var grey = extra
         if !rest.isEmpty { grey.insert(("\(rest.count) more", rest.reduce(0) { $0 + $1.value }), at: 0) }
-        bars += grey.map { TraceSVG.Bar(label: $0.0, value: $0.1, tooltip: "\($0.0): \(TraceSVG.number($0.1))", colour: TraceSVG.neutral) }
+        bars += grey.map { BarChart.Bar(label: $0.0, value: $0.1, tooltip: "\($0.0): \(NumberText.readable($0.1))", color: Palette.neutral) }
         return bars
     }
 
     // MARK: Attention
 
-    /// Layers × heads, dark where a head's entropy is low (it attends to few positions). Entropy is
-    /// scaled by ln(KV positions), the entropy of attending to all of them evenly.
+    /// Layers × heads, dark where a head's entropy is low (it attends to few positions). The colour
+    /// scale runs down from ln(KV positions), the entropy of attending to all of them evenly.
     func attentionEntropy(_ cycle: TraceCycle) -> String {
         let layers = cycle.layers.filter { !$0.heads.isEmpty }
         guard !layers.isEmpty else { return "" }
         let heads = Array(Set(layers.flatMap { $0.heads.map(\.head) })).sorted()
         let observed = layers.flatMap { $0.heads.map(\.entropy) }.filter(\.isFinite).max() ?? 0
         let spread = Swift.max(log(Double(Swift.max(cycle.kvCacheTokens, 1))), observed, 1e-9)
-        let cells = layers.map { layer in
-            heads.map { h -> TraceSVG.Cell? in
-                guard let head = layer.heads.first(where: { $0.head == h }) else { return nil }
-                let top = head.top.map { "\(position($0.position)) \(TraceSVG.percent($0.weight))" }.joined(separator: "\n  ")
-                return TraceSVG.Cell(colour: TraceSVG.intensity(1 - head.entropy / spread),
-                                     tooltip: "L\(layer.layer) H\(h) · entropy \(TraceSVG.number(head.entropy)) nats\n  \(top)")
+        let recorded = layers.map { layer in heads.map { h in layer.heads.first { $0.head == h } } }
+        let tooltips = zip(layers, recorded).map { layer, row in
+            zip(heads, row).map { h, head -> String in
+                guard let head else { return "L\(layer.layer) H\(h) · not recorded" }
+                let top = head.top.map { "\(position($0.position)) \(NumberText.percent($0.weight))" }.joined(separator: "\n  ")
+                return "L\(layer.layer) H\(h) · entropy \(NumberText.readable(head.entropy)) nats\n  \(top)"
             }
         }
-        let map = TraceSVG.Heatmap(label: "Attention entropy by layer and head", rowTitle: "layer", columnTitle: "head",
-                                   rowLabels: layers.map { "L\($0.layer)" }, columnLabels: heads.map { "\($0)" }, cells: cells,
-                                   legendLow: "spread", legendHigh: "focused", colour: TraceSVG.intensity)
-        return section("Attention focus", TraceSVG.heatmap(map), note: "hover a cell for its most-attended positions")
+        let map = Heatmap(title: "Attention entropy by layer and head", rowLabels: layers.map { "L\($0.layer)" },
+                          columns: .categories(heads.map { "\($0)" }), values: recorded.map { $0.map { $0?.entropy ?? .nan } },
+                          tooltips: tooltips, colorScale: .linear(lower: spread, upper: 0), ramp: .blues, rowTitle: "layer",
+                          columnTitle: "head", valueLabel: "entropy (nats)", showsTitle: false, width: 700, maxCellWidth: 28)
+        return section("Attention focus", map.svg, note: "dark: focused on few positions; hover a cell for its most-attended ones")
     }
 
     /// Layers × positions: each layer's attention rows averaged over its heads, shaded relative to
@@ -268,29 +285,30 @@ private struct Page {
         let positions = rows.map(\.mean.count).max() ?? 0
         guard positions > 0 else { return "" }
         let largest = Swift.max(rows.flatMap(\.mean).filter(\.isFinite).max() ?? 0, 1e-12)
-        let cells = rows.map { row in
-            (0..<positions).map { p -> TraceSVG.Cell? in
-                guard p < row.mean.count else { return nil }
-                return TraceSVG.Cell(colour: TraceSVG.intensity(row.mean[p] / largest),
-                                     tooltip: "L\(row.layer) · position \(position(p)) · mean weight \(TraceSVG.number(row.mean[p]))")
+        let tooltips = rows.map { row in
+            (0..<positions).map { p in
+                p < row.mean.count ? "L\(row.layer) · position \(position(p)) · mean weight \(NumberText.readable(row.mean[p]))"
+                    : "L\(row.layer) · position \(position(p)) · not recorded"
             }
         }
-        let map = TraceSVG.Heatmap(label: "Mean attention by layer and position", rowTitle: "layer", columnTitle: "position",
-                                   rowLabels: rows.map { "L\($0.layer)" },
-                                   columnLabels: (0..<positions).map { p in positionTokens[safe: p].flatMap { $0.flatMap { names[$0] } } ?? "\(p)" },
-                                   cells: cells, legendLow: "0", legendHigh: TraceSVG.number(largest), colour: TraceSVG.intensity)
-        return section("Attention by position", TraceSVG.heatmap(map), note: "mean over heads of the last position's attention")
+        let map = Heatmap(title: "Mean attention by layer and position", rowLabels: rows.map { "L\($0.layer)" },
+                          columns: .categories((0..<positions).map { p in positionTokens[safe: p].flatMap { $0.flatMap { names[$0] } } ?? "\(p)" }),
+                          values: rows.map(\.mean), tooltips: tooltips, colorScale: .linear(lower: 0, upper: largest), ramp: .blues,
+                          rowTitle: "layer", columnTitle: "position", valueLabel: "mean weight", showsTitle: false, width: 700, maxCellWidth: 28)
+        return section("Attention by position", map.svg, note: "mean over heads of the last position's attention")
     }
 
     // MARK: Layers
 
     func norms(_ cycle: TraceCycle) -> String {
         guard !cycle.layers.isEmpty else { return "" }
-        let series = [TraceSVG.Series(name: "residual", values: cycle.layers.map(\.residualNorm)),
-                      TraceSVG.Series(name: "attention", values: cycle.layers.map(\.attentionNorm)),
-                      TraceSVG.Series(name: "MLP", values: cycle.layers.map(\.mlpNorm))]
-        return section("Norms", TraceSVG.lineChart(x: cycle.layers.map { "\($0.layer)" }, series: series, xTitle: "layer",
-                                                   yTitle: "L2 norm", label: "Residual, attention and MLP norms by layer"))
+        let series = [LineChart.Series("residual", values: cycle.layers.map(\.residualNorm)),
+                      LineChart.Series("attention", values: cycle.layers.map(\.attentionNorm)),
+                      LineChart.Series("MLP", values: cycle.layers.map(\.mlpNorm))]
+        let chart = LineChart(title: "Residual, attention and MLP norms by layer", xTitle: "layer", yTitle: "L2 norm", series: series,
+                              xAxis: .categories(cycle.layers.map { "\($0.layer)" }), logY: AxisScale.spansDecades(series.flatMap(\.y)),
+                              showsTitle: false, width: SVG.clamp(Double(cycle.layers.count) * 18, 280, 520) + 80, height: 230)
+        return section("Norms", chart.svg)
     }
 
     /// Each op's time summed over the layers, largest first, with its share of the blocks' time.
@@ -302,10 +320,10 @@ private struct Page {
         let blocks = cycle.layers.reduce(0) { $0 + $1.milliseconds }
         var table = "<table><tr><th>op</th><th class=\"num\">ms</th><th class=\"num\">share</th></tr>"
         for (op, ms) in totals.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
-            let share = blocks > 0 ? TraceSVG.percent(ms / blocks) : "—"
-            table += "<tr><td>\(TraceHTML.escape(op))</td><td class=\"num\">\(TraceSVG.number(ms))</td><td class=\"num\">\(share)</td></tr>"
+            let share = blocks > 0 ? NumberText.percent(ms / blocks) : "—"
+            table += "<tr><td>\(TraceHTML.escape(op))</td><td class=\"num\">\(NumberText.readable(ms))</td><td class=\"num\">\(share)</td></tr>"
         }
-        table += "<tr><th>blocks</th><th class=\"num\">\(TraceSVG.number(blocks))</th><th></th></tr></table>"
+        table += "<tr><th>blocks</th><th class=\"num\">\(NumberText.readable(blocks))</th><th></th></tr></table>"
         return section("Op times", table, note: "summed over \(cycle.layers.count) layers")
     }
 }

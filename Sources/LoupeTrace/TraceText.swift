@@ -1,7 +1,9 @@
 import Foundation
+import LoupeReport
 
-/// Plain-text views of a trace for terminals: `loupe trace` prints ``cycleSummary(_:of:)`` per
-/// cycle and the interactive session builds on the rest. `color` adds ANSI styling.
+/// Plain-text views of a trace for terminals: `loupe trace` prints ``cycleSummary(_:)`` per
+/// cycle and the interactive session builds on the rest. `color` turns on LoupeReport's
+/// ``TerminalStyle`` (callers pass `TerminalStyle.standardOutput.usesColor`, tests force it).
 public struct TraceText {
     public let trace: Trace
     public var color: Bool
@@ -23,8 +25,9 @@ public struct TraceText {
 
     func text(_ id: Int) -> String { texts[id] ?? "#\(id)" }
     func tokenAt(_ position: Int) -> String { position < tokens.count ? text(tokens[position]) : "?" }
-    func bold(_ s: String) -> String { color ? "\u{1B}[1m\(s)\u{1B}[0m" : s }
-    func dim(_ s: String) -> String { color ? "\u{1B}[2m\(s)\u{1B}[0m" : s }
+    var style: TerminalStyle { TerminalStyle(usesColor: color) }
+    func bold(_ s: String) -> String { style.bold(s) }
+    func dim(_ s: String) -> String { style.dim(s) }
     static func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
 
     /// Cycle header, top-5, loudest layers, attribution and (when recorded) the lens in a few lines.
@@ -80,11 +83,9 @@ public struct TraceText {
         let shades = [" ", "░", "▒", "▓", "█"]
         let strip = (0..<count).map { p -> String in
             let w = weights[p]
-            if color {
-                let level = 232 + Int((w * 23).rounded())      // the 24-step grey ramp
-                return "\u{1B}[48;5;\(level)m\u{1B}[38;5;\(w > 0.5 ? 232 : 255)m\(tokenAt(p))\u{1B}[0m"
-            }
-            return shades[min(4, Int((w * 4).rounded()))] + tokenAt(p)
+            if color { return style.shaded(tokenAt(p), intensity: w) }
+            let level = w.isNaN ? 0 : min(max(w, 0), 1)
+            return shades[Int((level * 4).rounded())] + tokenAt(p)
         }.joined(separator: " ")
         var lines = [bold("cycle \(cycle.index) · L\(l).H\(h)") + "  entropy \(Self.f(head.entropy))"
                      + (head.weights == nil ? dim("  (top positions only: trace with --full for whole rows)") : "")]

@@ -102,29 +102,25 @@ public final class MetricsLogger: TrainerCallback {
     }
 }
 
-/// A one-line progress bar with epoch, step, loss, speed and ETA — only on a terminal.
+/// A one-line progress bar per epoch with batches done, loss, speed and time left: LoupeReport's
+/// ``TerminalProgress``, which draws only on a terminal.
 public final class ProgressBar: TrainerCallback {
-    private var started = Date()
-    private var totalEpochs: Int
-    private let enabled = isatty(STDOUT_FILENO) == 1
+    private let totalEpochs: Int
+    private var progress: TerminalProgress?
 
     public init(epochs: Int) { totalEpochs = epochs }
 
+    /// The clock starts before the epoch's first batch, so its time counts.
+    public func batchBegan(_ trainer: Trainer, inputs: Tensor, targets: Tensor) throws {
+        if progress == nil { progress = TerminalProgress(label: "epoch \(trainer.epoch + 1)/\(totalEpochs)") }
+    }
+
     public func batchEnded(_ trainer: Trainer, batch: Int, of batches: Int, loss: Double) throws {
-        guard enabled else { return }
-        if batch == 1 { started = Date() }
-        let elapsed = Date().timeIntervalSince(started)
-        let rate = Double(batch) / max(elapsed, 1e-9)
-        let eta = Double(batches - batch) / max(rate, 1e-9)
-        let width = 24, filled = width * batch / max(batches, 1)
-        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        let line = String(format: "\r\u{1B}[2Kepoch %d/%d %@ %d/%d loss %.4f %.1f it/s ETA %.0fs",
-                          trainer.epoch + 1, totalEpochs, bar, batch, batches, loss, rate, eta)
-        FileHandle.standardOutput.write(line.data(using: .utf8)!)
+        progress?.update(batch, of: batches, detail: String(format: "loss %.4f", loss))
     }
 
     public func epochEnded(_ trainer: Trainer, logs: EpochLogs) throws {
-        guard enabled else { return }
-        FileHandle.standardOutput.write("\r\u{1B}[2K".data(using: .utf8)!)
+        progress?.finish()
+        progress = nil
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import LoupeDebug
+import LoupeTestSupport
 
 /// The HTML report on synthetic runs: document structure, escaping, no non-finite coordinates,
 /// placeholders for a run without layers, and the file written atomically.

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeReport
 
 /// The report's charts, built from the telemetry. Every chart is always present (a "no data"
 /// placeholder when the run recorded nothing for it) so the page keeps one layout; only the
@@ -11,21 +12,14 @@ extension HTMLReport {
         "<figure\(wide ? " class=\"wide\"" : "")>\(svg)<figcaption>\(esc(caption))</figcaption></figure>\n"
     }
 
-    /// Whether positive values span more than two decades (then a log axis shows them better).
-    static func spansDecades(_ values: [Double]) -> Bool {
-        let positive = values.filter { $0.isFinite && $0 > 0 }
-        guard let lo = positive.min(), let hi = positive.max() else { return false }
-        return hi / lo > 100
-    }
-
     static func curves(_ report: DebugReport, _ t: Telemetry) -> String {
         var html = "<section>\n<h2>Training curves</h2>\n<div class=\"grid\">\n"
         html += figure(lossChart(report, t).svg, "Loss per step (line) and validation loss per epoch (dots); "
             + "dashed lines mark where findings first appeared.", wide: true)
         html += figure(metricChart(t).svg, "Metrics at the end of each epoch.")
         let lr = t.learningRate.map(Double.init)
-        let lrChart = SVGLineChart(title: "Learning rate", xLabel: "step", yLabel: "learning rate",
-                                   series: [.init("", x: steps(lr.count), y: lr)], logY: spansDecades(lr), width: 520, height: 260)
+        let lrChart = LineChart(title: "Learning rate", xTitle: "step", yTitle: "learning rate",
+                                series: [.init("", x: steps(lr.count), y: lr)], logY: AxisScale.spansDecades(lr), width: 520, height: 260)
         html += figure(lrChart.svg, "Learning rate actually used at each step (schedule and warm-up included).")
         return html + "</div>\n</section>\n"
     }
@@ -33,23 +27,23 @@ extension HTMLReport {
     /// 1, 2, ... n: loss and learning rate are recorded at every step, index = step - 1.
     static func steps(_ count: Int) -> [Double] { (0..<count).map { Double($0 + 1) } }
 
-    static func lossChart(_ report: DebugReport, _ t: Telemetry) -> SVGLineChart {
+    static func lossChart(_ report: DebugReport, _ t: Telemetry) -> LineChart {
         let loss = t.loss.map(Double.init)
         let validated = t.epochs.compactMap { e in e.validation?["loss"].map { (Double(e.step), $0) } }
-        let markers = report.findings.compactMap { f -> SVGLineChart.Marker? in
+        let markers = report.findings.compactMap { f -> LineChart.Marker? in
             guard f.kind != .healthy, let step = f.firstStep else { return nil }
             return .init(x: Double(step), label: f.kind.rawValue, color: toneColor(f.kind, f.severity))
         }
-        return SVGLineChart(title: "Training loss", xLabel: "step", yLabel: "loss", series: [
+        return LineChart(title: "Training loss", xTitle: "step", yTitle: "loss", series: [
             .init("train loss (per step)", x: steps(loss.count), y: loss),
             .init("validation loss (per epoch)", x: validated.map(\.0), y: validated.map(\.1), showsPoints: true),
-        ], markers: markers, logY: spansDecades(loss + validated.map(\.1)), width: 1040, height: 340)
+        ], markers: markers, logY: AxisScale.spansDecades(loss + validated.map(\.1)), width: 1040, height: 340)
     }
 
     /// Accuracy (validation, and the training sample when recorded); without accuracy, the other
     /// validation metrics.
-    static func metricChart(_ t: Telemetry) -> SVGLineChart {
-        func series(_ name: String, _ metric: String, _ pick: (EpochRecord) -> [String: Double]?) -> SVGLineChart.Series? {
+    static func metricChart(_ t: Telemetry) -> LineChart {
+        func series(_ name: String, _ metric: String, _ pick: (EpochRecord) -> [String: Double]?) -> LineChart.Series? {
             let points = t.epochs.compactMap { e in pick(e)?[metric].map { (Double(e.epoch), $0) } }
             return points.isEmpty ? nil : .init(name, x: points.map(\.0), y: points.map(\.1), showsPoints: true)
         }
@@ -61,7 +55,7 @@ extension HTMLReport {
             lines = names.compactMap { name in series("validation \(name)", name) { $0.validation } }
             (title, label) = ("Validation metrics per epoch", "value")
         }
-        return SVGLineChart(title: title, xLabel: "epoch", yLabel: label, series: lines, width: 520, height: 260)
+        return LineChart(title: title, xTitle: "epoch", yTitle: label, series: lines, width: 520, height: 260)
     }
 
     static func layers(_ report: DebugReport, _ t: Telemetry) -> String {
@@ -75,10 +69,10 @@ extension HTMLReport {
         func rows(_ layers: [LayerSeries]) -> [String] {
             layers.map { $0.op.isEmpty ? $0.path : "\($0.path) (\($0.op))" }
         }
-        func heatmap(_ title: String, _ layers: [LayerSeries], _ value: String, _ scale: SVGHeatmap.ColorScale,
+        func heatmap(_ title: String, _ layers: [LayerSeries], _ value: String, _ scale: Heatmap.ColorScale,
                      _ column: (LayerSeries) -> [Float]) -> String {
-            SVGHeatmap(title: title, rowLabels: rows(layers), columns: columns,
-                       values: layers.map { column($0).map(Double.init) }, colorScale: scale, valueLabel: value, width: 1040).svg
+            Heatmap(title: title, rowLabels: rows(layers), columns: .numeric(columns), values: layers.map { column($0).map(Double.init) },
+                    colorScale: scale, valueLabel: value, width: 1040, maxColumns: 120).svg
         }
 
         var html = "<section>\n<h2>Parameter layers</h2>\n<div class=\"grid\">\n"
@@ -126,11 +120,11 @@ extension HTMLReport {
         for path in paths.prefix(maxHistogramLayers) {
             let recorded = t.histograms.filter { $0.path == path }.sorted { $0.step < $1.step }
             let shown = recorded.count > 1 ? [recorded[0], recorded[recorded.count - 1]] : recorded
-            let series = shown.map { SVGHistogram.Series("step \($0.step)", lower: Double($0.lower), upper: Double($0.upper),
-                                                         counts: $0.counts) }
+            let series = shown.map { Histogram.Series("step \($0.step)", lower: Double($0.lower), upper: Double($0.upper),
+                                                      counts: $0.counts) }
             let op = recorded[0].op.isEmpty ? "" : " (\(recorded[0].op))"
             let when = shown.count > 1 ? "at the first and last recorded step" : "at step \(shown[0].step), the only one recorded"
-            html += figure(SVGHistogram(title: path + op, xLabel: "output", series: series).svg, "Outputs of \(path) \(when).")
+            html += figure(Histogram(title: path + op, xTitle: "output", series: series).svg, "Outputs of \(path) \(when).")
         }
         if paths.count > maxHistogramLayers {
             html += "<p class=\"note\">\(paths.count - maxHistogramLayers) more layer(s) not shown.</p>\n"

@@ -4,9 +4,11 @@ import LoupeReport
 
 /// The `loupe debug` report as one self-contained HTML page: the run, the findings with their
 /// evidence and fixes, where NaN/∞ first appeared, the training curves and per-layer statistics
-/// as inline SVG (``SVGLineChart``, ``SVGHeatmap``, ``SVGHistogram``), and the `--fix` attempts.
+/// as inline SVG (LoupeReport's ``LineChart``, ``Heatmap`` and ``Histogram``), and the `--fix`
+/// attempts.
 ///
-/// The page has no scripts and loads nothing: it can be mailed, archived or opened offline.
+/// The page (an ``HTMLPage``) has no scripts and loads nothing: it can be mailed, archived or
+/// opened offline.
 ///
 /// ```swift
 /// try HTMLReport.write(report, telemetry: telemetry, to: runDirectory.appendingPathComponent("debug.html"))
@@ -14,16 +16,13 @@ import LoupeReport
 public enum HTMLReport {
     /// The whole HTML document for `report` and the telemetry it was diagnosed from.
     public static func render(_ report: DebugReport, telemetry: Telemetry) -> String {
-        var html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        html += "<title>Loupe debug: \(esc(report.run))</title>\n<style>\n\(stylesheet)</style>\n</head>\n<body>\n<main>\n"
-        html += header(report, telemetry)
-        html += findings(report.findings)
-        if let event = telemetry.nonFinite { html += nonFinite(event) }
-        html += curves(report, telemetry)
-        html += layers(report, telemetry)
-        if !report.fixAttempts.isEmpty { html += fixAttempts(report) }
-        return html + "</main>\n</body>\n</html>\n"
+        var body = header(report, telemetry)
+        body += findings(report.findings)
+        if let event = telemetry.nonFinite { body += nonFinite(event) }
+        body += curves(report, telemetry)
+        body += layers(report, telemetry)
+        if !report.fixAttempts.isEmpty { body += fixAttempts(report) }
+        return HTMLPage(title: "Loupe debug: \(report.run)", stylesheet: stylesheet, body: body).html
     }
 
     /// Writes the page to `url` atomically: a reader sees the previous report or the complete new one.
@@ -31,9 +30,9 @@ public enum HTMLReport {
         try AtomicFile.write(Data(render(report, telemetry: telemetry).utf8), to: url)
     }
 
-    static func esc(_ text: String) -> String { SVGChart.escape(text) }
+    static func esc(_ text: String) -> String { XMLText.escape(text) }
 
-    static func num(_ value: Double) -> String { SVGChart.number(value) }
+    static func num(_ value: Double) -> String { NumberText.readable(value) }
 
     /// The CSS class carrying a finding's colour: green for healthy, else by severity.
     static func tone(_ kind: FindingKind, _ severity: Severity) -> String {

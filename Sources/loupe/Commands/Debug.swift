@@ -75,7 +75,7 @@ struct Debug: ParsableCommand {
             if json {
                 print(String(decoding: try report.jsonData(), as: UTF8.self))
             } else if runFiles.count == 1 {
-                print(TerminalReport.render(report, colour: Terminal.isTTY))
+                print(TerminalReport.render(report, colour: Terminal.style.usesColor))
             } else {
                 print(tally.line(for: report, file: file, expected: expected))
             }

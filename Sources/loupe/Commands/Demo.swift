@@ -45,18 +45,19 @@ struct Demo: ParsableCommand {
         defer { Hooks.removeAll() }
 
         let started = Date()
+        let progress = TerminalProgress(label: "training")
         var losses: [Double] = []
         for step in 1...steps {
             let loss = try model.loss(x, y)
             try loss.backward()
             try model.step(lr: lr, momentum: 0.9)
             losses.append(try loss.item())
-            Terminal.progress("training", done: step, total: steps, started: started,
-                              detail: String(format: "loss %.4f", losses.last!))
+            progress.update(step, of: steps, detail: String(format: "loss %.4f", losses.last!))
             if !json && !Terminal.isTTY && (step % 50 == 0 || step == 1) {
                 print(String(format: "step %4d  loss %.4f", step, losses.last!))
             }
         }
+        progress.finish()
         let seconds = Date().timeIntervalSince(started)
         let accuracy = try GradMode.withoutGrad {
             try model.forward(x).argmax(axis: 1).to(.float32).eq(y.to(.float32)).mean().item()

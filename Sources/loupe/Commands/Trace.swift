@@ -94,7 +94,7 @@ struct TraceCommand: ParsableCommand {
             try runSession(CycleReplayer(model: loaded.model, tokenizer: loaded.tokenizer, trace: trace))
             return
         }
-        let view = TraceText(trace: trace, color: Terminal.isTTY, tokenizerTexts: texts)
+        let view = TraceText(trace: trace, color: Terminal.style.usesColor, tokenizerTexts: texts)
         for cycle in trace.cycles { print(view.cycleSummary(cycle)) }
     }
 
@@ -117,7 +117,7 @@ struct TraceCommand: ParsableCommand {
 
     /// Reads commands from standard input until `quit` or end of input; errors are shown, not fatal.
     private func runSession(_ replayer: CycleReplayer) throws {
-        let session = TraceSession(replayer: replayer, color: Terminal.isTTY)
+        let session = TraceSession(replayer: replayer, color: Terminal.style.usesColor)
         let promptShown = isatty(STDIN_FILENO) == 1
         print(try session.run("show"))
         if promptShown { print(Terminal.dim("type help for commands; Enter steps to the next cycle")) }

@@ -91,7 +91,7 @@ extension Train {
             guard let m = report.metrics[split] else { continue }
             print("\(split.padding(toLength: 10, withPad: " ", startingAt: 0)) " + m.keys.sorted().map { String(format: "%@ %.4f", $0, m[$0]!) }.joined(separator: "  "))
         }
-        print(TerminalReport.render(report, colour: Terminal.isTTY))
+        print(TerminalReport.render(report, colour: Terminal.style.usesColor))
     }
 }
 
