@@ -91,7 +91,8 @@ public struct TraceText {
                      + (head.weights == nil ? dim("  (top positions only: trace with --full for whole rows)") : "")]
         lines.append(strip)
         for p in weights.indices.sorted(by: { weights[$0] > weights[$1] }).prefix(8) where weights[p] > 0 {
-            let bar = String(repeating: "█", count: Int((weights[p] * 40).rounded()))
+            // A weight is a probability; a broken model's +∞ still draws a full bar, not a trap.
+            let bar = String(repeating: "█", count: Int((min(weights[p], 1) * 40).rounded()))
             lines.append(String(format: "%5d ", p) + tokenAt(p).padding(toLength: 14, withPad: " ", startingAt: 0) + " " + bar + " " + Self.f(weights[p], 3))
         }
         return lines.joined(separator: "\n")

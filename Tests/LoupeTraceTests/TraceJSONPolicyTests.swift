@@ -22,3 +22,16 @@ struct TraceJSONPolicyTests {
         #expect(back.cycles.count == trace.cycles.count && back.promptTokens == trace.promptTokens)
     }
 }
+
+/// The terminal views survive the values a broken model produces.
+struct TraceTextNonFiniteTests {
+    @Test func headStripWithInfiniteAndNaNWeights() {
+        var trace = TraceHTMLTests.trace
+        trace.cycles[0].layers[0].heads[0].weights = [.infinity, .nan, -1, 0.5, 0.25]
+        trace.cycles[0].layers[0].heads[0].entropy = .nan
+        for color in [false, true] {
+            let text = TraceText(trace: trace, color: color).headHeatmap(trace.cycles[0], layer: 0, head: 0)
+            #expect(text.contains("L0.H0"))
+        }
+    }
+}
