@@ -30,8 +30,8 @@ struct RunConfigTests {
             steps = 100
             """)
         #expect(c.run.seed == 7 && c.data.labelNoise == 0.2 && !c.data.shuffle)
-        #expect(c.model.layers[0].initializer == "normal:0.02" && c.model.layers[0].biasInit == 0.5)
-        #expect(c.train.optimizer == "adamw" && c.train.lr == 3e-4 && c.train.steps == 100 && c.train.epochs == nil)
+        #expect(c.model.layers[0] == .linear(units: 3, initializer: .normal(std: 0.02), biasInit: 0.5))
+        #expect(c.train.optimizer == .adamW && c.train.lr == 3e-4 && c.train.steps == 100 && c.train.epochs == nil)
         #expect(c.train.batchSize == 64 && c.data.split == [0.8, 0.1, 0.1])
     }
 
@@ -63,7 +63,7 @@ struct RunConfigTests {
     @Test("a model that does not fit the data is refused with the layer named")
     func modelMismatch() throws {
         var c = try example("digits-mlp.toml")
-        c.model.layers[c.model.layers.count - 1].units = 7
+        c.model.layers[c.model.layers.count - 1] = .linear(units: 7)
         do {
             let c2 = c
             _ = try onLargeStack { try TrainingRun(config: c2, runsDirectory: try temporaryDirectory()).execute(progress: false) }
@@ -96,11 +96,7 @@ struct RunConfigWriterTests {
         c.data.labelNoise = 0.25
         c.data.exclude = "runs/x/suspect_labels.json"
         c.data.shuffle = false
-        var layer = RunConfig.Layer(type: "linear")
-        layer.units = 4
-        layer.initializer = "normal:0.5"
-        layer.biasInit = -1
-        c.model.layers = [layer]
+        c.model.layers = [.linear(units: 4, initializer: .normal(std: 0.5), biasInit: -1)]
         c.train.steps = 10
         c.train.epochs = nil
         c.train.gradClip = 1

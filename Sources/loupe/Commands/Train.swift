@@ -41,7 +41,7 @@ struct Train: ParsableCommand {
             config.train.epochs = epochs
             config.train.steps = nil
         }
-        let run = TrainingRun(config: config, runsDirectory: URL(fileURLWithPath: runsDir))
+        let run = try TrainingRun(config: config, runsDirectory: URL(fileURLWithPath: runsDir))
         if !json {
             print(Terminal.bold("Run \(config.run.name)") + Terminal.dim(" → \(run.directory.path)"))
         }
