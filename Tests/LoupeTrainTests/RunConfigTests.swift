@@ -73,35 +73,3 @@ struct RunConfigTests {
         }
     }
 }
-
-/// `tomlText` writes a run file that reads back as the same configuration.
-struct RunConfigWriterTests {
-    @Test func everyShippedRunFileRoundTrips() throws {
-        var files: [URL] = []
-        for dir in ["examples", "examples/faults"] {
-            let url = repositoryRoot.appendingPathComponent(dir)
-            files += try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil).filter { $0.pathExtension == "toml" }
-        }
-        #expect(files.count > 50)
-        for file in files {
-            let config = try RunConfig(contentsOf: file)
-            let again = try RunConfig(toml: config.tomlText, file: file.path)
-            #expect(again == config, "\(file.lastPathComponent)")
-        }
-    }
-
-    @Test func writesEveryField() throws {
-        var c = RunConfig()
-        c.run.name = "all"
-        c.data.labelNoise = 0.25
-        c.data.exclude = "runs/x/suspect_labels.json"
-        c.data.shuffle = false
-        c.model.layers = [.linear(units: 4, initializer: .normal(std: 0.5), biasInit: -1)]
-        c.train.steps = 10
-        c.train.epochs = nil
-        c.train.gradClip = 1
-        c.train.labelSmoothing = 0.1
-        let again = try RunConfig(toml: c.tomlText)
-        #expect(again == c)
-    }
-}
