@@ -10,7 +10,9 @@ extension RunConfig {
             try Check.that(!name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) }, "run.name", name,
                            "letters, digits, '-', '_' or '.' (it names runs/<name>/)")
             // TOML's integers are signed 64-bit.
-            try Check.that(seed <= UInt64(Int64.max), "run.seed", String(seed), "an integer in 0...\(Int64.max)")
+            guard seed <= UInt64(Int64.max) else {
+                throw RunConfigError.invalidValue(key: "run.seed", value: String(seed), allowed: "an integer in 0...\(Int64.max)")
+            }
         }
     }
 }
