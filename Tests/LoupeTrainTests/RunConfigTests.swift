@@ -47,6 +47,9 @@ struct RunConfigTests {
         ("[data]\ndataset = \"imagenet\"\n[model]\nlayers = [{type=\"flatten\"}]", ["data.dataset", "imagenet", "digits"]),
         ("[data]\nnormalize = \"zscore\"\n[model]\nlayers = [{type=\"flatten\"}]", ["data.normalize", "standard"]),
         ("[model]\nlayers = []", ["model.layers"]),
+        ("[train]\noptimizer = \"adam\"\nmomentum = 0.9\n[model]\nlayers = [{type=\"flatten\"}]", ["train.momentum", "0.9", "sgd"]),
+        ("[train]\nschedule = \"step\"\nwarmup = 10\n[model]\nlayers = [{type=\"flatten\"}]", ["train.warmup", "10", "cosine"]),
+        ("[model]\nlayers = [{type=\"gpt\", layers = 1, heads = 3, dim = 8, block = 4}]", ["model.layers[0].heads", "divisor"]),
         ("[train\nlr = 1", ["syntax", ":1:"]),
     ])
     func badFiles(toml: String, mustMention: [String]) throws {

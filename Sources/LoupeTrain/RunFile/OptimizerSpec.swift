@@ -40,18 +40,8 @@ extension OptimizerSpec: RunFileTable, Codable {
     /// Reads `optimizer` and `momentum` from the `[train]` table; `otherwise` stands in for a
     /// missing `optimizer`.
     init(reading t: TableReader, otherwise: OptimizerSpec?) throws {
-        let named = try t.named("optimizer", among: Self.allKinds, by: \.name)
-        let momentum = try t.double("momentum")
-        guard let kind = named ?? otherwise else { throw RunConfigError.missingKey(key: t.key("optimizer")) }
-        switch kind {
-        case let .sgd(otherwiseMomentum):
-            self = .sgd(momentum: momentum ?? otherwiseMomentum)
-        case .adam, .adamW, .rmsprop, .adagrad:
-            if let momentum, momentum != 0 {
-                throw RunConfigError.invalidValue(key: t.key("momentum"), value: momentum.runFileValue.tomlText,
-                                                  allowed: "no momentum with optimizer = \"\(kind.name)\" (only sgd takes one)")
-            }
-            self = kind
+        self = try t.kind("optimizer", among: Self.allKinds, by: \.name, otherwise: otherwise, setting: "momentum", t.double) { kind, momentum in
+            if case let .sgd(otherwiseMomentum) = kind { .sgd(momentum: momentum ?? otherwiseMomentum) } else { nil }
         }
     }
 

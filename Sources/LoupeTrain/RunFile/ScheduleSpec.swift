@@ -46,18 +46,12 @@ extension ScheduleSpec: RunFileTable, Codable {
     /// Reads `schedule` and `warmup` from the `[train]` table; `otherwise` stands in for a missing
     /// `schedule`.
     init(reading t: TableReader, otherwise: ScheduleSpec?) throws {
-        let named = try t.named("schedule", among: Self.allKinds, by: \.name)
-        let warmup = try t.int("warmup")
-        guard let kind = named ?? otherwise else { throw RunConfigError.missingKey(key: t.key("schedule")) }
-        switch kind {
-        case let .constant(otherwiseWarmup): self = .constant(warmup: warmup ?? otherwiseWarmup)
-        case let .cosine(otherwiseWarmup): self = .cosine(warmup: warmup ?? otherwiseWarmup)
-        case .step, .exponential, .plateau:
-            if let warmup, warmup != 0 {
-                throw RunConfigError.invalidValue(key: t.key("warmup"), value: String(warmup),
-                                                  allowed: "no warmup with schedule = \"\(kind.name)\" (only constant and cosine warm up)")
+        self = try t.kind("schedule", among: Self.allKinds, by: \.name, otherwise: otherwise, setting: "warmup", t.int) { kind, warmup in
+            switch kind {
+            case let .constant(otherwiseWarmup): .constant(warmup: warmup ?? otherwiseWarmup)
+            case let .cosine(otherwiseWarmup): .cosine(warmup: warmup ?? otherwiseWarmup)
+            case .step, .exponential, .plateau: nil
             }
-            self = kind
         }
     }
 

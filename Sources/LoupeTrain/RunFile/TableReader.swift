@@ -86,6 +86,25 @@ final class TableReader {
         return kind
     }
 
+    /// A kind named by `nameKey` (`otherwise` when the key is missing) together with the setting
+    /// `settingKey` that only some kinds take (`optimizer` and SGD's `momentum`). `applying` gives
+    /// the kind with the setting read (nil: not given), or nil when the kind takes none; a setting
+    /// other than 0 given to such a kind is an error rather than ignored.
+    func kind<Kind, Setting: Numeric & RunFileValueConvertible>(
+        _ nameKey: String, among kinds: [Kind], by name: (Kind) -> String, otherwise: Kind?,
+        setting settingKey: String, _ readSetting: (String) throws -> Setting?, applying: (Kind, Setting?) -> Kind?
+    ) throws -> Kind {
+        let named = try self.named(nameKey, among: kinds, by: name)
+        let setting = try readSetting(settingKey)
+        guard let kind = named ?? otherwise else { throw RunConfigError.missingKey(key: key(nameKey)) }
+        if let withSetting = applying(kind, setting) { return withSetting }
+        if let setting, setting != .zero {
+            let takers = kinds.filter { applying($0, nil) != nil }.map(name).joined(separator: ", ")
+            throw invalid(settingKey, setting.runFileValue, "no \(settingKey) with \(nameKey) = \"\(name(kind))\"; \(settingKey) is for \(takers)")
+        }
+        return kind
+    }
+
     func bool(_ k: String) throws -> Bool? {
         guard let v = value(k) else { return nil }
         guard case let .bool(b) = v else { throw invalid(k, v, "true or false") }
