@@ -27,8 +27,8 @@ struct Train: ParsableCommand {
 
     /// One line per key that takes one of a set of values, listed by the types that read them.
     static var choices: String {
-        RunConfig.choices.map { "  " + $0.key.padding(toLength: 16, withPad: " ", startingAt: 0) + $0.values.joined(separator: " | ") }
-            .joined(separator: "\n")
+        // Unindented: the help wraps long lines at the terminal's width without a hanging indent.
+        RunConfig.choices.map { "\($0.key): " + $0.values.joined(separator: " | ") }.joined(separator: "\n")
     }
 
     @Argument(help: "The run file (TOML).") var runFile: String
