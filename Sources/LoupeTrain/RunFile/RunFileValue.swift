@@ -54,8 +54,8 @@ extension RunFileValue {
 
     /// The value as TOML, on one line. TOMLKit (toml++) formats strings, integers and booleans,
     /// escaping whatever TOML requires (quotes, backslashes, tabs, newlines, control characters).
-    /// Doubles are Swift's shortest text that reads back as the same Double, always with a `.` or an
-    /// exponent: toml++ writes 17 significant digits (0.1 as 0.10000000000000001). Tables are laid
+    /// Doubles are Swift's shortest text that reads back as the same Double, always a TOML float (a
+    /// `.`, an exponent, inf or nan): toml++ writes 17 significant digits (0.1 as 0.10000000000000001). Tables are laid
     /// out here because toml++ sorts their keys, and run files read best in their own order (a
     /// layer's `type` first).
     var tomlText: String {
@@ -65,7 +65,6 @@ extension RunFileValue {
         case let .bool(bool): Self.formattedByTOMLKit(bool)
         case let .double(double): "\(double)"
         case let .array(items): "[" + items.map(\.tomlText).joined(separator: ", ") + "]"
-        case let .table(entries) where entries.isEmpty: "{}"
         case let .table(entries): "{ " + entries.map { "\($0.key) = \($0.value.tomlText)" }.joined(separator: ", ") + " }"
         case let .dateTime(text): text
         }
@@ -76,12 +75,23 @@ extension RunFileValue {
         table["v"] = value
         // Unicode stays readable; every other option would let toml++ choose another string form.
         let line = table.convert(to: .toml, options: [.allowUnicodeStrings])
-        return String(line.dropFirst("v = ".count)).trimmingSuffix("\n")
+        return String(line.dropFirst("v = ".count))
     }
 }
 
-private extension String {
-    func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
+extension RunFileValue {
+    /// A number, integers included.
+    var number: Double? {
+        switch self {
+        case let .double(d): d
+        case let .int(i): Double(i)
+        default: nil
+        }
+    }
+
+    var int: Int? {
+        if case let .int(i) = self { i } else { nil }
+    }
 }
 
 /// A coding key for any string: JSON objects with the run file's keys.

@@ -147,18 +147,3 @@ final class TableReader {
         return initializer
     }
 }
-
-extension RunFileValue {
-    /// A number, integers included.
-    var number: Double? {
-        switch self {
-        case let .double(d): d
-        case let .int(i): Double(i)
-        default: nil
-        }
-    }
-
-    var int: Int? {
-        if case let .int(i) = self { i } else { nil }
-    }
-}
