@@ -26,7 +26,7 @@ public struct DebugSession {
 
     /// Trains `config` with the monitor and returns the report and what the monitor recorded.
     public func diagnose(_ config: RunConfig, runFile: String) throws -> (report: DebugReport, telemetry: Telemetry) {
-        let run = TrainingRun(config: config, runsDirectory: options.runsDirectory)
+        let run = try TrainingRun(config: config, runsDirectory: options.runsDirectory)
         var monitor: HealthMonitor?
         let result = try run.execute(progress: options.progress, extraCallbacks: options.extraCallbacks, callbacksForData: { data in
             let m = HealthMonitor(trainSample: data.splits.train, options: options.monitor)

@@ -1,7 +1,7 @@
 import LoupeCore
 
 /// The activation functions a layer or run file can name.
-public enum ActivationKind: String, Sendable, CaseIterable {
+public enum ActivationKind: String, Sendable, CaseIterable, Codable {
     case relu, leakyRelu = "leaky_relu", gelu, silu, sigmoid, tanh, softmax, linear
 
     /// Applies the activation (softmax over the last axis).

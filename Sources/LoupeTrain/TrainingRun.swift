@@ -18,7 +18,9 @@ public struct TrainingRun {
     public let config: RunConfig
     public let directory: URL
 
-    public init(config: RunConfig, runsDirectory: URL = URL(fileURLWithPath: "runs")) {
+    /// - Throws: ``RunConfigError`` naming the first setting out of its range (``RunConfig/validate()``).
+    public init(config: RunConfig, runsDirectory: URL = URL(fileURLWithPath: "runs")) throws {
+        try config.validate()
         self.config = config
         self.directory = runsDirectory.appendingPathComponent(config.run.name)
     }
@@ -36,11 +38,9 @@ public struct TrainingRun {
     /// The run file's model, optimizer and loss in a trainer (no scheduler, callbacks or files).
     public func makeTrainer(_ data: PreparedData) throws -> (Trainer, Sequential) {
         let model = try ModelBuilder.build(config.model, sampleShape: data.splits.train.sampleShape,
-                                           outputs: config.train.loss == "cross_entropy" ? data.outputs : nil, seed: config.run.seed)
+                                           outputs: config.train.loss == .crossEntropy ? data.outputs : nil, seed: config.run.seed)
         let optimizer = try makeOptimizer(model.parameters())
-        guard let loss = LossKind(rawValue: config.train.loss) else {
-            throw RunConfigError.invalidValue(key: "train.loss", value: config.train.loss, allowed: LossKind.allCases.map(\.rawValue).joined(separator: " | "))
-        }
+        let loss = config.train.loss
         guard !(loss == .crossEntropy && !data.splits.train.hasClassLabels && data.vocabulary == nil) else {
             throw RunConfigError.invalidValue(key: "train.loss", value: "\"cross_entropy\"", allowed: "a regression loss (mse, l1, huber) for this dataset's real-valued targets")
         }
@@ -54,7 +54,7 @@ public struct TrainingRun {
     /// Loads and prepares the data as the run file says.
     public func prepareData() throws -> PreparedData {
         let d = config.data
-        let loaded = try BuiltinDatasets.load(name: d.dataset, options: .init(blockSize: d.blockSize, seed: config.run.seed))
+        let loaded = try BuiltinDatasets.load(d.dataset, options: .init(blockSize: d.blockSize, seed: config.run.seed))
         var splits = try DatasetSplits(splitting: loaded.train, fractions: d.split, seed: config.run.seed)
         if let test = loaded.test {
             // The file's own test set is the test split; the fractions divide the training file.
@@ -69,8 +69,8 @@ public struct TrainingRun {
         if !d.shuffle && train.hasClassLabels { train = try train.sortedByLabel() }
         if let file = d.exclude { train = try Self.excluding(file, from: train) }
         var validation = splits.validation, test = splits.test
-        if train.inputs.dtype.isFloatingPoint, let kind = NormalizationKind(rawValue: d.normalize), kind != .none {
-            let normalizer = try Normalizer.fit(kind, on: train)
+        if train.inputs.dtype.isFloatingPoint, d.normalize != .none {
+            let normalizer = try Normalizer.fit(d.normalize, on: train)
             (train, validation, test) = (try normalizer.apply(train), try normalizer.apply(validation), try normalizer.apply(test))
         }
         if d.inputScale != 1 && train.inputs.dtype.isFloatingPoint {
@@ -104,26 +104,25 @@ public struct TrainingRun {
     public func makeOptimizer(_ parameters: [Parameter]) throws -> Optimizer {
         let t = config.train
         switch t.optimizer {
-        case "adam": return try Adam(parameters, lr: t.lr, weightDecay: t.weightDecay)
-        case "adamw": return try Adam.adamW(parameters, lr: t.lr, weightDecay: t.weightDecay)
-        case "rmsprop": return try RMSprop(parameters, lr: t.lr, weightDecay: t.weightDecay)
-        case "adagrad": return try Adagrad(parameters, lr: t.lr, weightDecay: t.weightDecay)
-        default: return try SGD(parameters, lr: t.lr, momentum: t.momentum, weightDecay: t.weightDecay)
+        case let .sgd(momentum): return try SGD(parameters, lr: t.lr, momentum: momentum, weightDecay: t.weightDecay)
+        case .adam: return try Adam(parameters, lr: t.lr, weightDecay: t.weightDecay)
+        case .adamW: return try Adam.adamW(parameters, lr: t.lr, weightDecay: t.weightDecay)
+        case .rmsprop: return try RMSprop(parameters, lr: t.lr, weightDecay: t.weightDecay)
+        case .adagrad: return try Adagrad(parameters, lr: t.lr, weightDecay: t.weightDecay)
         }
     }
 
-    /// The schedule a run file names, over `totalSteps` optimizer steps: `step` divides the rate by
-    /// 10 at each third, `exponential` decays it to 1% by the end, `cosine` warms up for `warmup`
-    /// steps then decays to 0, `plateau` divides it by 10 after 2 evaluations without improvement.
+    /// The schedule a run file names (see ``ScheduleSpec``), over `totalSteps` optimizer steps; nil
+    /// for a constant rate without warm-up.
     public func makeScheduler(totalSteps: Int) -> LearningRateScheduler? {
         let t = config.train, total = max(totalSteps, 1)
         switch t.schedule {
-        case "step": return LearningRateScheduler(baseLR: t.lr, schedule: .step(stepSize: max(1, total / 3), gamma: 0.1))
-        case "exponential": return LearningRateScheduler(baseLR: t.lr, schedule: .exponential(gamma: Foundation.pow(0.01, 1 / Double(total))))
-        case "cosine": return LearningRateScheduler(baseLR: t.lr, schedule: .cosine(warmup: t.warmup, totalSteps: total, minFactor: 0))
-        case "plateau": return LearningRateScheduler(baseLR: t.lr, schedule: .constant, reduceOnPlateau: (0.1, 2, 1e-4))
-        default:
-            return t.warmup > 0 ? LearningRateScheduler(baseLR: t.lr, schedule: .cosine(warmup: t.warmup, totalSteps: Int.max / 2, minFactor: 1)) : nil
+        case let .constant(warmup):
+            return warmup > 0 ? LearningRateScheduler(baseLR: t.lr, schedule: .cosine(warmup: warmup, totalSteps: Int.max / 2, minFactor: 1)) : nil
+        case .step: return LearningRateScheduler(baseLR: t.lr, schedule: .step(stepSize: max(1, total / 3), gamma: 0.1))
+        case .exponential: return LearningRateScheduler(baseLR: t.lr, schedule: .exponential(gamma: Foundation.pow(0.01, 1 / Double(total))))
+        case let .cosine(warmup): return LearningRateScheduler(baseLR: t.lr, schedule: .cosine(warmup: warmup, totalSteps: total, minFactor: 0))
+        case .plateau: return LearningRateScheduler(baseLR: t.lr, schedule: .constant, reduceOnPlateau: (0.1, 2, 1e-4))
         }
     }
 

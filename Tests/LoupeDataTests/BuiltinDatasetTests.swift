@@ -64,7 +64,7 @@ struct BuiltinDatasetTests {
     @Test("an unknown name lists the known ones")
     func unknown() throws {
         let message = dataErrorMessage { _ = try BuiltinDatasets.load(name: "imagenet") }
-        #expect(message.contains("unknown dataset \"imagenet\"") && message.contains("digits") && message.contains("mnist:PATH"))
+        #expect(message.contains("unknown dataset \"imagenet\"") && message.contains("digits") && message.contains("mnist:DIR"))
         #expect(throws: DataError.self) { _ = try BuiltinDatasets.load(name: "mnist:") }
     }
 }

@@ -103,13 +103,12 @@ struct TrainingRunTests {
     @Test("a diverging run stops with an error that says what to do")
     func nanStops() throws {
         var c = try Self.smallRun(epochs: 3)
-        c.train.optimizer = "sgd"
-        c.train.lr = 1e6
-        c.train.schedule = "constant"
-        c.train.warmup = 0
+        c.train.optimizer = .sgd(momentum: 0)
+        c.train.lr = 100   // the most a run file allows
+        c.train.schedule = .constant(warmup: 0)
         do {
             _ = try onLargeStack { try TrainingRun(config: c, runsDirectory: temporaryDirectory()).execute(progress: false) }
-            Issue.record("lr 1e6 must diverge")
+            Issue.record("lr 100 must diverge")
         } catch let error as NonFiniteLossError {
             #expect(error.description.contains("learning rate"))
         }
@@ -119,7 +118,7 @@ struct TrainingRunTests {
     func earlyStopping() throws {
         var c = try Self.smallRun(epochs: 200)
         c.train.earlyStoppingPatience = 2
-        c.train.schedule = "constant"
+        c.train.schedule = .constant(warmup: 0)
         c.train.lr = 0.05
         let c2 = c
         let result = try onLargeStack { try TrainingRun(config: c2, runsDirectory: temporaryDirectory()).execute(progress: false) }

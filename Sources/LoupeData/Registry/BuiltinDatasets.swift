@@ -1,27 +1,9 @@
 import Foundation
 import LoupeCore
 
-/// The datasets a run can name: committed real data, seeded synthetic data, and files in standard
-/// formats.
-///
-/// | name | what |
-/// |---|---|
-/// | `digits` | UCI handwritten digits, 1,797 images: inputs float32 [1797, 8, 8] in [0, 1] (raw 0...16 / 16), targets int64 [1797] |
-/// | `text` | ~940 KB of Shakespeare plays, character-level: inputs, targets int64 [N, blockSize] |
-/// | `synthetic-classification` | ``Synthetic/classification(samples:features:classes:spread:seed:)`` |
-/// | `synthetic-regression` | ``Synthetic/regression(samples:features:outputs:noise:seed:)`` |
-/// | `mnist:DIR` | ``MNIST/load(directory:part:)``, with the `t10k` files as the test part when present |
-/// | `cifar10:DIR` | ``CIFAR10/load(directory:train:)``, with `test_batch.bin` as the test part when present |
-/// | `csv:PATH` | ``CSVReader`` with a header row and class labels in the last column |
-/// | `text:PATH` | a UTF-8 file as a character-level ``TextCorpus`` |
-///
-/// Sources and licences of the committed files are in `Sources/LoupeData/Builtin/README.md`.
+/// Loads the datasets a run can name (``DatasetSource``): committed real data, seeded synthetic
+/// data, and files in standard formats.
 public enum BuiltinDatasets {
-    /// The built-in names (file-backed kinds take a `kind:PATH` form instead).
-    public static let names = ["digits", "text", "synthetic-classification", "synthetic-regression"]
-    /// The prefixes of `kind:PATH` names.
-    public static let fileKinds = ["mnist", "cifar10", "csv", "text"]
-
     /// Parameters the generated and text datasets take; the others ignore them.
     public struct Options: Sendable, Equatable {
         /// Tokens per sample for text datasets.
@@ -59,46 +41,45 @@ public enum BuiltinDatasets {
         public let vocabulary: CharVocabulary?
     }
 
-    /// Loads a dataset by name (see the table above).
+    /// Loads a dataset by name: `digits`, `csv:PATH`, ... (see ``DatasetSource``).
     ///
     /// - Throws: ``DataError/unknownDataset(name:known:)`` for a name it does not know, and the
     ///   reader's errors for bad files.
     public static func load(name: String, options: Options = Options()) throws -> Loaded {
-        switch name {
-        case "digits":
-            let data = try digits()
-            return Loaded(name: name, train: data, test: nil, classCount: 10, vocabulary: nil)
-        case "text":
+        try load(DatasetSource(name: name), options: options)
+    }
+
+    /// Loads a dataset.
+    ///
+    /// - Throws: the reader's errors for missing or bad files.
+    public static func load(_ source: DatasetSource, options: Options = Options()) throws -> Loaded {
+        let name = source.name
+        switch source {
+        case .digits:
+            return Loaded(name: name, train: try digits(), test: nil, classCount: 10, vocabulary: nil)
+        case .text:
             return try text(name: name, corpus: shakespeare(), blockSize: options.blockSize)
-        case "synthetic-classification":
+        case .syntheticClassification:
             let data = try Synthetic.classification(samples: options.samples, features: options.features, classes: options.classes, seed: options.seed)
             return Loaded(name: name, train: data, test: nil, classCount: options.classes, vocabulary: nil)
-        case "synthetic-regression":
+        case .syntheticRegression:
             let data = try Synthetic.regression(samples: options.samples, features: options.features, outputs: options.outputs,
                                                 noise: options.noise, seed: options.seed)
             return Loaded(name: name, train: data, test: nil, classCount: nil, vocabulary: nil)
-        default:
-            break
-        }
-        guard let colon = name.firstIndex(of: ":"), fileKinds.contains(String(name[..<colon])), name.index(after: colon) < name.endIndex else {
-            throw DataError.unknownDataset(name: name, known: names + fileKinds.map { "\($0):PATH" })
-        }
-        let path = String(name[name.index(after: colon)...])
-        switch name[..<colon] {
-        case "mnist":
-            let train = try MNIST.load(directory: path, part: .train)
-            let test = MNIST.hasPart(.test, in: path) ? try MNIST.load(directory: path, part: .test) : nil
+        case let .mnist(directory):
+            let train = try MNIST.load(directory: directory, part: .train)
+            let test = MNIST.hasPart(.test, in: directory) ? try MNIST.load(directory: directory, part: .test) : nil
             return Loaded(name: name, train: train, test: test, classCount: 10, vocabulary: nil)
-        case "cifar10":
-            let train = try CIFAR10.load(directory: path, train: true)
-            let hasTest = FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("test_batch.bin"))
-                || FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("cifar-10-batches-bin/test_batch.bin"))
-            let test = hasTest ? try CIFAR10.load(directory: path, train: false) : nil
+        case let .cifar10(directory):
+            let train = try CIFAR10.load(directory: directory, train: true)
+            let hasTest = FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("test_batch.bin"))
+                || FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("cifar-10-batches-bin/test_batch.bin"))
+            let test = hasTest ? try CIFAR10.load(directory: directory, train: false) : nil
             return Loaded(name: name, train: train, test: test, classCount: 10, vocabulary: nil)
-        case "csv":
+        case let .csv(path):
             let data = try CSVReader().read(path)
             return Loaded(name: name, train: data, test: nil, classCount: data.classCount, vocabulary: nil)
-        default:
+        case let .textFile(path):
             return try text(name: name, corpus: TextCorpus(contentsOf: path), blockSize: options.blockSize)
         }
     }

@@ -17,7 +17,7 @@ extension Diagnosis {
         let worst = hits[0]
         var fixes: [SuggestedFix] = []
         if customInitialization { fixes.append(SuggestedFix("Use the default initialization (remove the `init`/`bias_init` overrides): a negative bias switches the units off from the start.", action: .defaultInitialization)) }
-        fixes += [SuggestedFix("Use LeakyReLU, whose negative side still passes a gradient.", action: .replaceActivation(from: ["relu"], to: "leaky_relu")),
+        fixes += [SuggestedFix("Use LeakyReLU, whose negative side still passes a gradient.", action: .replaceActivation(from: [.relu], to: .leakyRelu)),
                   SuggestedFix("Lower the learning rate 10× (a large step can push units into the dead zone).", action: .scaleLearningRate(0.1))]
         return Finding(kind: .deadReLU, severity: .warning, confidence: min(1, 0.5 + worst.dead), firstStep: worst.step,
                        layers: hits.map(\.path),
@@ -40,7 +40,7 @@ extension Diagnosis {
         let worst = hits[0]
         var fixes: [SuggestedFix] = []
         if customInitialization { fixes.append(SuggestedFix("Use the default initialization, scaled to each layer's fan-in (remove the `init` overrides): large weights push the pre-activations into the flat tails.", action: .defaultInitialization)) }
-        fixes += [SuggestedFix("Use ReLU instead of \(worst.op) in the hidden layers.", action: .replaceActivation(from: ["sigmoid", "tanh"], to: "relu")),
+        fixes += [SuggestedFix("Use ReLU instead of \(worst.op) in the hidden layers.", action: .replaceActivation(from: [.sigmoid, .tanh], to: .relu)),
                   SuggestedFix("Add BatchNorm before the activations.", action: .addBatchNorm)]
         return Finding(kind: .saturatedActivations, severity: .warning, confidence: min(1, 0.4 + worst.fraction / 2), firstStep: worst.step,
                        layers: hits.map(\.path),

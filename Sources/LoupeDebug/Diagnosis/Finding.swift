@@ -1,3 +1,6 @@
+import LoupeNN
+import LoupeTrain
+
 /// The fixed vocabulary of problems the debugger reports (the JSON field `kind`).
 public enum FindingKind: String, Codable, CaseIterable, Sendable {
     case nanInf = "nan_inf"
@@ -36,14 +39,14 @@ public enum FixAction: Codable, Equatable, Sendable {
     case clipGradients(Double)
     /// Use He (ReLU-family) / Xavier (others) initialization: drop `init` and `bias_init` overrides.
     case defaultInitialization
-    /// Replace every sigmoid/tanh hidden activation with this one.
-    case replaceActivation(from: [String], to: String)
+    /// Replace every hidden activation of the `from` kinds with `to`.
+    case replaceActivation(from: [ActivationKind], to: ActivationKind)
     /// Set `data.normalize = "standard"` and `data.input_scale = 1`.
     case normalizeInputs
     /// Insert a BatchNorm after each hidden linear/conv layer.
     case addBatchNorm
     /// Switch the optimizer (keeping the learning rate sensible for it).
-    case switchOptimizer(String, lr: Double)
+    case switchOptimizer(OptimizerSpec, lr: Double)
     /// Set `train.weight_decay`.
     case weightDecay(Double)
     /// Set `train.early_stopping_patience`.

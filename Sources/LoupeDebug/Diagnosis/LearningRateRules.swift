@@ -50,7 +50,7 @@ extension Diagnosis {
                        evidence: ["lr": learningRate, "median_update_ratio": ratio, "loss_improvement": curve.improvement],
                        explanation: "The learning rate \(fmt(learningRate)) is too low: each step changes the weights by \(fmt(ratio)) of their norm (healthy runs: about 1e-3), and the loss fell only \(pct(curve.improvement)) in \(curve.finite.count) steps.",
                        fixes: [SuggestedFix("Raise the learning rate \(fmt(factor))× (\(fmt(learningRate)) → \(fmt(learningRate * factor))), toward an update ratio of 1e-3.", action: .scaleLearningRate(factor)),
-                               SuggestedFix("Switch to Adam with lr 1e-3.", action: .switchOptimizer("adam", lr: 1e-3))])
+                               SuggestedFix("Switch to Adam with lr 1e-3.", action: .switchOptimizer(.adam, lr: 1e-3))])
     }
 
     /// The loss fell, then keeps being thrown back up: many late batches land far above the
@@ -78,8 +78,8 @@ extension Diagnosis {
         var cause = ""
         var evidenceFromConfig: [String: Double] = [:]
         let decay = config?.train.weightDecay ?? 0
-        let dropout = config?.model.layers.compactMap { $0.type == "dropout" ? $0.rate : nil }.max() ?? 0
-        let zeroInit = config?.model.layers.contains { $0.initializer == "zeros" } ?? false
+        let dropout = config?.model.layers.compactMap { if case let .dropout(rate) = $0 { rate } else { nil } }.max() ?? 0
+        let zeroInit = config?.model.layers.contains { $0.initializer == .zeros } ?? false
         if zeroInit {
             cause = " Layers initialized to zeros are symmetric: every unit gets the same gradient (zero behind a ReLU), so the network cannot learn."
             fixes.append(SuggestedFix("Use the default initialization, scaled to each layer's fan-in (remove `init = \"zeros\"`).", action: .defaultInitialization))
@@ -97,7 +97,7 @@ extension Diagnosis {
         if customInitialization && !zeroInit {
             fixes.append(SuggestedFix("Use the default initialization.", action: .defaultInitialization))
         }
-        fixes.append(SuggestedFix("Switch to Adam with lr 1e-3.", action: .switchOptimizer("adam", lr: 1e-3)))
+        fixes.append(SuggestedFix("Switch to Adam with lr 1e-3.", action: .switchOptimizer(.adam, lr: 1e-3)))
         var evidence: [String: Double] = ["initial_loss": curve.initial, "final_loss": curve.final, "loss_improvement": curve.improvement]
         if let chance = chanceLoss { evidence["chance_loss"] = chance }
         evidence.merge(evidenceFromConfig) { a, _ in a }

@@ -116,10 +116,10 @@ extension Diagnosis {
         let ratio = Series.median(pairs.map { $0.0 / max($0.1, 1e-30) })
         let hasSaturating = activationLayers.contains { ActivationRecorder.saturating.contains($0.op) }
         var fixes: [SuggestedFix] = []
-        if hasSaturating { fixes.append(SuggestedFix("Use ReLU instead of sigmoid/tanh in the hidden layers (their derivative is at most 0.25/1 and shrinks the gradient at every layer).", action: .replaceActivation(from: ["sigmoid", "tanh"], to: "relu"))) }
+        if hasSaturating { fixes.append(SuggestedFix("Use ReLU instead of sigmoid/tanh in the hidden layers (their derivative is at most 0.25/1 and shrinks the gradient at every layer).", action: .replaceActivation(from: [.sigmoid, .tanh], to: .relu))) }
         if customInitialization { fixes.append(SuggestedFix("Use the default initialization, scaled to each layer's fan-in (remove the `init` overrides).", action: .defaultInitialization)) }
         fixes += [SuggestedFix("Add BatchNorm after the hidden layers.", action: .addBatchNorm),
-                  SuggestedFix("Switch to Adam, which rescales each parameter's step.", action: .switchOptimizer("adam", lr: 1e-3))]
+                  SuggestedFix("Switch to Adam, which rescales each parameter's step.", action: .switchOptimizer(.adam, lr: 1e-3))]
         return Finding(kind: .vanishingGradients, severity: .warning, confidence: 0.6 + 0.4 * fraction, firstStep: telemetry.sampledSteps.first,
                        layers: layers.prefix(max(1, layers.count / 2)).map(\.path),
                        evidence: ["median_first_last_grad_ratio": ratio, "median_first_layer_grad_norm": Series.median(first.gradNorm),

@@ -29,50 +29,46 @@ public enum Fixer {
                 }
             }
         case .normalizeInputs:
-            c.data.normalize = "standard"
+            c.data.normalize = .standard
             c.data.inputScale = 1
         case .addBatchNorm:
-            var layers: [RunConfig.Layer] = []
-            let lastWeighted = config.model.layers.lastIndex { ["linear", "conv2d"].contains($0.type) }
+            var layers: [LayerSpec] = []
+            let lastWeighted = config.model.layers.lastIndex(where: \.isLinearOrConv)
             for (i, l) in config.model.layers.enumerated() {
-                let followedByNorm = i + 1 < config.model.layers.count && config.model.layers[i + 1].type == "batchnorm"
-                if ["linear", "conv2d"].contains(l.type), i != lastWeighted, !followedByNorm {
+                let followedByNorm = i + 1 < config.model.layers.count && config.model.layers[i + 1] == .batchNorm
+                if l.isLinearOrConv, i != lastWeighted, !followedByNorm {
                     var weighted = l
                     let activation = weighted.activation
                     weighted.activation = nil
                     layers.append(weighted)
-                    layers.append(RunConfig.Layer(type: "batchnorm"))
-                    if let activation, activation != "linear" {
-                        var act = RunConfig.Layer(type: "activation")
-                        act.activation = activation
-                        layers.append(act)
+                    layers.append(.batchNorm)
+                    if let activation, activation != .linear {
+                        layers.append(.activation(activation))
                     }
                 } else {
                     layers.append(l)
                 }
             }
             c.model.layers = layers
-        case let .switchOptimizer(name, lr):
-            c.train.optimizer = name
+        case let .switchOptimizer(optimizer, lr):
+            c.train.optimizer = optimizer
             c.train.lr = lr
-            c.train.momentum = 0
         case let .weightDecay(value):
             c.train.weightDecay = value
         case let .earlyStopping(patience):
             c.train.earlyStoppingPatience = patience
         case let .dropout(rate):
-            if c.model.layers.contains(where: { $0.type == "dropout" }) {
-                for i in c.model.layers.indices where c.model.layers[i].type == "dropout" { c.model.layers[i].rate = rate }
-            } else if let last = c.model.layers.lastIndex(where: { $0.type == "linear" }), last > 0 {
-                var d = RunConfig.Layer(type: "dropout")
-                d.rate = rate
-                c.model.layers.insert(d, at: last)
+            let dropouts = c.model.layers.indices.filter { if case .dropout = c.model.layers[$0] { true } else { false } }
+            if !dropouts.isEmpty {
+                for i in dropouts { c.model.layers[i] = .dropout(rate: rate) }
+            } else if let last = c.model.layers.lastIndex(where: { if case .linear = $0 { true } else { false } }), last > 0 {
+                c.model.layers.insert(.dropout(rate: rate), at: last)
             }
         case .shuffle:
             c.data.shuffle = true
         case .removeOutputSoftmax:
-            if let i = c.model.layers.lastIndex(where: { $0.activation == "softmax" }) {
-                if c.model.layers[i].type == "activation" { c.model.layers.remove(at: i) } else { c.model.layers[i].activation = nil }
+            if let i = c.model.layers.lastIndex(where: { $0.activation == .softmax }) {
+                if case .activation = c.model.layers[i] { c.model.layers.remove(at: i) } else { c.model.layers[i].activation = nil }
             }
         case .dropSuspectLabels:
             guard let suspectLabelsFile else { return nil }

@@ -48,11 +48,14 @@ struct TrainBenchmark {
         let config = try RunConfig(contentsOf: examples.appendingPathComponent(w.file))
         var spec = config.model
         spec.input = w.input
-        if let i = spec.layers.firstIndex(where: { $0.type == "gpt" }) { spec.layers[i].vocab = w.outputs }
+        spec.layers = spec.layers.map { layer in
+            guard case let .gpt(layers, heads, dim, block, _, dropout) = layer else { return layer }
+            return .gpt(layers: layers, heads: heads, dim: dim, block: block, vocab: w.outputs, dropout: dropout)
+        }
         let model = try ModelBuilder.build(spec, sampleShape: w.input, outputs: w.outputs, seed: 1)
-        let run = TrainingRun(config: config)
+        let run = try TrainingRun(config: config)
         let trainer = Trainer(model: model, optimizer: try run.makeOptimizer(model.parameters()),
-                              loss: LossKind(rawValue: config.train.loss) ?? .crossEntropy)
+                              loss: config.train.loss)
         let batch = config.train.batchSize
         var rng = RandomGenerator(seed: 7)
         let x: Tensor

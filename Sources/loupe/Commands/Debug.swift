@@ -11,9 +11,7 @@ struct Debug: ParsableCommand {
             The monitor records per-layer gradient, weight, update and activation statistics (every \
             step early on, then every --interval steps), the data's statistics and the loss; the \
             non-finite locator names the first op that produced NaN/∞. The diagnosis reports findings \
-            (kinds: nan_inf, exploding_gradients, vanishing_gradients, dead_relu, saturated_activations, \
-            lr_too_high, lr_too_low, loss_oscillating, loss_not_decreasing, overfitting, \
-            unnormalized_inputs, label_noise, unshuffled_data, double_softmax, healthy), most \
+            (kinds: \(FindingKind.allCases.map(\.rawValue).joined(separator: ", "))), most \
             important first, with evidence and ranked fixes. runs/<name>/ gets health.json (the \
             recording) and report.html (plots). See docs/DEBUGGER.md.
 

@@ -15,12 +15,21 @@ struct Train: ParsableCommand {
             resolved settings), metrics.jsonl (one line per epoch), checkpoints/last.safetensors \
             (and best.safetensors by validation loss) and summary.json.
 
+            Values of the keys that take one of a set:
+            \(choices)
+
             Examples:
               loupe train examples/digits-mlp.toml
               loupe train examples/digits-mlp.toml --json
               loupe train examples/digits-mlp.toml --resume     # continue from the last checkpoint
             """
     )
+
+    /// One line per key that takes one of a set of values, listed by the types that read them.
+    static var choices: String {
+        // Unindented: the help wraps long lines at the terminal's width without a hanging indent.
+        RunConfig.choices.map { "\($0.key): " + $0.values.joined(separator: " | ") }.joined(separator: "\n")
+    }
 
     @Argument(help: "The run file (TOML).") var runFile: String
     @Flag(help: "End by printing one JSON object with the final metrics per split.") var json = false
@@ -41,7 +50,7 @@ struct Train: ParsableCommand {
             config.train.epochs = epochs
             config.train.steps = nil
         }
-        let run = TrainingRun(config: config, runsDirectory: URL(fileURLWithPath: runsDir))
+        let run = try TrainingRun(config: config, runsDirectory: URL(fileURLWithPath: runsDir))
         if !json {
             print(Terminal.bold("Run \(config.run.name)") + Terminal.dim(" → \(run.directory.path)"))
         }

@@ -1,0 +1,51 @@
+/// A training run, as described by a TOML run file (`loupe train RUN.toml`). See
+/// `examples/*.toml` and docs/RUNFILES.md for every key; defaults are PyTorch's/Keras's usual ones.
+///
+/// A configuration built in code is checked like a parsed one: ``validate()`` (which the parser,
+/// ``TrainingRun`` and ``ModelBuilder`` call) throws a ``RunConfigError`` naming the key.
+///
+/// ```swift
+/// var config = RunConfig()
+/// config.data.dataset = .syntheticClassification
+/// config.model.layers = [.linear(units: 32, activation: .relu), .linear(units: 3)]
+/// config.train.optimizer = .adam
+/// config.train.lr = 1e-3
+/// let result = try TrainingRun(config: config).execute()
+/// ```
+///
+/// Its `Codable` form (runs/<name>/config.json) has the run file's sections and keys.
+public struct RunConfig: Equatable, Sendable {
+    public var run = Run()
+    public var data = DataSection()
+    public var model = ModelSection()
+    public var train = TrainSection()
+
+    public init() {}
+
+    /// Throws the first setting out of its range, naming its key (`model.layers[2].units`).
+    public func validate() throws {
+        try run.validate()
+        try data.validate()
+        try model.validate()
+        try train.validate()
+    }
+}
+
+extension RunConfig: RunFileTable, Codable {
+    init(reading t: TableReader) throws {
+        self.init()
+        run = try t.table("run", Run.init(reading:)) ?? run
+        data = try t.table("data", DataSection.init(reading:)) ?? data
+        model = try t.table("model", ModelSection.init(reading:)) ?? model
+        train = try t.table("train", TrainSection.init(reading:)) ?? train
+    }
+
+    /// The sections in the order run files give them.
+    var sections: [(name: String, entries: [RunFileEntry])] {
+        [("run", run.entries), ("data", data.entries), ("model", model.entries), ("train", train.entries)]
+    }
+
+    var entries: [RunFileEntry] {
+        sections.map { RunFileEntry($0.name, RunFileValue.table($0.entries)) }
+    }
+}

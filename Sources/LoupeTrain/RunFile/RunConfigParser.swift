@@ -1,0 +1,24 @@
+import Foundation
+import TOMLKit
+
+extension RunConfig {
+    /// Reads and validates a run file.
+    public init(contentsOf url: URL) throws {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw RunConfigError.unreadable(file: url.path, reason: error.localizedDescription)
+        }
+        try self.init(toml: text, file: url.path)
+    }
+
+    /// Parses and validates TOML text: unknown keys, wrong types and out-of-range values are
+    /// errors naming the key, the value and what is allowed.
+    public init(toml text: String, file: String = "<run file>") throws {
+        let root: TOMLTable
+        do { root = try TOMLTable(string: text) } catch let e as TOMLParseError {
+            throw RunConfigError.syntax(file: file, line: e.source.begin.line, column: e.source.begin.column, message: e.description)
+        }
+        self = try TableReader.read(RunFileValue(root), path: "", RunConfig.init(reading:))
+        try validate()
+    }
+}
