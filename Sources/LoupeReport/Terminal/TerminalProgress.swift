@@ -5,14 +5,14 @@ import Foundation
 /// and the caller prints whatever milestones it wants instead.
 ///
 /// ```swift
-/// var progress = TerminalProgress(label: "epoch 1/10")
+/// let progress = TerminalProgress(label: "epoch 1/10")
 /// for batch in 1...batches {
 ///     train(batch)
 ///     progress.update(batch, of: batches, detail: "loss 0.4123")
 /// }
 /// progress.finish()
 /// ```
-/// draws, for example, `epoch 1/10 ██████████··············  40/96  42% 18.3 it/s ETA 3s loss 0.4123`.
+/// draws, for example, `epoch 1/10 ██████████·············· 40/96 41% 18.3 it/s ETA 3s loss 0.4123`.
 public struct TerminalProgress {
     /// What is progressing ("training", "epoch 3/10").
     public var label: String

@@ -12,9 +12,9 @@ import Foundation
 /// - `NaN`, `∞` and `-∞` for non-finite values, which a training run can produce anywhere.
 ///
 /// ```swift
-/// NumberText.readable(0.000123456)   // "0.0001235"
-/// NumberText.readable(12345.678)     // "12346"
-/// NumberText.percent(0.823)          // "82.3%"
+/// let small = NumberText.readable(0.000123456)   // "0.0001235"
+/// let large = NumberText.readable(12345.678)     // "12346"
+/// let share = NumberText.percent(0.823)          // "82.3%"
 /// ```
 public enum NumberText {
     /// `value` in the report format above.
