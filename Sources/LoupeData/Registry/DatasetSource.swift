@@ -16,8 +16,8 @@
 /// Sources and licences of the committed files are in `Sources/LoupeData/Builtin/README.md`.
 ///
 /// ```swift
-/// let source = try DatasetSource(name: "csv:data/iris.csv")   // .csv(path: "data/iris.csv")
-/// let loaded = try BuiltinDatasets.load(source)
+/// let source = try DatasetSource(name: "csv:" + path)   // .csv(path: path)
+/// let loaded = try BuiltinDatasets.load(source)          // loaded.train: every row; loaded.classCount
 /// ```
 public enum DatasetSource: Equatable, Sendable {
     case digits
