@@ -11,7 +11,8 @@ import Testing
 struct DocExampleTests {
     @Test func trainerExample() throws {
         var rng = RandomGenerator(seed: 1)
-        let splits = try DatasetSplits(splitting: Synthetic.classification(samples: 300, features: 2, classes: 3, seed: 1), seed: 1)
+        // Enough data for Adam's default rate to get there in ten epochs: 380 steps.
+        let splits = try DatasetSplits(splitting: Synthetic.classification(samples: 3000, features: 2, classes: 3, seed: 1), seed: 1)
         let model = Sequential([try Linear(2, 16, using: &rng), Activation(.relu), try Linear(16, 3, using: &rng)])
         // example: Trainer
         let trainer = Trainer(model: model, optimizer: try Adam(model.parameters()), loss: .crossEntropy)
@@ -20,6 +21,8 @@ struct DocExampleTests {
         print(try trainer.evaluate(splits.test))   // ["loss": 0.07, "accuracy": 0.981]
         // end example
         #expect(history.count == 10)
+        let test = try trainer.evaluate(splits.test)
+        #expect(test["accuracy"]! > 0.95 && test["loss"]! < 0.15, "\(test)")
         #expect(try docExampleMismatch(0, in: "Sources/LoupeTrain/Trainer.swift", markedAs: "Trainer", in: #filePath) == nil)
     }
 }
