@@ -25,6 +25,72 @@ struct DocExampleTests {
         #expect(test["accuracy"]! > 0.95 && test["loss"]! < 0.15, "\(test)")
         #expect(try docExampleMismatch(0, in: "Sources/LoupeTrain/Trainer.swift", markedAs: "Trainer", in: #filePath) == nil)
     }
+
+    @Test func runConfigExample() throws {
+        let runsDirectory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: runsDirectory) }
+        let result = try onLargeStack {
+            // example: RunConfig
+            var config = RunConfig()
+            config.data.dataset = .syntheticClassification
+            config.model.layers = [.linear(units: 32, activation: .relu), .linear(units: 3)]
+            config.train.optimizer = .adam
+            config.train.lr = 1e-3
+            let result = try TrainingRun(config: config, runsDirectory: runsDirectory).execute()   // result.metrics["test"]
+            // end example
+            return result
+        }
+        // The default ten epochs on three well-separated blobs, and the run's directory next to its result.
+        #expect(result.epochs == 10 && result.stopReason == nil)
+        #expect((result.metrics["test"]?["accuracy"] ?? 0) > 0.9, "\(result.metrics)")
+        #expect(FileManager.default.fileExists(atPath: runsDirectory.appendingPathComponent("run/summary.json").path))
+        #expect(try docExampleMismatch(0, in: "Sources/LoupeTrain/RunFile/RunConfig.swift", markedAs: "RunConfig", in: #filePath) == nil)
+    }
+
+    @Test func layerSpecExample() throws {
+        var config = RunConfig()
+        // example: LayerSpec
+        config.model.layers = [
+            .conv2d(filters: 16, kernel: 3, padding: 1, activation: .relu),
+            .maxPool2d(size: 2),
+            .flatten,
+            .dropout(rate: 0.3),
+            .linear(units: 10),
+        ]
+        // end example
+        // On 1×8×8 images: 16 maps of 8×8 (padding keeps the size), pooled to 4×4, 256 features, 10 outputs.
+        let model = try ModelBuilder.build(config.model, sampleShape: [1, 8, 8], outputs: 10, seed: 1)
+        #expect(try model(Tensor.zeros([2, 1, 8, 8])).shape == [2, 10])
+        #expect(model.parameterCount == (16 * 9 + 16) + (256 * 10 + 10))
+        #expect(try docExampleMismatch(0, in: "Sources/LoupeTrain/RunFile/LayerSpec.swift", markedAs: "LayerSpec", in: #filePath) == nil)
+    }
+
+    @Test func optimizerSpecExample() throws {
+        var config = RunConfig()
+        config.model.layers = [.linear(units: 1)]
+        // example: OptimizerSpec
+        config.train.optimizer = .sgd(momentum: 0.9)
+        // end example
+        // The run file says it in two keys, and the run trains with SGD at that momentum.
+        #expect(config.tomlText.contains("optimizer = \"sgd\"\nmomentum = 0.9\n"))
+        let optimizer = try TrainingRun(config: config).makeOptimizer([])
+        #expect((optimizer as? SGD)?.momentum == 0.9)
+        #expect(try docExampleMismatch(0, in: "Sources/LoupeTrain/RunFile/OptimizerSpec.swift", markedAs: "OptimizerSpec", in: #filePath) == nil)
+    }
+
+    @Test func scheduleSpecExample() throws {
+        var config = RunConfig()
+        config.model.layers = [.linear(units: 1)]
+        // example: ScheduleSpec
+        config.train.schedule = .cosine(warmup: 100)
+        // end example
+        // Over 1000 steps: half the rate halfway through the warm-up, all of it at its end, none at the run's end.
+        let scheduler = try #require(TrainingRun(config: config).makeScheduler(totalSteps: 1000))
+        let lr = config.train.lr
+        #expect(abs(scheduler.rate(step: 49) - lr / 2) < 1e-12 && abs(scheduler.rate(step: 99) - lr) < 1e-12)
+        #expect(scheduler.rate(step: 1000) < 1e-12)
+        #expect(try docExampleMismatch(0, in: "Sources/LoupeTrain/RunFile/ScheduleSpec.swift", markedAs: "ScheduleSpec", in: #filePath) == nil)
+    }
 }
 
 /// Metrics and summaries of a diverged run follow the one JSON policy: the NaN is written as

@@ -10,7 +10,7 @@
 /// config.model.layers = [.linear(units: 32, activation: .relu), .linear(units: 3)]
 /// config.train.optimizer = .adam
 /// config.train.lr = 1e-3
-/// let result = try TrainingRun(config: config).execute()
+/// let result = try TrainingRun(config: config, runsDirectory: runsDirectory).execute()   // result.metrics["test"]
 /// ```
 ///
 /// Its `Codable` form (runs/<name>/config.json) has the run file's sections and keys.
