@@ -12,7 +12,7 @@ import LoupeReport
 /// ```swift
 /// let trace = try tracer.trace(prompt: prompt, options: options)
 /// let html = TraceHTML.render(trace, tokenTexts: texts)
-/// try html.write(toFile: "trace.html", atomically: true, encoding: .utf8)
+/// try html.write(to: url, atomically: true, encoding: .utf8)
 /// ```
 public enum TraceHTML {
     /// The page for `trace`.
