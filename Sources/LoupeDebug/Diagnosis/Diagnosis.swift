@@ -1,4 +1,5 @@
 import Foundation
+import LoupeReport
 import LoupeTrain
 
 /// Turns a run's telemetry into findings, most important first.
@@ -97,8 +98,5 @@ public struct Diagnosis {
     var learningRate: Double { Double(telemetry.learningRate.first(where: { $0 > 0 }) ?? 0) }
 }
 
-func fmt(_ x: Double) -> String {
-    guard x.isFinite else { return x.isNaN ? "NaN" : (x > 0 ? "∞" : "-∞") }
-    if x != 0 && (abs(x) < 1e-3 || abs(x) >= 1e5) { return String(format: "%.2e", x) }
-    return String(format: "%.4g", x)
-}
+/// A number in a finding's sentences, in the reports' one format (``NumberText``).
+func fmt(_ x: Double) -> String { NumberText.readable(x) }
