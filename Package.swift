@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "LoupeSafeTensors", targets: ["LoupeSafeTensors"]),
         .library(name: "LoupeGGUF", targets: ["LoupeGGUF"]),
         .library(name: "LoupeReport", targets: ["LoupeReport"]),
+        .library(name: "LoupeStore", targets: ["LoupeStore"]),
         .library(name: "LoupeTrain", targets: ["LoupeTrain"]),
         .library(name: "LoupeDebug", targets: ["LoupeDebug"]),
         .library(name: "LoupeLLM", targets: ["LoupeLLM"]),
@@ -29,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // OpenBLAS through pkg-config (Debian: libopenblas-dev).
@@ -61,12 +63,15 @@ let package = Package(
         .target(name: "LoupeGGUF", dependencies: ["LoupeCore"], swiftSettings: vectorKernelFlags),
         // What every report draws with: SVG charts, HTML pages, terminal output, the JSON policy.
         .target(name: "LoupeReport", dependencies: ["LoupeCore"]),
+        // Every run remembered: one SQLite database (GRDB) of runs, hyperparameters, scalars,
+        // records and artifacts; the recorder features write through.
+        .target(name: "LoupeStore", dependencies: ["LoupeCore", "LoupeReport", .product(name: "GRDB", package: "GRDB.swift")]),
         // Trainer, callbacks, metrics, checkpoints and typed TOML run files.
         .target(name: "LoupeTrain", dependencies: [
-            "LoupeNN", "LoupeData", "LoupeSafeTensors", "LoupeReport", .product(name: "TOMLKit", package: "TOMLKit"),
+            "LoupeNN", "LoupeData", "LoupeSafeTensors", "LoupeReport", "LoupeStore", .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         // The training debugger: health monitor, non-finite locator, diagnosis, fixes, reports.
-        .target(name: "LoupeDebug", dependencies: ["LoupeTrain", "LoupeReport"]),
+        .target(name: "LoupeDebug", dependencies: ["LoupeTrain", "LoupeReport", "LoupeStore"]),
         // The LLM runtime: byte-level BPE tokenizer, the Llama forward pass on quantized GGUF
         // weights, sampling and generation, where the default model lives.
         .target(name: "LoupeLLM", dependencies: ["LoupeGGUF", "LoupeCore", "CBLAS"], swiftSettings: vectorKernelFlags),
@@ -84,6 +89,7 @@ let package = Package(
                 "LoupeTrace",
                 "LoupeGGUF",
                 "LoupeReport",
+                "LoupeStore",
                 "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -102,6 +108,7 @@ let package = Package(
         .testTarget(name: "LoupeSafeTensorsTests", dependencies: ["LoupeSafeTensors", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeGGUFTests", dependencies: ["LoupeGGUF", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeStoreTests", dependencies: ["LoupeStore", "LoupeTestSupport"]),
     ],
     // Swift 5 mode: the engine's kernels share raw buffers across DispatchQueue.concurrentPerform
     // chunks, which strict Sendable checking cannot express without wrapping every pointer.

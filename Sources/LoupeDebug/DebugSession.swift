@@ -2,6 +2,7 @@ import Foundation
 import LoupeCore
 import LoupeTrain
 import LoupeReport
+import LoupeStore
 
 /// `loupe debug`: trains a run with the health monitor attached, diagnoses it, writes the
 /// telemetry and the HTML report into the run directory, and with `fix` repairs the run file.
@@ -18,17 +19,39 @@ public struct DebugSession {
         public var extraCallbacks: [TrainerCallback] = []
         /// Called after each run (the original and each fix attempt), e.g. to print it.
         public var onRun: ((DebugReport) -> Void)?
+        /// Where each run (the original and each fix attempt, linked to it) is recorded, if anywhere.
+        public var store: RunStore?
+        /// The command line recorded with the runs.
+        public var command = "loupe debug"
         public init() {}
     }
 
     public let options: Options
     public init(options: Options = Options()) { self.options = options }
 
-    /// Trains `config` with the monitor and returns the report and what the monitor recorded.
-    public func diagnose(_ config: RunConfig, runFile: String) throws -> (report: DebugReport, telemetry: Telemetry) {
+    /// Trains `config` with the monitor and returns the report and what the monitor recorded; with a
+    /// store, records the run (its curves, findings and files), as derived from `parentID` if given.
+    public func diagnose(_ config: RunConfig, runFile: String, parentID: String? = nil) throws -> (report: DebugReport, telemetry: Telemetry) {
         let run = try TrainingRun(config: config, runsDirectory: options.runsDirectory)
+        let recorder = try options.store.map { store in
+            try RunRecorder(store: store, info: store.newRun(name: config.run.name, kind: .debug, command: options.command,
+                                                             runFile: config.tomlText, seed: config.run.seed, threads: Engine.threads,
+                                                             parentID: parentID), params: config.hyperparameters)
+        }
+        do {
+            let outcome = try diagnose(config, runFile: runFile, run: run, recorder: recorder)
+            try recorder?.finish(.completed)
+            return outcome
+        } catch {
+            try? recorder?.finish(.failed, error: "\(error)")
+            throw error
+        }
+    }
+
+    private func diagnose(_ config: RunConfig, runFile: String, run: TrainingRun, recorder: RunRecorder?) throws -> (report: DebugReport, telemetry: Telemetry) {
         var monitor: HealthMonitor?
-        let result = try run.execute(progress: options.progress, extraCallbacks: options.extraCallbacks, callbacksForData: { data in
+        let recording: [TrainerCallback] = recorder.map { [RecordingCallback(recorder: $0)] } ?? []
+        let result = try run.execute(progress: options.progress, extraCallbacks: options.extraCallbacks + recording, callbacksForData: { data in
             let m = HealthMonitor(trainSample: data.splits.train, options: options.monitor)
             monitor = m
             return [m]
@@ -47,6 +70,13 @@ public struct DebugSession {
             let html = run.directory.appendingPathComponent("report.html")
             report.htmlReport = html.path
             try HTMLReport.write(report, telemetry: telemetry, to: html)
+        }
+        if let recorder {
+            report.runID = recorder.id
+            try run.record(result, into: recorder)
+            for finding in findings { try recorder.record(finding, kind: "finding") }
+            try recorder.artifact(role: "telemetry", url: telemetryURL)
+            if let html = report.htmlReport { try recorder.artifact(role: "report", url: URL(fileURLWithPath: html)) }
         }
         options.onRun?(report)
         return (report, telemetry)
@@ -78,7 +108,7 @@ public struct DebugSession {
             tried.append(fix.action!)
             var candidate = next
             candidate.run.name = config.run.name + "-fix\(attempt)"
-            let (after, _) = try diagnose(candidate, runFile: runFile)
+            let (after, _) = try diagnose(candidate, runFile: runFile, parentID: report.runID)
             let cured = !after.findings.contains { $0.kind == problem.kind && $0.severity >= .warning } && !after.hasProblems
             report.fixAttempts.append(FixAttempt(attempt: attempt, addressed: problem.kind, fix: fix, runFile: runFile,
                                                  findingsAfter: after.findings, metricsAfter: after.metrics, cured: cured))

@@ -26,4 +26,26 @@ struct DocExampleTests {
         #expect(paths == ["fc1"] && y.floats() == [11])
         #expect(try docExampleMismatch(0, in: "Sources/LoupeCore/Autograd/Hooks.swift", markedAs: "ModuleScope", in: #filePath) == nil)
     }
+
+    @Test func sha256Example() throws {
+        // example: SHA256
+        var hash = SHA256()
+        hash.update(Array("abc".utf8))
+        let hex = hash.hexDigest()   // "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        // end example
+        #expect(hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        // FIPS 180-4's other vectors: the empty message, two blocks, and a million 'a's fed in uneven chunks.
+        #expect(SHA256.hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        var million = SHA256()
+        var fed = 0
+        while fed < 1_000_000 {
+            let chunk = min(1_000_000 - fed, 1 + fed % 997)
+            million.update(repeatElement(UInt8(ascii: "a"), count: chunk))
+            fed += chunk
+        }
+        #expect(million.hexDigest() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        #expect(try docExampleMismatch(0, in: "Sources/LoupeCore/Files/SHA256.swift", markedAs: "SHA256", in: #filePath) == nil)
+    }
 }

@@ -20,6 +20,8 @@ public struct DebugReport: Codable, Sendable {
     public var fixAttempts: [FixAttempt] = []
     /// The repaired run file `--fix` wrote next to the original (when an attempt cured the run).
     public var repairedRunFile: String?
+    /// The run's id in the run store, when it was recorded (`loupe runs show ID`).
+    public var runID: String?
 
     public init(run: String, runFile: String, findings: [Finding], metrics: [String: [String: Double]],
                 steps: Int, epochs: Int, seconds: Double, stopReason: String?) {
@@ -45,7 +47,7 @@ public struct DebugReport: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case run, runFile = "run_file", findings, metrics, steps, epochs, seconds, stopReason = "stop_reason",
              telemetryFile = "telemetry_file", htmlReport = "html_report", fixAttempts = "fix_attempts",
-             repairedRunFile = "repaired_run_file"
+             repairedRunFile = "repaired_run_file", runID = "run_id"
     }
 }
 

@@ -37,6 +37,7 @@ struct Debug: ParsableCommand {
     @Option(help: "After the first 50 steps, sample per-layer statistics every this many steps.") var interval = 10
     @Option(help: "Where run directories go.") var runsDir = "runs"
     @Flag(help: "Skip the HTML report.") var noHtml = false
+    @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
@@ -48,6 +49,8 @@ struct Debug: ParsableCommand {
         options.progress = !json && runFiles.count == 1
         options.maxFixAttempts = attempts
         options.writeHTML = !noHtml
+        options.store = try storeOptions.recordingStore()
+        options.command = StoreOptions.commandLine
         let session = DebugSession(options: options)
         var tally = SuiteTally()
         var failures: [String] = []

@@ -4,6 +4,7 @@ import LoupeCore
 import LoupeDebug
 import LoupeTrain
 import LoupeReport
+import LoupeStore
 
 /// `loupe train RUN.toml`: runs a training run described by a TOML file.
 struct Train: ParsableCommand {
@@ -38,6 +39,7 @@ struct Train: ParsableCommand {
     @Option(help: "Override train.epochs from the run file.") var epochs: Int?
     @Flag(help: "Attach the training debugger's monitor and end with its findings (runs/<name>/health.json, report.html; see `loupe debug`).")
     var watch = false
+    @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)   // progress lines appear as they happen, even in a pipe
@@ -60,14 +62,29 @@ struct Train: ParsableCommand {
             try watched(config, printer: epochPrinter)
             return
         }
-        let result = try run.execute(resume: resume, progress: !json, extraCallbacks: [epochPrinter])
+        let store = try storeOptions.recordingStore()
+        let recorder = try store.map { store in
+            try RunRecorder(store: store, info: store.newRun(name: config.run.name, kind: .train, command: StoreOptions.commandLine,
+                                                             runFile: config.tomlText, seed: config.run.seed, threads: Engine.threads),
+                            params: config.hyperparameters)
+        }
+        let result: TrainingRun.Result
+        do {
+            result = try run.execute(resume: resume, progress: !json, extraCallbacks: [epochPrinter] + (recorder.map { [RecordingCallback(recorder: $0)] } ?? []))
+            if let recorder { try run.record(result, into: recorder) }
+            try recorder?.finish(.completed)
+        } catch {
+            try? recorder?.finish(.failed, error: "\(error)")
+            throw error
+        }
         if json {
             let data = try LoupeJSON.data(result.metrics)
             print(String(decoding: data, as: UTF8.self))
             return
         }
         print(String(format: "%d parameters, %d epochs, %d steps in %.1f s%@", result.parameters, result.epochs, result.steps,
-                     result.seconds, result.stopReason.map { " (\($0))" } ?? ""))
+                     result.seconds, result.stopReason.map { " (\($0))" } ?? "")
+              + (recorder.map { Terminal.dim("  run \($0.id) in \(storeOptions.path)") } ?? ""))
         for split in ["train", "validation", "test"] {
             guard let m = result.metrics[split] else { continue }
             let text = m.keys.sorted().map { String(format: "%@ %.4f", $0, m[$0]!) }.joined(separator: "  ")
@@ -91,6 +108,8 @@ extension Train {
         options.runsDirectory = URL(fileURLWithPath: runsDir)
         options.progress = !json
         options.extraCallbacks = [printer]
+        options.store = try storeOptions.recordingStore()
+        options.command = StoreOptions.commandLine
         let report = try DebugSession(options: options).diagnose(config, runFile: runFile).report
         if json {
             print(String(decoding: try report.jsonData(), as: UTF8.self))

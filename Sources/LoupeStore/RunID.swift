@@ -1,0 +1,12 @@
+import Foundation
+
+/// Run ids: 16 hex digits, the first 11 the start time in milliseconds (so ids sort by start and
+/// `ls` of per-run folders reads in order), the last 5 random (two runs started in the same
+/// millisecond, on two machines, still differ).
+enum RunID {
+    static func make(date: Date = Date()) -> String {
+        let milliseconds = UInt64(max(date.timeIntervalSince1970, 0) * 1000) & 0xFFF_FFFF_FFFF
+        let random = UInt64.random(in: 0..<(1 << 20))
+        return String(format: "%011llx%05llx", milliseconds, random)
+    }
+}

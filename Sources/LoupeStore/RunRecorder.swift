@@ -1,0 +1,123 @@
+import Foundation
+import GRDB
+import LoupeCore
+import LoupeReport
+
+/// Records one run into a ``RunStore``: creates its row (status `running`), buffers scalars and
+/// writes them in one transaction at most once a second (a killed process loses at most the last
+/// second), and closes the run with its final status.
+///
+/// Thread-safe: a trainer's callbacks and a debugger's monitor may record from any thread.
+public final class RunRecorder: @unchecked Sendable {
+    public let store: RunStore
+    /// The run's id.
+    public let id: String
+    /// Pending scalars are written when this much time has passed since the last write.
+    public let flushInterval: TimeInterval
+    private let lock = NSLock()
+    private var pending: [(key: String, step: Int, value: Double, time: Double)] = []
+    private var lastFlush = Date()
+    private var flushError: Error?
+    private var finished = false
+
+    /// Inserts `info` (as `running`, with this process's pid for crash detection) and `params`.
+    public init(store: RunStore, info: RunInfo, params: [String: ParamValue] = [:], flushInterval: TimeInterval = 1) throws {
+        (self.store, id, self.flushInterval) = (store, info.id, flushInterval)
+        let pid = Int(ProcessInfo.processInfo.processIdentifier)
+        try store.write { db in
+            try store.insert(info, pid: pid, db)
+            try store.insert(params: params, run: info.id, db)
+        }
+    }
+
+    /// Adds `value` of `key` at `step` (NaN and ±∞ are kept: a diverged loss is worth seeing).
+    public func scalar(_ key: String, step: Int, value: Double) {
+        lock.lock()
+        pending.append((key, step, value, Date().timeIntervalSince1970))
+        let due = Date().timeIntervalSince(lastFlush) >= flushInterval || pending.count >= 50_000
+        lock.unlock()
+        if due { flushRemembering() }
+    }
+
+    /// Writes the pending scalars and the heartbeat now.
+    public func flush() throws {
+        lock.lock()
+        let batch = pending
+        pending.removeAll(keepingCapacity: true)
+        lastFlush = Date()
+        lock.unlock()
+        try store.write { db in
+            let statement = try db.makeStatement(sql: "INSERT OR REPLACE INTO scalar (run_id, key, step, value, time) VALUES (?, ?, ?, ?, ?)")
+            for s in batch {
+                try statement.execute(arguments: [id, s.key, s.step, s.value.isNaN ? nil : s.value, s.time])
+            }
+            try db.execute(sql: "UPDATE run SET heartbeat_at = ? WHERE id = ?", arguments: [Date().timeIntervalSince1970, id])
+        }
+    }
+
+    /// Adds hyperparameters (replacing values of the same keys).
+    public func params(_ params: [String: ParamValue]) throws {
+        try store.write { db in try store.insert(params: params, run: id, db) }
+    }
+
+    /// Attaches `value` as a record of `kind` (a finding, an evaluation), in Loupe's JSON policy.
+    public func record(_ value: some Encodable, kind: String) throws {
+        let json = String(decoding: try LoupeJSON.encoder().encode(value), as: UTF8.self)
+        try store.write { db in
+            try db.execute(sql: "INSERT INTO record (run_id, kind, json) VALUES (?, ?, ?)", arguments: [id, kind, json])
+        }
+    }
+
+    /// Attaches the file at `url` (its size and SHA-256 are read now) as an artifact of `role`.
+    public func artifact(role: String, url: URL) throws {
+        let artifact = try Artifact(role: role, url: url)
+        try store.write { db in
+            try db.execute(sql: "INSERT INTO artifact (run_id, role, path, bytes, sha256) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [id, artifact.role, artifact.path, artifact.bytes, artifact.sha256])
+        }
+    }
+
+    /// Flushes and closes the run as `status` (with `error` for a failed run). A second call does
+    /// nothing. Rethrows a failure of an earlier automatic flush, after closing.
+    public func finish(_ status: RunStatus, error: String? = nil) throws {
+        lock.lock()
+        let already = finished
+        finished = true
+        lock.unlock()
+        guard !already else { return }
+        try flush()
+        try store.write { db in
+            try db.execute(sql: "UPDATE run SET status = ?, error = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?",
+                           arguments: [status.rawValue, error, Date().timeIntervalSince1970, Date().timeIntervalSince1970, id])
+        }
+        lock.lock()
+        let earlier = flushError
+        lock.unlock()
+        if let earlier { throw earlier }
+    }
+
+    /// An automatic flush inside `scalar`, which cannot throw: the first error is kept for `finish`.
+    private func flushRemembering() {
+        do { try flush() } catch {
+            lock.lock()
+            if flushError == nil { flushError = error }
+            lock.unlock()
+        }
+    }
+}
+
+extension Artifact {
+    /// The file at `url`, hashed in 1 MiB chunks.
+    init(role: String, url: URL) throws {
+        guard let handle = try? FileHandle(forReadingFrom: url) else {
+            throw StoreError.invalid(field: "artifact \(url.path)", reason: "cannot be read")
+        }
+        defer { try? handle.close() }
+        var hash = SHA256(), bytes = 0
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            hash.update(chunk)
+            bytes += chunk.count
+        }
+        self.init(role: role, path: url.standardizedFileURL.path, bytes: bytes, sha256: hash.hexDigest())
+    }
+}

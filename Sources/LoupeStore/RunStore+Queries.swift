@@ -1,0 +1,223 @@
+import Foundation
+import GRDB
+
+/// A metric's summary over a run: its best and last values (NaN when none was finite).
+public struct ScalarSummary: Codable, Equatable, Sendable {
+    public var key: String
+    public var best: Double
+    public var bestStep: Int?
+    public var last: Double
+    public var lastStep: Int
+    public var count: Int
+}
+
+extension RunStore {
+    // MARK: Writing
+
+    func insert(_ info: RunInfo, pid: Int?, _ db: Database) throws {
+        guard !info.name.isEmpty else { throw StoreError.invalid(field: "run name", reason: "is empty") }
+        try db.execute(sql: """
+            INSERT INTO run (id, name, kind, parent_id, command, run_file, run_file_hash, git_commit, git_dirty, host, cpu,
+                             threads, version, seed, started_at, ended_at, status, error, pid, heartbeat_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [info.id, info.name, info.kind.rawValue, info.parentID, info.command, info.runFile, info.runFileHash,
+                             info.gitCommit, info.gitDirty, info.host, info.cpu, info.threads, info.version,
+                             info.seed.map { Int64(bitPattern: $0) }, info.startedAt.timeIntervalSince1970,
+                             info.endedAt?.timeIntervalSince1970, info.status.rawValue, info.error, pid,
+                             Date().timeIntervalSince1970])
+        for tag in info.tags { try db.execute(sql: "INSERT OR IGNORE INTO tag (run_id, tag) VALUES (?, ?)", arguments: [info.id, tag]) }
+    }
+
+    func insert(params: [String: ParamValue], run: String, _ db: Database) throws {
+        let statement = try db.makeStatement(sql: "INSERT OR REPLACE INTO param (run_id, key, type, value) VALUES (?, ?, ?, ?)")
+        for (key, value) in params.sorted(by: { $0.key < $1.key }) {
+            let (type, stored): (String, DatabaseValueConvertible?) = switch value {
+            case let .int(v): ("int", v)
+            case let .double(v): ("double", v.isNaN ? nil : v)
+            case let .string(v): ("string", v)
+            case let .bool(v): ("bool", v)
+            }
+            try statement.execute(arguments: [run, key, type, stored])
+        }
+    }
+
+    /// Adds and removes tags of run `id` (tags are single words: letters, digits, - _ . :).
+    public func tag(_ id: String, add: [String] = [], remove: [String] = []) throws {
+        for tag in add where tag.isEmpty || !tag.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:".contains($0) }) {
+            throw StoreError.invalid(field: "tag '\(tag)'", reason: "use letters, digits, '-', '_', '.' or ':'")
+        }
+        try write { db in
+            for tag in add { try db.execute(sql: "INSERT OR IGNORE INTO tag (run_id, tag) VALUES (?, ?)", arguments: [id, tag]) }
+            for tag in remove { try db.execute(sql: "DELETE FROM tag WHERE run_id = ? AND tag = ?", arguments: [id, tag]) }
+        }
+    }
+
+    /// Deletes run `id` and everything recorded with it; returns its artifacts so the caller can
+    /// delete the files (the store never touches files itself).
+    @discardableResult
+    public func delete(_ id: String) throws -> [Artifact] {
+        let artifacts = try self.artifacts(id)
+        try write { db in try db.execute(sql: "DELETE FROM run WHERE id = ?", arguments: [id]) }
+        return artifacts
+    }
+
+    /// Marks as `crashed` every `running` run whose process is gone: on this host, its pid no
+    /// longer exists; elsewhere, its heartbeat is older than `staleAfter` seconds. Returns their ids.
+    @discardableResult
+    public func detectCrashes(staleAfter: TimeInterval = 120) throws -> [String] {
+        let host = RunEnvironment.current.host, now = Date().timeIntervalSince1970
+        return try write { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT id, host, pid, heartbeat_at FROM run WHERE status = 'running'")
+            var crashed: [String] = []
+            for row in rows {
+                let id: String = row["id"], runHost: String = row["host"]
+                let pid: Int? = row["pid"], heartbeat: Double? = row["heartbeat_at"]
+                let gone = runHost == host ? !(pid.map(Self.processExists) ?? false) : now - (heartbeat ?? 0) > staleAfter
+                guard gone else { continue }
+                try db.execute(sql: "UPDATE run SET status = 'crashed', ended_at = heartbeat_at, error = ? WHERE id = ?",
+                               arguments: ["the recording process ended without closing the run", id])
+                crashed.append(id)
+            }
+            return crashed
+        }
+    }
+
+    static func processExists(_ pid: Int) -> Bool {
+        kill(pid_t(pid), 0) == 0 || errno == EPERM
+    }
+
+    // MARK: Reading
+
+    /// Runs, newest first, optionally only those with `name`, `status`, `kind` or `tag`.
+    public func runs(name: String? = nil, status: RunStatus? = nil, kind: RunKind? = nil, tag: String? = nil, limit: Int? = nil) throws -> [RunInfo] {
+        var clauses: [String] = [], arguments: [DatabaseValueConvertible?] = []
+        if let name { clauses.append("name = ?"); arguments.append(name) }
+        if let status { clauses.append("status = ?"); arguments.append(status.rawValue) }
+        if let kind { clauses.append("kind = ?"); arguments.append(kind.rawValue) }
+        if let tag { clauses.append("id IN (SELECT run_id FROM tag WHERE tag = ?)"); arguments.append(tag) }
+        let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        let limitClause = limit.map { " LIMIT \(max($0, 0))" } ?? ""
+        return try read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM run \(filter) ORDER BY started_at DESC, id DESC\(limitClause)",
+                                        arguments: StatementArguments(arguments))
+            let tags = try Self.tags(db)
+            return rows.map { Self.info($0, tags: tags[$0["id"]] ?? []) }
+        }
+    }
+
+    /// The run with id `id`.
+    public func run(_ id: String) throws -> RunInfo {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [id]) else {
+                throw StoreError.unknownRun(id)
+            }
+            let tags = try String.fetchAll(db, sql: "SELECT tag FROM tag WHERE run_id = ? ORDER BY tag", arguments: [id])
+            return Self.info(row, tags: tags)
+        }
+    }
+
+    /// The id `reference` stands for: an id, a unique prefix of one, or a name (its latest run).
+    public func resolve(_ reference: String) throws -> String {
+        try read { db in
+            if try String.fetchOne(db, sql: "SELECT id FROM run WHERE id = ?", arguments: [reference]) != nil { return reference }
+            let escaped = reference.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_")
+            let prefixed = try String.fetchAll(db, sql: "SELECT id FROM run WHERE id LIKE ? ESCAPE '\\' ORDER BY id", arguments: [escaped + "%"])
+            if prefixed.count == 1 { return prefixed[0] }
+            if prefixed.count > 1 { throw StoreError.ambiguousRun(reference, matches: prefixed) }
+            if let named = try String.fetchOne(db, sql: "SELECT id FROM run WHERE name = ? ORDER BY started_at DESC, id DESC LIMIT 1",
+                                               arguments: [reference]) { return named }
+            throw StoreError.unknownRun(reference)
+        }
+    }
+
+    /// Run `id`'s hyperparameters.
+    public func params(_ id: String) throws -> [String: ParamValue] {
+        try read { db in
+            var params: [String: ParamValue] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, type, value FROM param WHERE run_id = ?", arguments: [id]) {
+                let key: String = row["key"], type: String = row["type"]
+                switch type {
+                case "int": params[key] = .int(row["value"])
+                case "double": params[key] = .double((row["value"] as Double?) ?? .nan)
+                case "bool": params[key] = .bool(row["value"])
+                default: params[key] = .string(row["value"])
+                }
+            }
+            return params
+        }
+    }
+
+    /// The scalar keys run `id` recorded, sorted.
+    public func scalarKeys(_ id: String) throws -> [String] {
+        try read { db in try String.fetchAll(db, sql: "SELECT DISTINCT key FROM scalar WHERE run_id = ? ORDER BY key", arguments: [id]) }
+    }
+
+    /// One curve of run `id`, by step.
+    public func scalars(_ id: String, key: String) throws -> [ScalarPoint] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT step, value, time FROM scalar WHERE run_id = ? AND key = ? ORDER BY step",
+                             arguments: [id, key]).map { ScalarPoint(step: $0["step"], value: ($0["value"] as Double?) ?? .nan, time: $0["time"]) }
+        }
+    }
+
+    /// Best and last value of every scalar of run `id` ("best" by ``MetricGoal``).
+    public func summaries(_ id: String) throws -> [String: ScalarSummary] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT key, MIN(value) AS low, MAX(value) AS high, COUNT(*) AS n, MAX(step) AS last_step,
+                       (SELECT value FROM scalar s2 WHERE s2.run_id = s.run_id AND s2.key = s.key ORDER BY step DESC LIMIT 1) AS last
+                FROM scalar s WHERE run_id = ? GROUP BY key
+                """, arguments: [id])
+            var summaries: [String: ScalarSummary] = [:]
+            for row in rows {
+                let key: String = row["key"]
+                let goal = MetricGoal(key: key)
+                let best: Double? = goal == .minimize ? row["low"] : row["high"]
+                let bestStep = try best.flatMap {
+                    try Int.fetchOne(db, sql: "SELECT step FROM scalar WHERE run_id = ? AND key = ? AND value = ? ORDER BY step LIMIT 1",
+                                     arguments: [id, key, $0])
+                }
+                summaries[key] = ScalarSummary(key: key, best: best ?? .nan, bestStep: bestStep, last: (row["last"] as Double?) ?? .nan,
+                                               lastStep: row["last_step"], count: row["n"])
+            }
+            return summaries
+        }
+    }
+
+    /// Run `id`'s records, optionally of one `kind`, in the order they were added.
+    public func records(_ id: String, kind: String? = nil) throws -> [RunRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT kind, json FROM record WHERE run_id = ? AND (? IS NULL OR kind = ?) ORDER BY seq",
+                             arguments: [id, kind, kind]).map { RunRecord(kind: $0["kind"], json: $0["json"]) }
+        }
+    }
+
+    /// Run `id`'s artifacts, in the order they were added.
+    public func artifacts(_ id: String) throws -> [Artifact] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT role, path, bytes, sha256 FROM artifact WHERE run_id = ? ORDER BY rowid", arguments: [id])
+                .map { Artifact(role: $0["role"], path: $0["path"], bytes: $0["bytes"], sha256: $0["sha256"]) }
+        }
+    }
+
+    /// The runs derived from run `id` (its `--fix` attempts), oldest first.
+    public func children(_ id: String) throws -> [String] {
+        try read { db in try String.fetchAll(db, sql: "SELECT id FROM run WHERE parent_id = ? ORDER BY started_at", arguments: [id]) }
+    }
+
+    static func tags(_ db: Database) throws -> [String: [String]] {
+        var tags: [String: [String]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT run_id, tag FROM tag ORDER BY tag") { tags[row["run_id"], default: []].append(row["tag"]) }
+        return tags
+    }
+
+    static func info(_ row: Row, tags: [String]) -> RunInfo {
+        RunInfo(id: row["id"], name: row["name"], kind: RunKind(rawValue: row["kind"]) ?? .train, parentID: row["parent_id"],
+                command: row["command"], runFile: row["run_file"], runFileHash: row["run_file_hash"], gitCommit: row["git_commit"],
+                gitDirty: row["git_dirty"], host: row["host"], cpu: row["cpu"], threads: row["threads"], version: row["version"],
+                seed: (row["seed"] as Int64?).map { UInt64(bitPattern: $0) }, startedAt: Date(timeIntervalSince1970: row["started_at"]),
+                endedAt: (row["ended_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                status: RunStatus(rawValue: row["status"]) ?? .failed, error: row["error"], tags: tags)
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import GRDB
+
+/// One project's runs in one SQLite database (WAL mode, so readers never wait for the writer and
+/// several processes can record at once): their identity, hyperparameters, scalars, records and
+/// artifacts. The store is generic: it knows runs, not what a finding or an evaluation is.
+///
+/// ```swift
+/// let store = try RunStore(path: storeURL.path)
+/// let recorder = try RunRecorder(store: store, info: store.newRun(name: "mlp", kind: .train, command: "loupe train mlp.toml"))
+/// recorder.scalar("train/loss", step: 1, value: 2.3)
+/// try recorder.finish(.completed)
+/// let loss = try store.scalars(recorder.id, key: "train/loss")   // [ScalarPoint(step: 1, value: 2.3, …)]
+/// ```
+public final class RunStore: Sendable {
+    /// Where the database is.
+    public let path: String
+    let pool: DatabasePool
+
+    /// `runs/loupe.sqlite` unless `LOUPE_STORE` says otherwise.
+    public static var defaultPath: String {
+        ProcessInfo.processInfo.environment["LOUPE_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? "runs/loupe.sqlite"
+    }
+
+    /// Opens (creating it and its folder when missing) and migrates the store at `path`.
+    ///
+    /// - Throws: ``StoreError/newerSchema(path:unknown:)`` for a database a newer Loupe wrote (it is
+    ///   left untouched), ``StoreError/unreadable(path:reason:)`` for a file that is not one.
+    public init(path: String) throws {
+        self.path = path
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(15)
+        configuration.foreignKeysEnabled = true
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            let migrator = StoreSchema.migrator
+            let unknown = try pool.read { db in
+                try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
+            }
+            guard unknown.isEmpty else { throw StoreError.newerSchema(path: path, unknown: unknown) }
+            try migrator.migrate(pool)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw Self.storeError(error, path: path)
+        }
+    }
+
+    /// A GRDB or SQLite error as a ``StoreError`` naming the database.
+    static func storeError(_ error: Error, path: String) -> StoreError {
+        if let db = error as? DatabaseError {
+            switch db.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED: return .locked(path: path)
+            default: return .unreadable(path: path, reason: db.message ?? "\(db.resultCode)")
+            }
+        }
+        return .unreadable(path: path, reason: "\(error)")
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch let error as StoreError { throw error } catch { throw Self.storeError(error, path: path) }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch let error as StoreError { throw error } catch { throw Self.storeError(error, path: path) }
+    }
+
+    /// A new run's identity with this machine's context filled in (host, CPU, git, version), not yet
+    /// in the store: ``RunRecorder`` inserts it.
+    public func newRun(name: String, kind: RunKind, command: String, runFile: String? = nil, seed: UInt64? = nil,
+                       threads: Int = 1, parentID: String? = nil) -> RunInfo {
+        let environment = RunEnvironment.current
+        return RunInfo(id: RunID.make(), name: name, kind: kind, parentID: parentID, command: command, runFile: runFile,
+                       runFileHash: runFile.map(RunEnvironment.sha256), gitCommit: environment.gitCommit, gitDirty: environment.gitDirty,
+                       host: environment.host, cpu: environment.cpu, threads: threads, version: RunEnvironment.version,
+                       seed: seed, startedAt: Date())
+    }
+}

@@ -1,0 +1,79 @@
+import GRDB
+
+/// The store's tables, one registered migration per version. Never edit a registered migration:
+/// add the next one (`"v2"`, …); a database with a migration this list lacks is refused
+/// (``StoreError/newerSchema(path:unknown:)``).
+///
+/// - `run`: one row per run (``RunInfo``), plus the recording process's `pid` and `heartbeat_at`,
+///   which crash detection reads.
+/// - `tag`, `param` (typed: `type` is int, double, string or bool), `record` (kind + JSON, in order),
+///   `artifact`.
+/// - `scalar`: `(run_id, key, step) → value, time`, clustered by that key so one curve is one range
+///   read. SQLite stores NaN as NULL: NULL in `value` means NaN.
+enum StoreSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "run") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("parent_id", .text).references("run", onDelete: .setNull)
+                t.column("command", .text).notNull()
+                t.column("run_file", .text)
+                t.column("run_file_hash", .text)
+                t.column("git_commit", .text)
+                t.column("git_dirty", .boolean)
+                t.column("host", .text).notNull()
+                t.column("cpu", .text).notNull()
+                t.column("threads", .integer).notNull()
+                t.column("version", .text).notNull()
+                t.column("seed", .integer)
+                t.column("started_at", .double).notNull()
+                t.column("ended_at", .double)
+                t.column("status", .text).notNull()
+                t.column("error", .text)
+                t.column("pid", .integer)
+                t.column("heartbeat_at", .double)
+            }
+            try db.create(index: "run_by_name", on: "run", columns: ["name", "started_at"])
+            try db.create(index: "run_by_start", on: "run", columns: ["started_at"])
+            try db.create(table: "tag", options: .withoutRowID) { t in
+                t.column("run_id", .text).notNull().references("run", onDelete: .cascade)
+                t.column("tag", .text).notNull()
+                t.primaryKey(["run_id", "tag"])
+            }
+            try db.create(table: "param", options: .withoutRowID) { t in
+                t.column("run_id", .text).notNull().references("run", onDelete: .cascade)
+                t.column("key", .text).notNull()
+                t.column("type", .text).notNull()
+                t.column("value")
+                t.primaryKey(["run_id", "key"])
+            }
+            try db.create(table: "scalar", options: .withoutRowID) { t in
+                t.column("run_id", .text).notNull().references("run", onDelete: .cascade)
+                t.column("key", .text).notNull()
+                t.column("step", .integer).notNull()
+                t.column("value", .double)
+                t.column("time", .double).notNull()
+                t.primaryKey(["run_id", "key", "step"])
+            }
+            try db.create(table: "record") { t in
+                t.autoIncrementedPrimaryKey("seq")
+                t.column("run_id", .text).notNull().references("run", onDelete: .cascade)
+                t.column("kind", .text).notNull()
+                t.column("json", .text).notNull()
+            }
+            try db.create(index: "record_by_run", on: "record", columns: ["run_id", "kind"])
+            try db.create(table: "artifact") { t in
+                t.column("run_id", .text).notNull().references("run", onDelete: .cascade)
+                t.column("role", .text).notNull()
+                t.column("path", .text).notNull()
+                t.column("bytes", .integer).notNull()
+                t.column("sha256", .text).notNull()
+            }
+            try db.create(index: "artifact_by_run", on: "artifact", columns: ["run_id"])
+        }
+        return migrator
+    }
+}

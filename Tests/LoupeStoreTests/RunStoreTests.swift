@@ -1,0 +1,141 @@
+import Foundation
+import GRDB
+import LoupeTestSupport
+import Testing
+@testable import LoupeStore
+
+/// The run store: what goes in comes out (typed parameters, NaN and ±∞ scalars, records,
+/// artifacts), ids resolve by prefix and name, two writers lose nothing, a dead process's run reads
+/// as crashed, and a database from a newer Loupe or not a database at all is refused clearly.
+@Suite("Run store")
+struct RunStoreTests {
+    static func store() throws -> (RunStore, URL) {
+        let directory = try temporaryDirectory()
+        return (try RunStore(path: directory.appendingPathComponent("sub/loupe.sqlite").path), directory)
+    }
+
+    @Test func recordsRoundTrip() throws {
+        let (store, directory) = try Self.store()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var info = store.newRun(name: "mlp", kind: .train, command: "loupe train mlp.toml", runFile: "[run]\nname = \"mlp\"\n", seed: UInt64.max, threads: 2)
+        info.tags = ["baseline"]
+        let recorder = try RunRecorder(store: store, info: info, params: ["train.lr": .double(0.01), "train.batch_size": .int(64),
+                                                                          "train.optimizer": .string("adam"), "data.shuffle": .bool(true)])
+        for step in 1...5 { recorder.scalar("train/loss", step: step, value: 2.0 / Double(step)) }
+        recorder.scalar("train/loss", step: 6, value: .nan)
+        recorder.scalar("grad_norm", step: 6, value: .infinity)
+        recorder.scalar("validation/accuracy", step: 3, value: 0.5)
+        recorder.scalar("validation/accuracy", step: 6, value: 0.75)
+        recorder.scalar("validation/accuracy", step: 9, value: 0.7)
+        struct Finding: Codable, Equatable { var kind: String; var value: Double }
+        try recorder.record(Finding(kind: "lr_too_high", value: .nan), kind: "finding")
+        let file = directory.appendingPathComponent("report.html")
+        try Data("<html></html>".utf8).write(to: file)
+        try recorder.artifact(role: "report", url: file)
+        try recorder.finish(.completed)
+
+        let run = try store.run(recorder.id)
+        #expect(run.name == "mlp" && run.kind == .train && run.status == .completed && run.endedAt != nil)
+        #expect(run.seed == UInt64.max && run.threads == 2 && run.tags == ["baseline"] && run.runFile == info.runFile)
+        #expect(run.runFileHash == SHA256Check.hex(info.runFile!))
+        #expect(try store.params(recorder.id) == ["train.lr": .double(0.01), "train.batch_size": .int(64),
+                                                  "train.optimizer": .string("adam"), "data.shuffle": .bool(true)])
+        let loss = try store.scalars(recorder.id, key: "train/loss")
+        #expect(loss.map(\.step) == [1, 2, 3, 4, 5, 6] && loss[0].value == 2 && loss[5].value.isNaN)
+        #expect(try store.scalars(recorder.id, key: "grad_norm").first?.value == .infinity)
+        #expect(try store.scalarKeys(recorder.id) == ["grad_norm", "train/loss", "validation/accuracy"])
+        let summaries = try store.summaries(recorder.id)
+        #expect(summaries["train/loss"]?.best == 0.4 && summaries["train/loss"]?.bestStep == 5 && summaries["train/loss"]?.last.isNaN == true)
+        #expect(summaries["validation/accuracy"]?.best == 0.75 && summaries["validation/accuracy"]?.bestStep == 6)
+        #expect(summaries["validation/accuracy"]?.last == 0.7 && summaries["validation/accuracy"]?.count == 3)
+        let records = try store.records(recorder.id, kind: "finding")
+        #expect(records.count == 1 && records[0].json.contains(#""value":"NaN""#))
+        let artifacts = try store.artifacts(recorder.id)
+        #expect(artifacts.count == 1 && artifacts[0].bytes == 13 && artifacts[0].sha256 == SHA256Check.hex("<html></html>"))
+    }
+
+    @Test func idsResolveByPrefixAndName() throws {
+        let (store, directory) = try Self.store()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var ids: [String] = []
+        for name in ["a", "b", "a"] {
+            let recorder = try RunRecorder(store: store, info: store.newRun(name: name, kind: .train, command: "x"))
+            try recorder.finish(.completed)
+            ids.append(recorder.id)
+            Thread.sleep(forTimeInterval: 0.002)
+        }
+        #expect(try store.resolve(ids[1]) == ids[1])
+        #expect(try store.resolve(String(ids[1].prefix(15))) == ids[1] || ids[1].prefix(15) == ids[0].prefix(15))
+        #expect(try store.resolve("a") == ids[2])   // a name is its latest run
+        #expect(throws: StoreError.ambiguousRun("", matches: ids.sorted())) { try store.resolve("") }
+        #expect(throws: StoreError.unknownRun("zz%")) { try store.resolve("zz%") }
+        #expect(try store.runs().map(\.id) == ids.reversed())
+        #expect(try store.runs(name: "a").count == 2)
+        try store.tag(ids[0], add: ["best", "v1"])
+        try store.tag(ids[0], remove: ["v1"])
+        #expect(try store.run(ids[0]).tags == ["best"] && store.runs(tag: "best").map(\.id) == [ids[0]])
+        #expect(throws: StoreError.self) { try store.tag(ids[0], add: ["two words"]) }
+        try store.delete(ids[0])
+        #expect(throws: StoreError.unknownRun(ids[0])) { try store.run(ids[0]) }
+    }
+
+    @Test func twoWritersLoseNothing() throws {
+        let (store, directory) = try Self.store()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let second = try RunStore(path: store.path)   // another connection pool, as another process would have
+        let recorders = [try RunRecorder(store: store, info: store.newRun(name: "one", kind: .train, command: "x"), flushInterval: 0.01),
+                         try RunRecorder(store: second, info: second.newRun(name: "two", kind: .train, command: "x"), flushInterval: 0.01)]
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            for step in 0..<3000 { recorders[i].scalar("loss", step: step, value: Double(step)) }
+        }
+        for recorder in recorders { try recorder.finish(.completed) }
+        for recorder in recorders { #expect(try store.scalars(recorder.id, key: "loss").count == 3000) }
+    }
+
+    @Test func aDeadProcessesRunIsCrashed() throws {
+        let (store, directory) = try Self.store()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try process.run()
+        process.waitUntilExit()
+        let info = store.newRun(name: "killed", kind: .train, command: "x")
+        try store.write { db in try store.insert(info, pid: Int(process.processIdentifier), db) }
+        let alive = try RunRecorder(store: store, info: store.newRun(name: "alive", kind: .train, command: "x"))
+        #expect(try store.detectCrashes() == [info.id])
+        #expect(try store.run(info.id).status == .crashed && store.run(alive.id).status == .running)
+        try alive.finish(.failed, error: "boom")
+        #expect(try store.run(alive.id).status == .failed && store.run(alive.id).error == "boom")
+    }
+
+    @Test func newerOrBrokenDatabasesAreRefused() throws {
+        let (store, directory) = try Self.store()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try store.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99')") }
+        #expect(throws: StoreError.newerSchema(path: store.path, unknown: ["v99"])) { try RunStore(path: store.path) }
+        let garbage = directory.appendingPathComponent("garbage.sqlite")
+        try Data(repeating: 0x42, count: 4096).write(to: garbage)
+        #expect {
+            try RunStore(path: garbage.path)
+        } throws: { error in
+            guard case let StoreError.unreadable(path, _) = error else { return false }
+            return path == garbage.path
+        }
+    }
+}
+
+/// An independent SHA-256 for the checks: coreutils' `sha256sum`.
+enum SHA256Check {
+    static func hex(_ text: String) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        let input = Pipe(), output = Pipe()
+        (process.standardInput, process.standardOutput) = (input, output)
+        try? process.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try? input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(String(decoding: data, as: UTF8.self).prefix(64))
+    }
+}
