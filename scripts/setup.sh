@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Loupe needs on a fresh Debian 12 machine that already has Swift:
-# OpenBLAS (libopenblas-dev) and zlib (zlib1g-dev), found through pkg-config, and the default LLM
+# OpenBLAS (libopenblas-dev), zlib (zlib1g-dev) and SQLite (libsqlite3-dev, for the run store), found through pkg-config, and the default LLM
 # (scripts/fetch-model.sh). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -13,6 +13,7 @@ missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 if ! pkg-config --exists openblas 2>/dev/null; then missing+=(libopenblas-dev); fi
 if ! pkg-config --exists zlib 2>/dev/null; then missing+=(zlib1g-dev); fi
+if ! pkg-config --exists sqlite3 2>/dev/null; then missing+=(libsqlite3-dev); fi
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing ${missing[*]} (Debian packages)..."
@@ -25,7 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-pkg-config --exists openblas zlib || { echo "error: OpenBLAS or zlib is still not visible to pkg-config" >&2; exit 1; }
+pkg-config --exists openblas zlib sqlite3 || { echo "error: OpenBLAS or zlib is still not visible to pkg-config" >&2; exit 1; }
 
 # The default LLM for the runtime and its tests (cached outside the repository).
 "$(dirname "$0")/fetch-model.sh"

@@ -33,6 +33,25 @@ session=$(printf 'head 5 3\nablate layer 25\npatch 10 3 "The capital of Germany 
 echo "smoke: trace --interactive ok"
 "$LOUPE" profile examples/digits-mlp.toml --chrome-trace "$work/p.json" --json \
     | check profile 'd["step_ms"] > 0 and any(m["module"].startswith("layers.") and m["backward_ms"] > 0 for m in d["modules"])'
+# The run store: two recorded runs, listed, shown, compared and deleted; bad references and stores fail clearly.
+store="$work/store.sqlite"
+LOUPE_STORE="$store" "$LOUPE" train examples/digits-mlp.toml --epochs 1 --json > /dev/null
+LOUPE_STORE="$store" "$LOUPE" train examples/digits-mlp.toml --epochs 2 --json > /dev/null
+"$LOUPE" runs list --store "$store" --json --sort validation/accuracy \
+    | check "runs list" 'len(d) == 2 and all(r["info"]["status"] == "completed" for r in d) and d[0]["summaries"]["validation/accuracy"]["best"] >= d[1]["summaries"]["validation/accuracy"]["best"] and d[0]["params"]["train.lr"] == 0.001'
+"$LOUPE" runs show digits-mlp --store "$store" --json \
+    | check "runs show" 'd["run"]["params"]["train.epochs"] == 2 and any(a["role"] == "checkpoint" for a in d["artifacts"]) and d["run"]["summaries"]["train/loss"]["count"] > 50'
+ids=$("$LOUPE" runs list --store "$store" --json | python3 -c "import json,sys; print(' '.join(r['info']['id'] for r in json.load(sys.stdin)))")
+"$LOUPE" runs compare $ids --store "$store" --html "$work/compare.html" > /dev/null
+grep -q "<svg" "$work/compare.html" || { echo "smoke: runs compare wrote no charts" >&2; exit 1; }
+"$LOUPE" runs delete ${ids%% *} --store "$store" --yes > /dev/null
+"$LOUPE" runs list --store "$store" --json | check "runs delete" 'len(d) == 1'
+if out=$("$LOUPE" runs show no-such-run --store "$store" 2>&1); then echo "smoke: an unknown run was accepted" >&2; exit 1; fi
+[[ "$out" == *"no run with the id"* ]] || { echo "smoke: unknown-run message was '$out'" >&2; exit 1; }
+head -c 4096 /dev/urandom > "$work/garbage.sqlite"
+if out=$("$LOUPE" runs list --store "$work/garbage.sqlite" 2>&1); then echo "smoke: a corrupt store was accepted" >&2; exit 1; fi
+[[ "$out" == *"cannot be read"* ]] || { echo "smoke: corrupt-store message was '$out'" >&2; exit 1; }
+echo "smoke: runs ok"
 rm -rf "$work"
 reply=$(echo "What is the capital of France?" | "$LOUPE" chat --temperature 0 --max-tokens 12)
 [[ "$reply" == *Paris* ]] || { echo "smoke: chat replied '$reply'" >&2; exit 1; }
