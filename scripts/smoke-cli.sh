@@ -52,6 +52,18 @@ head -c 4096 /dev/urandom > "$work/garbage.sqlite"
 if out=$("$LOUPE" runs list --store "$work/garbage.sqlite" 2>&1); then echo "smoke: a corrupt store was accepted" >&2; exit 1; fi
 [[ "$out" == *"cannot be read"* ]] || { echo "smoke: corrupt-store message was '$out'" >&2; exit 1; }
 echo "smoke: runs ok"
+# A training process killed with SIGKILL: its run reads as crashed, with the steps it had recorded.
+LOUPE_STORE="$work/crash.sqlite" "$LOUPE" train examples/digits-cnn.toml --json > /dev/null &
+pid=$!
+for _ in $(seq 1 60); do
+    steps=$("$LOUPE" runs list --store "$work/crash.sqlite" --json 2>/dev/null \
+        | python3 -c "import json,sys; d=json.load(sys.stdin); print(d[0]['summaries'].get('train/loss', {}).get('count', 0) if d else 0)" 2>/dev/null || echo 0)
+    [ "${steps:-0}" -gt 20 ] && break
+    sleep 0.5
+done
+kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+"$LOUPE" runs list --store "$work/crash.sqlite" --json \
+    | check "crashed run" 'd[0]["info"]["status"] == "crashed" and d[0]["summaries"]["train/loss"]["count"] > 20'
 rm -rf "$work"
 reply=$(echo "What is the capital of France?" | "$LOUPE" chat --temperature 0 --max-tokens 12)
 [[ "$reply" == *Paris* ]] || { echo "smoke: chat replied '$reply'" >&2; exit 1; }
