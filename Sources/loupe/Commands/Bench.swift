@@ -19,7 +19,7 @@ struct Bench: ParsableCommand {
               loupe bench llm --threads 1 --threads 2
               loupe bench trace
             """,
-        subcommands: [EngineBench.self, TrainBench.self, DebugBench.self, LLMBench.self, TraceBench.self]
+        subcommands: [EngineBench.self, TrainBench.self, DebugBench.self, StoreBench.self, LLMBench.self, TraceBench.self]
     )
 }
 
@@ -105,6 +105,27 @@ struct DebugBench: ParsableCommand {
 
     func run() throws {
         try DebugBenchmark(examples: URL(fileURLWithPath: examples), rounds: rounds, stepsPerRound: steps, only: Set(workloads)).run()
+    }
+}
+
+struct StoreBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "What recording a run in the run store costs per training step on W1.",
+        discussion: """
+            W1's plain steps against steps that record their loss, learning rate and step time, in \
+            interleaved rounds long enough to include the recorder's once-a-second writes. Goal: \
+            "overhead" (median over rounds) ≤ 1%.
+            """
+    )
+
+    @Option(help: "Interleaved timing rounds.") var rounds = 7
+    @Option(help: "Seconds per side per round.") var seconds = 1.5
+    @Option(help: "The folder with the w*.toml run files.") var examples = "examples"
+
+    func run() throws {
+        guard rounds >= 1, seconds > 0 else { throw ValidationError("--rounds must be ≥ 1 and --seconds > 0") }
+        try StoreBenchmark(examples: URL(fileURLWithPath: examples), rounds: rounds, secondsPerRound: seconds).run()
     }
 }
 
