@@ -28,6 +28,7 @@ demo: build
 		--html runs/trace.html --chrome-trace runs/trace.chrome.json
 	$(LOUPE) profile examples/digits-cnn.toml --chrome-trace runs/digits-cnn.profile.json
 	$(LOUPE) bench engine --quick
+	$(LOUPE) runs list
 
 ## Every test, in release (debug builds of numeric code are very slow), then the LLM commands
 ## end to end (their JSON, a chat turn, a bad input).
