@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LoupeCore
 import LoupeReport
+import LoupeStore
 import LoupeTrain
 
 /// `loupe profile RUN.toml`: one training step of a run file, forward and backward per module.
@@ -25,6 +26,7 @@ struct Profile: ParsableCommand {
     @Option(help: "Where to write the Chrome trace (default: <run name>.profile.json).") var chromeTrace: String?
     @Option(help: "Steps run before the profiled one.") var warmup = 1
     @Flag(help: "Print the per-module times as JSON.") var json = false
+    @OptionGroup var storeOptions: StoreOptions
 
     func validate() throws {
         guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more") }
@@ -35,10 +37,18 @@ struct Profile: ParsableCommand {
         do { config = try RunConfig(contentsOf: URL(fileURLWithPath: runFile)) } catch let e as RunConfigError {
             throw ValidationError("\(runFile): \(e)")
         }
-        let profile = try TrainingRun(config: config).profileStep(warmup: warmup)
         let url = URL(fileURLWithPath: chromeTrace ?? "\(config.run.name).profile.json")
-        let chrome = ChromeTrace(spans: profile.spans, metadata: ["run": config.run.name, "file": runFile, "batch": String(profile.batchSize)])
-        try chrome.write(to: url)
+        let (profile, chrome) = try storeOptions.recording(name: config.run.name, kind: .profile, runFile: config.tomlText, seed: config.run.seed,
+                                                           params: config.hyperparameters) { recorder in
+            let profile = try TrainingRun(config: config).profileStep(warmup: warmup)
+            let chrome = ChromeTrace(spans: profile.spans, metadata: ["run": config.run.name, "file": runFile, "batch": String(profile.batchSize)])
+            try chrome.write(to: url)
+            for phase in ["step", "forward", "backward", "optimizer"] {
+                recorder?.scalar("profile/\(phase)_ms", step: 0, value: profile.milliseconds(phase))
+            }
+            try recorder?.artifact(role: "profile", url: url)
+            return (profile, chrome)
+        }
         if json {
             struct Row: Encodable { let module: String, type: String?, forwardMs, forwardSelfMs, backwardMs: Double }
             struct Output: Encodable { let run: String, batch: Int, loss: Double, stepMs, forwardMs, backwardMs, optimizerMs: Double, modules: [Row], chromeTrace: String }

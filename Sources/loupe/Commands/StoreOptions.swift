@@ -22,6 +22,24 @@ struct StoreOptions: ParsableArguments {
         return store
     }
 
+    /// Runs `body` as a recorded run (unless --no-record): the run is created first, then closed
+    /// as completed, or as failed with the error `body` throws.
+    func recording<T>(name: String, kind: RunKind, runFile: String? = nil, seed: UInt64? = nil, params: [String: ParamValue] = [:],
+                      _ body: (RunRecorder?) throws -> T) throws -> T {
+        let recorder = try recordingStore().map { store in
+            try RunRecorder(store: store, info: store.newRun(name: name, kind: kind, command: Self.commandLine, runFile: runFile,
+                                                             seed: seed, threads: Engine.threads), params: params)
+        }
+        do {
+            let result = try body(recorder)
+            try recorder?.finish(.completed)
+            return result
+        } catch {
+            try? recorder?.finish(.failed, error: "\(error)")
+            throw error
+        }
+    }
+
     /// How this process was started, for the run's record.
     static var commandLine: String {
         CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")

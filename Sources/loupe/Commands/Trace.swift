@@ -5,6 +5,7 @@ import LoupeGGUF
 import LoupeLLM
 import LoupeTrace
 import LoupeReport
+import LoupeStore
 
 /// `loupe trace "PROMPT"`: generate while recording every forward pass.
 struct TraceCommand: ParsableCommand {
@@ -48,6 +49,7 @@ struct TraceCommand: ParsableCommand {
     @Option(help: "Softmax temperature; 0 = greedy.") var temperature = 0.0
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(help: "A GGUF model (default: the fetched SmolLM2-135M-Instruct).") var model: String?
+    @OptionGroup var storeOptions: StoreOptions
 
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
@@ -74,21 +76,35 @@ struct TraceCommand: ParsableCommand {
         options.sampling.temperature = temperature
         options.sampling.seed = seed
         let tracer = InferenceTracer(generator: TextGenerator(context: LlamaContext(model: loaded.model), tokenizer: loaded.tokenizer), capture: capture)
-        let trace = try tracer.trace(prompt: ids, options: options, modelName: loaded.model.file.name)
-        if let json {
-            try write(LoupeJSON.encoder().encode(trace), to: json, what: "\(trace.cycles.count) cycles")
-        }
-        var texts: [Int: String] = [:]
-        let named = ids + trace.cycles.compactMap { $0.chosen?.id } + [capture.contrast?.target, capture.contrast?.distractor].compactMap { $0 }
-        for id in Set(named) { texts[id] = loaded.tokenizer.displayPiece(id) }
-        if let html {
-            try write(Data(TraceHTML.render(trace, tokenTexts: texts, title: "Loupe trace: \(prompt)").utf8), to: html, what: "the HTML trace")
-        }
-        if let chromeTrace {
-            let url = URL(fileURLWithPath: chromeTrace)
-            let profile = tracer.chromeTrace(of: trace)
-            try profile.write(to: url)
-            Terminal.status("wrote \(profile.traceEvents.count) spans to \(url.path) (open in https://ui.perfetto.dev or chrome://tracing)")
+        let params: [String: ParamValue] = ["model": .string(loaded.model.file.name), "prompt": .string(prompt), "steps": .int(steps),
+                                            "temperature": .double(temperature), "top_k": .int(topK), "logit_lens": .bool(capture.logitLens),
+                                            "attention_rows": .bool(capture.attentionRows)]
+        let (trace, texts) = try storeOptions.recording(name: "trace", kind: .trace, seed: seed, params: params) { recorder in
+            let trace = try tracer.trace(prompt: ids, options: options, modelName: loaded.model.file.name)
+            for cycle in trace.cycles {
+                recorder?.scalar("cycle/ms", step: cycle.index, value: cycle.milliseconds)
+                recorder?.scalar("cycle/entropy", step: cycle.index, value: cycle.entropy)
+                if let chosen = cycle.chosen { recorder?.scalar("cycle/chosen_probability", step: cycle.index, value: chosen.probability) }
+            }
+            if let json {
+                try write(LoupeJSON.encoder().encode(trace), to: json, what: "\(trace.cycles.count) cycles")
+                try recorder?.artifact(role: "trace", url: URL(fileURLWithPath: json))
+            }
+            var texts: [Int: String] = [:]
+            let named = ids + trace.cycles.compactMap { $0.chosen?.id } + [capture.contrast?.target, capture.contrast?.distractor].compactMap { $0 }
+            for id in Set(named) { texts[id] = loaded.tokenizer.displayPiece(id) }
+            if let html {
+                try write(Data(TraceHTML.render(trace, tokenTexts: texts, title: "Loupe trace: \(prompt)").utf8), to: html, what: "the HTML trace")
+                try recorder?.artifact(role: "report", url: URL(fileURLWithPath: html))
+            }
+            if let chromeTrace {
+                let url = URL(fileURLWithPath: chromeTrace)
+                let profile = tracer.chromeTrace(of: trace)
+                try profile.write(to: url)
+                try recorder?.artifact(role: "profile", url: url)
+                Terminal.status("wrote \(profile.traceEvents.count) spans to \(url.path) (open in https://ui.perfetto.dev or chrome://tracing)")
+            }
+            return (trace, texts)
         }
         if interactive {
             try runSession(CycleReplayer(model: loaded.model, tokenizer: loaded.tokenizer, trace: trace))

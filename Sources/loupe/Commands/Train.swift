@@ -62,20 +62,14 @@ struct Train: ParsableCommand {
             try watched(config, printer: epochPrinter)
             return
         }
-        let store = try storeOptions.recordingStore()
-        let recorder = try store.map { store in
-            try RunRecorder(store: store, info: store.newRun(name: config.run.name, kind: .train, command: StoreOptions.commandLine,
-                                                             runFile: config.tomlText, seed: config.run.seed, threads: Engine.threads),
-                            params: config.hyperparameters)
-        }
-        let result: TrainingRun.Result
-        do {
-            result = try run.execute(resume: resume, progress: !json, extraCallbacks: [epochPrinter] + (recorder.map { [RecordingCallback(recorder: $0)] } ?? []))
+        var runID: String?
+        let result = try storeOptions.recording(name: config.run.name, kind: .train, runFile: config.tomlText, seed: config.run.seed,
+                                                params: config.hyperparameters) { recorder in
+            runID = recorder?.id
+            let result = try run.execute(resume: resume, progress: !json,
+                                         extraCallbacks: [epochPrinter] + (recorder.map { [RecordingCallback(recorder: $0)] } ?? []))
             if let recorder { try run.record(result, into: recorder) }
-            try recorder?.finish(.completed)
-        } catch {
-            try? recorder?.finish(.failed, error: "\(error)")
-            throw error
+            return result
         }
         if json {
             let data = try LoupeJSON.data(result.metrics)
@@ -84,7 +78,7 @@ struct Train: ParsableCommand {
         }
         print(String(format: "%d parameters, %d epochs, %d steps in %.1f s%@", result.parameters, result.epochs, result.steps,
                      result.seconds, result.stopReason.map { " (\($0))" } ?? "")
-              + (recorder.map { Terminal.dim("  run \($0.id) in \(storeOptions.path)") } ?? ""))
+              + (runID.map { Terminal.dim("  run \($0) in \(storeOptions.path)") } ?? ""))
         for split in ["train", "validation", "test"] {
             guard let m = result.metrics[split] else { continue }
             let text = m.keys.sorted().map { String(format: "%@ %.4f", $0, m[$0]!) }.joined(separator: "  ")
