@@ -52,6 +52,13 @@ head -c 4096 /dev/urandom > "$work/garbage.sqlite"
 if out=$("$LOUPE" runs list --store "$work/garbage.sqlite" 2>&1); then echo "smoke: a corrupt store was accepted" >&2; exit 1; fi
 [[ "$out" == *"cannot be read"* ]] || { echo "smoke: corrupt-store message was '$out'" >&2; exit 1; }
 echo "smoke: runs ok"
+# Two processes recording into one store at once lose nothing.
+LOUPE_STORE="$work/two.sqlite" "$LOUPE" train examples/digits-mlp.toml --epochs 3 --json > /dev/null &
+first=$!
+LOUPE_STORE="$work/two.sqlite" "$LOUPE" train examples/digits-cnn.toml --epochs 1 --json > /dev/null
+wait "$first"
+"$LOUPE" runs list --store "$work/two.sqlite" --json \
+    | check "two writers" 'len(d) == 2 and all(r["info"]["status"] == "completed" for r in d) and sorted(r["summaries"]["train/loss"]["count"] for r in d) == sorted([3 * 45, 45])'
 # A training process killed with SIGKILL: its run reads as crashed, with the steps it had recorded.
 LOUPE_STORE="$work/crash.sqlite" "$LOUPE" train examples/digits-cnn.toml --json > /dev/null &
 pid=$!

@@ -33,19 +33,40 @@ public final class RunStore: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(15)
         configuration.foreignKeysEnabled = true
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            let migrator = StoreSchema.migrator
-            let unknown = try pool.read { db in
-                try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
+        // Opening a new database switches it to WAL, which SQLite does without waiting on its busy
+        // handler: a second process opening the same new file at that moment gets SQLITE_BUSY at
+        // once. Such a race is retried for up to ~5 s; a store busy for longer is reported as locked.
+        var attempt = 0
+        while true {
+            do {
+                pool = try Self.openAndMigrate(path: path, configuration: configuration)
+                return
+            } catch let error as StoreError {
+                throw error
+            } catch let error as DatabaseError where [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) && attempt < 50 {
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.1)
+            } catch {
+                throw Self.storeError(error, path: path)
             }
-            guard unknown.isEmpty else { throw StoreError.newerSchema(path: path, unknown: unknown) }
-            try migrator.migrate(pool)
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw Self.storeError(error, path: path)
         }
+    }
+
+    private static func openAndMigrate(path: String, configuration: Configuration) throws -> DatabasePool {
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        let migrator = StoreSchema.migrator
+        let unknown = try pool.read { db in
+            try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
+        }
+        guard unknown.isEmpty else { throw StoreError.newerSchema(path: path, unknown: unknown) }
+        do {
+            try migrator.migrate(pool)
+        } catch {
+            // Two processes opening a new store at once both see it unmigrated; the second's
+            // migration then fails on the first's tables. That is success if they are all there.
+            guard try pool.read({ db in try migrator.hasCompletedMigrations(db) }) else { throw error }
+        }
+        return pool
     }
 
     /// A GRDB or SQLite error as a ``StoreError`` naming the database.

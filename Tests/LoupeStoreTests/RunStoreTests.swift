@@ -92,6 +92,26 @@ struct RunStoreTests {
         for recorder in recorders { #expect(try store.scalars(recorder.id, key: "loss").count == 3000) }
     }
 
+    @Test func twoOpenersOfANewStoreBothSucceed() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for trial in 0..<20 {
+            let path = directory.appendingPathComponent("new-\(trial).sqlite").path
+            let failures = Failures()
+            DispatchQueue.concurrentPerform(iterations: 2) { _ in
+                do { _ = try RunStore(path: path) } catch { failures.add("\(error)") }
+            }
+            #expect(failures.all.isEmpty, "trial \(trial): \(failures.all)")
+        }
+    }
+
+    /// Errors collected from concurrent work.
+    final class Failures: @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var all: [String] = []
+        func add(_ failure: String) { lock.lock(); all.append(failure); lock.unlock() }
+    }
+
     @Test func aDeadProcessesRunIsCrashed() throws {
         let (store, directory) = try Self.store()
         defer { try? FileManager.default.removeItem(at: directory) }
