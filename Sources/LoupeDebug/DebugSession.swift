@@ -75,6 +75,7 @@ public struct DebugSession {
             report.runID = recorder.id
             try run.record(result, into: recorder)
             for finding in findings { try recorder.record(finding, kind: "finding") }
+            try telemetry.record(into: recorder)
             try recorder.artifact(role: "telemetry", url: telemetryURL)
             if let html = report.htmlReport { try recorder.artifact(role: "report", url: URL(fileURLWithPath: html)) }
         }

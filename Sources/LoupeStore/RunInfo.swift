@@ -131,3 +131,21 @@ public struct RunRecord: Codable, Equatable, Sendable {
 
     public init(kind: String, json: String) { (self.kind, self.json) = (kind, json) }
 }
+
+/// A histogram of values at a step (an activation layer's outputs), recorded as a ``RunRecord`` of
+/// kind ``kind`` so that every reader (dashboard, TensorBoard export) finds it in one form:
+/// `counts.count` equal bins spanning `lower...upper`.
+public struct RecordedHistogram: Codable, Equatable, Sendable {
+    public static let kind = "histogram"
+
+    /// What it shows, as a path (`activations/layers.1`).
+    public var tag: String
+    public var step: Int
+    public var lower: Double
+    public var upper: Double
+    public var counts: [Int]
+
+    public init(tag: String, step: Int, lower: Double, upper: Double, counts: [Int]) {
+        (self.tag, self.step, self.lower, self.upper, self.counts) = (tag, step, lower, upper, counts)
+    }
+}

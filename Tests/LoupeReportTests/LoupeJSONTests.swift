@@ -58,3 +58,11 @@ extension LoupeJSONTests {
         #expect(try docExampleMismatch(0, in: "Sources/LoupeReport/JSON/LoupeJSON.swift", markedAs: "LoupeJSON", in: #filePath) == nil)
     }
 }
+
+extension LoupeJSONTests {
+    @Test func slashesAreNotEscaped() throws {
+        #expect(String(decoding: try LoupeJSON.encoder().encode(["validation/accuracy": "runs/a/b"]), as: UTF8.self)
+                == #"{"validation/accuracy":"runs/a/b"}"#)
+        #expect(String(decoding: try LoupeJSON.data(["path": "runs/x"]), as: UTF8.self) == #"{"path":"runs/x"}"#)
+    }
+}

@@ -3,7 +3,8 @@ import Foundation
 /// Loupe's one JSON policy, used by every file and `--json` output it writes (metrics, summaries,
 /// run configs, debugger reports and telemetry, traces, profiles).
 ///
-/// - Keys are sorted, so the same values give the same bytes and diffs stay small.
+/// - Keys are sorted, so the same values give the same bytes and diffs stay small; `/` is not
+///   escaped (paths and metric keys such as `validation/accuracy` read as written).
 /// - JSON has no NaN or infinity. A non-finite number is written as one of the strings `"NaN"`,
 ///   `"Infinity"` or `"-Infinity"`: a diverged run says *how* it diverged (null would lose that),
 ///   and the strings are what JavaScript's `Number(s)` and Python's `float(s)` read back. Reading
@@ -21,7 +22,7 @@ public enum LoupeJSON {
     /// An encoder following the policy; `pretty` indents for files people read.
     public static func encoder(pretty: Bool = false) -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted] : [.sortedKeys]
+        encoder.outputFormatting = pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted] : [.sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: infinity, negativeInfinity: negativeInfinity, nan: nan)
         return encoder
     }
@@ -36,7 +37,8 @@ public enum LoupeJSON {
     /// `object` (dictionaries, arrays, strings, numbers, booleans, `NSNull`) as JSON under the
     /// policy, for values built on the fly rather than `Codable` types.
     public static func data(_ object: Any, pretty: Bool = false) throws -> Data {
-        try JSONSerialization.data(withJSONObject: sanitized(object), options: pretty ? [.sortedKeys, .prettyPrinted] : [.sortedKeys])
+        try JSONSerialization.data(withJSONObject: sanitized(object),
+                                   options: pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted] : [.sortedKeys, .withoutEscapingSlashes])
     }
 
     /// `value` with every non-finite `Double` or `Float` replaced by its policy string (Foundation's
