@@ -23,12 +23,14 @@ let package = Package(
         .library(name: "LoupeDebug", targets: ["LoupeDebug"]),
         .library(name: "LoupeLLM", targets: ["LoupeLLM"]),
         .library(name: "LoupeTrace", targets: ["LoupeTrace"]),
+        .library(name: "LoupeTensorBoard", targets: ["LoupeTensorBoard"]),
         .executable(name: "loupe", targets: ["loupe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // OpenBLAS through pkg-config (Debian: libopenblas-dev).
@@ -59,6 +61,14 @@ let package = Package(
         // The GGUF format family: the container, GGML types and block layouts, dequantization,
         // and the dot-product kernels that read quantized blocks in place.
         .target(name: "LoupeGGUF", dependencies: ["LoupeCore"], swiftSettings: vectorKernelFlags),
+        // TensorBoard's event files: TFRecord framing, scalars, histograms, text and the HParams
+        // plugin's records. Only the protobuf runtime: the messages are generated once and
+        // committed (scripts/proto/generate.sh); Proto/ holds the .proto files they came from.
+        .target(
+            name: "LoupeTensorBoard",
+            dependencies: ["LoupeCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Proto"]
+        ),
         // What every report draws with: SVG charts, HTML pages, terminal output, the JSON policy.
         .target(name: "LoupeReport", dependencies: ["LoupeCore"]),
         // Trainer, callbacks, metrics, checkpoints and typed TOML run files.
