@@ -112,6 +112,9 @@ let package = Package(
         .testTarget(name: "LoupeSafeTensorsTests", dependencies: ["LoupeSafeTensors", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeGGUFTests", dependencies: ["LoupeGGUF", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeTensorBoardTests", dependencies: [
+            "LoupeTensorBoard", "LoupeTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
     ],
     // Swift 5 mode: the engine's kernels share raw buffers across DispatchQueue.concurrentPerform
     // chunks, which strict Sendable checking cannot express without wrapping every pointer.
