@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "LoupeDebug", targets: ["LoupeDebug"]),
         .library(name: "LoupeLLM", targets: ["LoupeLLM"]),
         .library(name: "LoupeTrace", targets: ["LoupeTrace"]),
+        .library(name: "LoupeTensorBoard", targets: ["LoupeTensorBoard"]),
         .executable(name: "loupe", targets: ["loupe"]),
     ],
     dependencies: [
@@ -31,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // OpenBLAS through pkg-config (Debian: libopenblas-dev).
@@ -61,6 +63,14 @@ let package = Package(
         // The GGUF format family: the container, GGML types and block layouts, dequantization,
         // and the dot-product kernels that read quantized blocks in place.
         .target(name: "LoupeGGUF", dependencies: ["LoupeCore"], swiftSettings: vectorKernelFlags),
+        // TensorBoard's event files: TFRecord framing, scalars, histograms, text and the HParams
+        // plugin's records. Only the protobuf runtime: the messages are generated once and
+        // committed (scripts/proto/generate.sh); Proto/ holds the .proto files they came from.
+        .target(
+            name: "LoupeTensorBoard",
+            dependencies: ["LoupeCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Proto"]
+        ),
         // What every report draws with: SVG charts, HTML pages, terminal output, the JSON policy.
         .target(name: "LoupeReport", dependencies: ["LoupeCore"]),
         // Every run remembered: one SQLite database (GRDB) of runs, hyperparameters, scalars,
@@ -109,6 +119,9 @@ let package = Package(
         .testTarget(name: "LoupeGGUFTests", dependencies: ["LoupeGGUF", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeTestSupport"]),
         .testTarget(name: "LoupeStoreTests", dependencies: ["LoupeStore", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeTensorBoardTests", dependencies: [
+            "LoupeTensorBoard", "LoupeTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
     ],
     // Swift 5 mode: the engine's kernels share raw buffers across DispatchQueue.concurrentPerform
     // chunks, which strict Sendable checking cannot express without wrapping every pointer.
