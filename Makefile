@@ -30,12 +30,14 @@ demo: build
 	$(LOUPE) bench engine --quick
 	$(LOUPE) runs list
 
-## Every test, in release (debug builds of numeric code are very slow), then the LLM commands
-## end to end (their JSON, a chat turn, a bad input).
+## Every test, in release (debug builds of numeric code are very slow), then the commands end to
+## end (their JSON, a chat turn, bad input, the run store, TensorBoard export read back by the
+## real tensorboard), then the event-file writer against tensorboard itself.
 test: setup
 	swift build --build-tests $(TEST_FLAGS)
 	swift test --skip-build $(TEST_FLAGS)
 	scripts/smoke-cli.sh $(LOUPE)
+	scripts/peers/tensorboard-check.sh
 
 ## The full engine benchmark (figures in BENCHMARKS.md).
 bench: build

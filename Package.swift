@@ -75,10 +75,11 @@ let package = Package(
         .target(name: "LoupeReport", dependencies: ["LoupeCore"]),
         // Every run remembered: one SQLite database (GRDB) of runs, hyperparameters, scalars,
         // records and artifacts; the recorder features write through.
-        .target(name: "LoupeStore", dependencies: ["LoupeCore", "LoupeReport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "LoupeStore", dependencies: ["LoupeCore", "LoupeReport", "LoupeTensorBoard", .product(name: "GRDB", package: "GRDB.swift")]),
         // Trainer, callbacks, metrics, checkpoints and typed TOML run files.
         .target(name: "LoupeTrain", dependencies: [
-            "LoupeNN", "LoupeData", "LoupeSafeTensors", "LoupeReport", "LoupeStore", .product(name: "TOMLKit", package: "TOMLKit"),
+            "LoupeNN", "LoupeData", "LoupeSafeTensors", "LoupeReport", "LoupeStore", "LoupeTensorBoard",
+            .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         // The training debugger: health monitor, non-finite locator, diagnosis, fixes, reports.
         .target(name: "LoupeDebug", dependencies: ["LoupeTrain", "LoupeReport", "LoupeStore"]),

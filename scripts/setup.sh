@@ -14,6 +14,7 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 if ! pkg-config --exists openblas 2>/dev/null; then missing+=(libopenblas-dev); fi
 if ! pkg-config --exists zlib 2>/dev/null; then missing+=(zlib1g-dev); fi
 if ! pkg-config --exists sqlite3 2>/dev/null; then missing+=(libsqlite3-dev); fi
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing ${missing[*]} (Debian packages)..."
@@ -27,6 +28,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 pkg-config --exists openblas zlib sqlite3 || { echo "error: OpenBLAS or zlib is still not visible to pkg-config" >&2; exit 1; }
+
+# The Python peers the end-to-end checks compare with (tensorboard), in ~/.cache/loupe/peers-venv.
+"$(dirname "$0")/peers/setup-python-peers.sh"
 
 # The default LLM for the runtime and its tests (cached outside the repository).
 "$(dirname "$0")/fetch-model.sh"

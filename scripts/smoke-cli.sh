@@ -59,6 +59,23 @@ LOUPE_STORE="$work/two.sqlite" "$LOUPE" train examples/digits-cnn.toml --epochs 
 wait "$first"
 "$LOUPE" runs list --store "$work/two.sqlite" --json \
     | check "two writers" 'len(d) == 2 and all(r["info"]["status"] == "completed" for r in d) and sorted(r["summaries"]["train/loss"]["count"] for r in d) == sorted([3 * 45, 45])'
+# TensorBoard: the store's runs exported, and a run written live, read back by the real tensorboard package.
+peers="$HOME/.cache/loupe/peers-venv/bin/python"
+LOUPE_STORE="$work/tb.sqlite" "$LOUPE" debug examples/diverging-mlp.toml --json > /dev/null
+LOUPE_STORE="$work/tb.sqlite" "$LOUPE" train examples/digits-mlp.toml --epochs 2 --tensorboard "$work/live" --json > /dev/null
+"$LOUPE" runs export --store "$work/tb.sqlite" --tensorboard "$work/tb" > /dev/null
+shows=()
+for id in $("$LOUPE" runs list --store "$work/tb.sqlite" --json | python3 -c "import json,sys; print(' '.join(r['info']['id'] for r in json.load(sys.stdin)))"); do
+    "$LOUPE" runs show "$id" --store "$work/tb.sqlite" --json > "$work/show-$id.json"
+    shows+=("$work/show-$id.json")
+done
+"$peers" scripts/peers/runs_export_check.py "$work/tb" "${shows[@]}"
+"$peers" -c "
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+ea = EventAccumulator('$work/live/digits-mlp', size_guidance={'scalars': 0}); ea.Reload()
+assert len(ea.Scalars('train/loss')) == 90 and len(ea.Scalars('validation/accuracy')) == 2, ea.Tags()
+"
+echo "smoke: tensorboard export ok"
 # A training process killed with SIGKILL: its run reads as crashed, with the steps it had recorded.
 LOUPE_STORE="$work/crash.sqlite" "$LOUPE" train examples/digits-cnn.toml --json > /dev/null &
 pid=$!

@@ -20,8 +20,9 @@ struct Runs: ParsableCommand {
               loupe runs compare 0193a1 0193a2 --html runs/compare.html
               loupe runs tag digits-mlp baseline
               loupe runs delete 0193a1 --yes
+              loupe runs export --tensorboard runs/tb && tensorboard --logdir runs/tb
             """,
-        subcommands: [List.self, Show.self, Compare.self, Tag.self, Delete.self]
+        subcommands: [List.self, Show.self, Compare.self, Tag.self, Delete.self, Export.self]
     )
 }
 
@@ -212,6 +213,24 @@ extension Runs {
                 for artifact in artifacts { try? FileManager.default.removeItem(atPath: artifact.path) }
                 print("deleted \(id) (\(artifacts.count) file(s))")
             }
+        }
+    }
+}
+
+extension Runs {
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write runs as TensorBoard event files (scalars, histograms, findings, HParams).")
+
+        @OptionGroup var storeOptions: StoreOptions
+        @Option(help: "The TensorBoard log directory to write (one folder per run, NAME-ID/).") var tensorboard: String
+        @Argument(help: "Run ids, id prefixes or names (default: every run).") var runs: [String] = []
+
+        func run() throws {
+            let store = try storeOptions.open()
+            let ids = runs.isEmpty ? try store.runs().map(\.id) : try runs.map { try store.resolve($0) }
+            guard !ids.isEmpty else { throw ValidationError("no runs in \(store.path) to export") }
+            let folders = try store.exportTensorBoard(ids, to: URL(fileURLWithPath: tensorboard))
+            print("wrote \(folders.count) run(s) to \(tensorboard) (open with `tensorboard --logdir \(tensorboard)`)")
         }
     }
 }

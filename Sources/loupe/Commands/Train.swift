@@ -39,6 +39,8 @@ struct Train: ParsableCommand {
     @Option(help: "Override train.epochs from the run file.") var epochs: Int?
     @Flag(help: "Attach the training debugger's monitor and end with its findings (runs/<name>/health.json, report.html; see `loupe debug`).")
     var watch = false
+    @Option(help: "Also write TensorBoard event files, live, into DIR/<run name>/ (open with `tensorboard --logdir DIR`).")
+    var tensorboard: String?
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
@@ -57,6 +59,7 @@ struct Train: ParsableCommand {
             print(Terminal.bold("Run \(config.run.name)") + Terminal.dim(" → \(run.directory.path)"))
         }
         let epochPrinter = EpochPrinter(enabled: !json)
+        let tensorBoard = tensorboard.map { TensorBoardCallback(directory: URL(fileURLWithPath: $0).appendingPathComponent(config.run.name)) }
         if watch {
             guard !resume else { throw ValidationError("--watch records a run from its start; drop --resume") }
             try watched(config, printer: epochPrinter)
@@ -67,7 +70,8 @@ struct Train: ParsableCommand {
                                                 params: config.hyperparameters) { recorder in
             runID = recorder?.id
             let result = try run.execute(resume: resume, progress: !json,
-                                         extraCallbacks: [epochPrinter] + (recorder.map { [RecordingCallback(recorder: $0)] } ?? []))
+                                         extraCallbacks: [epochPrinter] + [tensorBoard].compactMap { $0 }
+                                             + (recorder.map { [RecordingCallback(recorder: $0)] } ?? []))
             if let recorder { try run.record(result, into: recorder) }
             return result
         }

@@ -1,0 +1,91 @@
+import Foundation
+import LoupeReport
+import LoupeTensorBoard
+
+extension RunStore {
+    /// Writes runs as TensorBoard event files under `directory`: one folder per run
+    /// (`NAME-ID/`, which TensorBoard lists as a run) holding its scalars, its histograms, its
+    /// findings as text and its hyperparameters as an HParams session; and the HParams experiment
+    /// (every hyperparameter and metric the runs share) in `directory` itself, so TensorBoard's
+    /// HParams tab lists the runs. Returns the run folders written.
+    @discardableResult
+    public func exportTensorBoard(_ ids: [String], to directory: URL) throws -> [URL] {
+        let runs = try ids.map { try run($0) }
+        var folders: [URL] = []
+        var allParams: [String: [ParamValue]] = [:], metricKeys = Set<String>()
+        for info in runs {
+            let folder = directory.appendingPathComponent("\(info.name)-\(info.id)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let writer = try EventFileWriter(directory: folder, wallTime: info.startedAt.timeIntervalSince1970)
+            for key in try scalarKeys(info.id) {
+                for point in try scalars(info.id, key: key) {
+                    try writer.addScalar(tag: key, value: point.value, step: point.step, wallTime: point.time)
+                }
+                if key.hasPrefix("validation/") || key.hasPrefix("final/") { metricKeys.insert(key) }
+            }
+            for record in try records(info.id, kind: RecordedHistogram.kind) {
+                let h = try LoupeJSON.decoder().decode(RecordedHistogram.self, from: Data(record.json.utf8))
+                guard let histogram = Self.histogram(h) else { continue }
+                try writer.addHistogram(tag: h.tag, histogram, step: h.step)
+            }
+            let findings = try records(info.id, kind: "finding")
+            if !findings.isEmpty {
+                try writer.addText(tag: "findings", text: findings.map { "    " + $0.json }.joined(separator: "\n\n"), step: 0)
+            }
+            let params = try self.params(info.id)
+            for (key, value) in params { allParams[key, default: []].append(value) }
+            try writer.addHParamsSessionStart(params.mapValues(Self.hparam), groupName: info.name,
+                                              startTime: info.startedAt.timeIntervalSince1970)
+            try writer.addHParamsSessionEnd(status: Self.status(info.status), endTime: (info.endedAt ?? Date()).timeIntervalSince1970)
+            try writer.close()
+            folders.append(folder)
+        }
+        let experiment = try EventFileWriter(directory: directory)
+        let infos = allParams.keys.sorted().map { key -> HParamInfo in
+            let values = allParams[key]!
+            let type: HParamInfo.ValueType = values.allSatisfy { $0.number != nil && !Self.isBool($0) } ? .number
+                : values.allSatisfy(Self.isBool) ? .bool : .string
+            return HParamInfo(name: key, type: type)
+        }
+        try experiment.addHParamsExperiment(hparams: infos, metrics: metricKeys.sorted().map {
+            HParamMetric(tag: $0, dataset: $0.hasPrefix("validation/") ? .validation : .unknown)
+        })
+        try experiment.close()
+        return folders
+    }
+
+    static func isBool(_ value: ParamValue) -> Bool {
+        if case .bool = value { true } else { false }
+    }
+
+    static func hparam(_ value: ParamValue) -> HParamValue {
+        switch value {
+        case let .int(v): .number(Double(v))
+        case let .double(v): .number(v)
+        case let .bool(v): .bool(v)
+        case let .string(v): .string(v)
+        }
+    }
+
+    static func status(_ status: RunStatus) -> HParamSessionStatus {
+        switch status {
+        case .completed: .success
+        case .failed, .crashed: .failure
+        case .running: .running
+        }
+    }
+
+    /// A recorded histogram as TensorBoard's: equal-width buckets over `lower…upper`, each value
+    /// counted at its bucket's centre for the moments. Nil for one with nothing to draw.
+    static func histogram(_ h: RecordedHistogram) -> TensorBoardHistogram? {
+        guard !h.counts.isEmpty, h.lower.isFinite, h.upper.isFinite, h.upper > h.lower else { return nil }
+        let width = (h.upper - h.lower) / Double(h.counts.count)
+        let centres = h.counts.indices.map { h.lower + (Double($0) + 0.5) * width }
+        let counts = h.counts.map { Double(max($0, 0)) }
+        let total = counts.reduce(0, +)
+        guard total > 0 else { return nil }
+        return try? TensorBoardHistogram(min: h.lower, max: h.upper, count: total, sum: zip(centres, counts).map(*).reduce(0, +),
+                                         sumSquares: zip(centres, counts).map { $0 * $0 * $1 }.reduce(0, +),
+                                         bucketLimits: h.counts.indices.map { h.lower + Double($0 + 1) * width }, bucketCounts: counts)
+    }
+}
