@@ -37,7 +37,7 @@ struct RouteTests {
         #expect(page.body.contains("mlp-adam") && page.body.contains("debug &lt;b&gt;") && !page.body.contains("debug <b>"))
         #expect(page.body.contains("action=\"/compare\"") && page.body.contains(">Compare selected runs</button>"))
         // The key hyperparameters and best metrics have columns; b's best accuracy is 0.95.
-        #expect(page.body.contains(">train.lr</a>") && page.body.contains(">validation/accuracy</a>") && page.body.contains(">0.95</td>"))
+        #expect(page.body.contains(">train.<wbr>lr</a>") && page.body.contains(">validation/<wbr>accuracy</a>") && page.body.contains(">0.95</td>"))
         #expect(!page.body.contains("<script") && !page.body.contains("http://") && !page.body.contains("https://"))
 
         // Best accuracy first: b (0.95) before a (0.9), the debug run (no accuracy) last.

@@ -42,13 +42,14 @@ def loupe(*args, work):
 
 
 def curve(driver, chart, series):
-    """The path data of `series` on the chart labelled `chart` ("" when it is not drawn)."""
-    for group in driver.find_elements(By.CSS_SELECTOR, f'svg[aria-label="{chart}"] g.series'):
-        title = group.find_element(By.TAG_NAME, "title").get_attribute("textContent")
-        paths = group.find_elements(By.TAG_NAME, "path")
-        if title == series and paths:
-            return paths[0].get_attribute("d")
-    return ""
+    """The path data of `series` on the chart labelled `chart` ("" when it is not drawn), read in one
+    script call: the live page may swap its charts between two element look-ups."""
+    return driver.execute_script("""
+        for (const group of document.querySelectorAll('svg[aria-label="' + arguments[0] + '"] g.series')) {
+            const title = group.querySelector('title'), path = group.querySelector('path');
+            if (title && path && title.textContent === arguments[1]) return path.getAttribute('d');
+        }
+        return '';""", chart, series)
 
 
 def main():

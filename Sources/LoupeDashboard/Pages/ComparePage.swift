@@ -4,7 +4,7 @@ import LoupeStore
 
 /// `GET /compare?ids=a,b,...` (or `ids=a&ids=b`, as the runs page's checkboxes send them; ids,
 /// unique prefixes or names): the runs side by side — a parallel-coordinates chart of their
-/// numeric hyperparameters that differ and `?metric=` (default `validation/accuracy` when a run
+/// numeric hyperparameters that differ (and that two or more of them have) and `?metric=` (default `validation/accuracy` when a run
 /// has it), the hyperparameters that differ, every metric's best and last value, and each curve
 /// that two or more of them recorded, overlaid (one colour per run throughout).
 struct ComparePage {
@@ -114,7 +114,8 @@ struct ComparePage {
     }
 
     private func parallelCoordinates(_ runs: [Run], differing: [String], metric: String?) -> ParallelCoordinatesChart {
-        let numeric = differing.filter { key in runs.contains { $0.params[key]?.number != nil } }.prefix(Self.maxAxes)
+        // An axis only where two or more runs have a number to join by a line.
+        let numeric = differing.filter { key in runs.filter { $0.params[key]?.number != nil }.count >= 2 }.prefix(Self.maxAxes)
         let axes = Array(numeric) + (metric.map { [$0] } ?? [])
         let lines = runs.map { run in
             ParallelCoordinatesChart.Line(run.label, values: numeric.map { run.params[$0]?.number ?? .nan }

@@ -11,6 +11,14 @@ enum RunText {
         return formatter.string(from: date)
     }
 
+    /// A table cell's date: `12-01 14:05` this year, `2025-11-30` before, the whole date on hover.
+    static func shortDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        let thisYear = Calendar.current.isDate(date, equalTo: Date(), toGranularity: .year)
+        formatter.dateFormat = thisYear ? "MM-dd HH:mm" : "yyyy-MM-dd"
+        return "<span title=\"\(Self.date(date))\">\(formatter.string(from: date))</span>"
+    }
+
     /// `42.1s`, `3m07s`, `2h05m`.
     static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "-" }

@@ -2,19 +2,21 @@ import Foundation
 import LoupeReport
 import LoupeStore
 
-/// `GET /`: every run in a table — id, name, kind, status, start, duration, steps, the key
-/// hyperparameters and best metrics any run has, findings, tags — filtered by `?name=` (part of
-/// the name), `?status=`, `?kind=`, `?tag=`, sorted by `?sort=COLUMN&order=asc|desc` (the column
-/// headers are those links), with checkboxes and a Compare button that open `/compare`.
+/// `GET /`: every run in a table — id, name, kind, status, start, duration, steps, findings, the
+/// key hyperparameters and best metrics any run has, tags when a run has some — filtered by
+/// `?name=` (part of the name), `?status=`, `?kind=`, `?tag=`, sorted by
+/// `?sort=COLUMN&order=asc|desc` (the column headers are those links), with checkboxes and a
+/// Compare button that open `/compare`.
 ///
 /// The table reads three bulk queries (runs, the shown hyperparameters, the shown metrics'
 /// summaries) and one count, whatever the number of runs.
 struct RunsPage {
     /// Hyperparameters shown when some run has them, in this order.
     static let paramColumns = ["train.optimizer", "train.lr", "train.batch_size", "train.epochs"]
-    /// Metrics shown first when some run has them; other `validation/` and `final/test/` keys follow.
+    /// Metrics shown first when some run has them; other `validation/` and `final/test/` keys that
+    /// are not losses follow.
     static let preferredMetrics = ["validation/accuracy", "validation/loss", "final/test/accuracy"]
-    static let maxMetricColumns = 5
+    static let maxMetricColumns = 4
     /// Columns that are not a hyperparameter or a metric.
     static let fixedColumns = ["id", "name", "kind", "status", "started", "duration", "steps", "findings"]
 
@@ -49,7 +51,10 @@ struct RunsPage {
         if let name { runs = runs.filter { $0.name.localizedCaseInsensitiveContains(name) } }
 
         let allKeys = try store.scalarKeysOfAllRuns().map(\.key)
-        let others = allKeys.filter { ($0.hasPrefix("validation/") || $0.hasPrefix("final/test/")) && !Self.preferredMetrics.contains($0) }
+        // Other held-out metrics follow the preferred ones; losses beyond validation/loss would repeat it.
+        let others = allKeys.filter {
+            ($0.hasPrefix("validation/") || $0.hasPrefix("final/test/")) && !Self.preferredMetrics.contains($0) && !RunCharts.isLoss($0)
+        }
         let metrics = Array((Self.preferredMetrics.filter(allKeys.contains) + others).prefix(Self.maxMetricColumns))
         let params = try store.paramsOfAllRuns(keys: Self.paramColumns)
         let paramColumns = Self.paramColumns.filter { key in params.values.contains { $0[key] != nil } }
@@ -71,26 +76,28 @@ struct RunsPage {
         body += filterForm(name: name, status: status, kind: kind, tag: tag, sort: sort, order: order)
         guard !rows.isEmpty else { return PageLayout.page(title: "Loupe runs", body: body + "<p>No runs match.</p>\n") }
         body += "<form method=\"get\" action=\"/compare\">\n<p><button type=\"submit\">Compare selected runs</button> "
-            + "<span class=\"note\">tick two to 20 runs</span></p>\n<table class=\"runs\">\n<tr><th></th>"
+            + "<span class=\"note\">tick two to 20 runs</span></p>\n<div class=\"scroll\"><table class=\"runs\">\n<tr><th></th>"
         for column in columns {
-            let label = column == "id" ? "id" : column
+            // Long keys may break after a '/' or '.', which keeps the metric columns narrow.
+            let label = XMLText.escape(column).replacingOccurrences(of: "/", with: "/<wbr>").replacingOccurrences(of: ".", with: ".<wbr>")
             let next = column == sort ? (order == "asc" ? "desc" : "asc") : Self.defaultOrder(column)
             let arrow = column == sort ? (order == "asc" ? " ▲" : " ▼") : ""
-            body += "<th\(column == sort ? " class=\"sorted\"" : "")><a href=\"\(link(sort: column, order: next))\">\(XMLText.escape(label))\(arrow)</a></th>"
+            body += "<th\(column == sort ? " class=\"sorted\"" : "")><a href=\"\(link(sort: column, order: next))\">\(label)\(arrow)</a></th>"
         }
-        body += "<th>tags</th></tr>\n"
+        let tags = rows.contains { !$0.info.tags.isEmpty }
+        body += (tags ? "<th>tags</th>" : "") + "</tr>\n"
         for row in rows {
             let i = row.info
             body += "<tr><td><input type=\"checkbox\" name=\"ids\" value=\"\(XMLText.escape(i.id))\" aria-label=\"select \(XMLText.escape(i.id))\"></td>"
             body += "<td class=\"id\">\(RunText.link(i.id))</td><td>\(XMLText.escape(i.name))</td><td>\(i.kind.rawValue)</td>"
-            body += "<td>\(RunText.status(i.status))</td><td>\(RunText.date(i.startedAt))</td><td class=\"num\">\(RunText.duration(i.duration))</td>"
+            body += "<td>\(RunText.status(i.status))</td><td>\(RunText.shortDate(i.startedAt))</td><td class=\"num\">\(RunText.duration(i.duration))</td>"
             body += "<td class=\"num\">\(row.steps.map(String.init) ?? "-")</td><td class=\"num\">\(row.findings)</td>"
             for key in paramColumns { body += "<td class=\"num\">\(XMLText.escape(RunText.param(row.params[key])))</td>" }
             for key in metrics { body += "<td class=\"num\">\(row.summaries[key].map { NumberText.readable($0.best) } ?? "-")</td>" }
-            body += "<td>\(XMLText.escape(i.tags.joined(separator: ", ")))</td></tr>\n"
+            body += (tags ? "<td>\(XMLText.escape(i.tags.joined(separator: ", ")))</td>" : "") + "</tr>\n"
         }
-        body += "</table>\n</form>\n<p class=\"note\">Metric columns show each run's best value (lowest for losses, highest otherwise).</p>\n"
-        return PageLayout.page(title: "Loupe runs", body: body)
+        body += "</table></div>\n</form>\n<p class=\"note\">Metric columns show each run's best value (lowest for losses, highest otherwise).</p>\n"
+        return PageLayout.page(title: "Loupe runs", body: body, wide: true)
     }
 
     /// Newest, longest and best first; names and kinds A to Z.

@@ -47,13 +47,19 @@ public struct ParallelCoordinatesChart: Sendable {
         let scales = axes.indices.map { scale(axis: $0) }
         let entries = lines.enumerated().map { Legend.Entry($1.name, color: color($0)) }
         let legend = Legend.rows(entries, x: 8, y: 26, width: width - 16)
-        // Axis names stand above the plot; tick labels sit left of each axis.
-        let area = PlotArea(left: 56, top: 26 + legend.height + 30, right: width - 56, bottom: height - 14)
+        // Axis names stand above the plot, in two staggered rows when neighbours stand closer than a
+        // name needs; tick labels sit left of each axis.
+        let spacing = axes.count > 1 ? (width - 112) / Double(axes.count - 1) : width
+        let staggered = axes.contains { SVG.textWidth($0, fontSize: 10) > spacing - 8 }
+        let characters = Swift.max(8, Int((staggered ? 2 * spacing : spacing) / 6.5))
+        let area = PlotArea(left: 56, top: 26 + legend.height + (staggered ? 42 : 30), right: width - 56, bottom: height - 14)
         var svg = SVG.open(width: width, height: height, label: title) + SVG.title(title) + legend.svg
         for (index, name) in axes.enumerated() {
             let x = axisX(index, area)
             svg += SVG.line(x, area.top, x, area.bottom, stroke: "#888", width: 1)
-            svg += SVG.text(SVG.truncated(name, 18, middle: true), x: x, y: area.top - 10, anchor: .middle, size: 10, bold: true, fill: "#333")
+            let row = staggered && index % 2 == 0 ? 1.0 : 0
+            svg += "<g><title>\(XMLText.escape(name))</title>" + SVG.text(SVG.truncated(name, characters, middle: true), x: x, y: area.top - 10 - 13 * row,
+                                                                     anchor: .middle, size: 10, bold: true, fill: "#333") + "</g>"
             if let scale = scales[index] {
                 svg += "<g class=\"ticks\" fill=\"#555\">"
                 for tick in scale.ticks {
