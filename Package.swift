@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "LoupeLLM", targets: ["LoupeLLM"]),
         .library(name: "LoupeTrace", targets: ["LoupeTrace"]),
         .library(name: "LoupeTensorBoard", targets: ["LoupeTensorBoard"]),
+        .library(name: "LoupeDashboard", targets: ["LoupeDashboard"]),
         .executable(name: "loupe", targets: ["loupe"]),
     ],
     dependencies: [
@@ -33,6 +34,9 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Hummingbird's own foundation, named for NIOCore's IOError (a port already in use).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         // OpenBLAS through pkg-config (Debian: libopenblas-dev).
@@ -88,6 +92,12 @@ let package = Package(
         .target(name: "LoupeLLM", dependencies: ["LoupeGGUF", "LoupeCore", "CBLAS"], swiftSettings: vectorKernelFlags),
         // The inference tracer: every generated token's forward pass recorded as a cycle.
         .target(name: "LoupeTrace", dependencies: ["LoupeLLM", "LoupeReport"]),
+        // The web dashboard: server-rendered pages over the run store (Hummingbird), charts from
+        // LoupeReport, live updates by server-sent events.
+        .target(name: "LoupeDashboard", dependencies: [
+            "LoupeStore", "LoupeReport", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         // Fixture loading and tolerance checks shared by the test targets.
         .target(name: "LoupeTestSupport", dependencies: ["LoupeCore"]),
         .executableTarget(
@@ -101,6 +111,7 @@ let package = Package(
                 "LoupeGGUF",
                 "LoupeReport",
                 "LoupeStore",
+                "LoupeDashboard",
                 "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -122,6 +133,9 @@ let package = Package(
         .testTarget(name: "LoupeStoreTests", dependencies: ["LoupeStore", "LoupeTestSupport"]),
         .testTarget(name: "LoupeTensorBoardTests", dependencies: [
             "LoupeTensorBoard", "LoupeTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
+        .testTarget(name: "LoupeDashboardTests", dependencies: [
+            "LoupeDashboard", "LoupeStore", "LoupeTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ],
     // Swift 5 mode: the engine's kernels share raw buffers across DispatchQueue.concurrentPerform

@@ -51,6 +51,7 @@ public final class RunRecorder: @unchecked Sendable {
             for s in batch {
                 try statement.execute(arguments: [id, s.key, s.step, s.value.isNaN ? nil : s.value, s.time])
             }
+            try store.updateSummaries(run: id, with: batch, db)
             try db.execute(sql: "UPDATE run SET heartbeat_at = ? WHERE id = ?", arguments: [Date().timeIntervalSince1970, id])
         }
     }

@@ -136,21 +136,49 @@ extension RunStore {
         try read { db in
             var params: [String: ParamValue] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key, type, value FROM param WHERE run_id = ?", arguments: [id]) {
-                let key: String = row["key"], type: String = row["type"]
-                switch type {
-                case "int": params[key] = .int(row["value"])
-                case "double": params[key] = .double((row["value"] as Double?) ?? .nan)
-                case "bool": params[key] = .bool(row["value"])
-                default: params[key] = .string(row["value"])
-                }
+                params[row["key"]] = Self.param(row)
             }
             return params
         }
     }
 
-    /// The scalar keys run `id` recorded, sorted.
+    /// A `param` row's typed value.
+    static func param(_ row: Row) -> ParamValue {
+        switch row["type"] as String {
+        case "int": .int(row["value"])
+        case "double": .double((row["value"] as Double?) ?? .nan)
+        case "bool": .bool(row["value"])
+        default: .string(row["value"])
+        }
+    }
+
+    /// The hyperparameters of every run at once (run id → key → value), optionally only `keys`:
+    /// what a table of many runs shows, in one read.
+    public func paramsOfAllRuns(keys: [String]? = nil) throws -> [String: [String: ParamValue]] {
+        try read { db in
+            let filter = keys.map { "WHERE key IN (\(databaseQuestionMarks(count: $0.count)))" } ?? ""
+            var all: [String: [String: ParamValue]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT run_id, key, type, value FROM param \(filter)", arguments: StatementArguments(keys ?? [])) {
+                all[row["run_id"], default: [:]][row["key"]] = Self.param(row)
+            }
+            return all
+        }
+    }
+
+    /// How many records of `kind` each run has (runs without any are left out).
+    public func recordCounts(kind: String) throws -> [String: Int] {
+        try read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT run_id, COUNT(*) AS n FROM record WHERE kind = ? GROUP BY run_id", arguments: [kind]) {
+                counts[row["run_id"]] = row["n"]
+            }
+            return counts
+        }
+    }
+
+    /// The scalar keys run `id` recorded, sorted (from its summaries: one row per key).
     public func scalarKeys(_ id: String) throws -> [String] {
-        try read { db in try String.fetchAll(db, sql: "SELECT DISTINCT key FROM scalar WHERE run_id = ? ORDER BY key", arguments: [id]) }
+        try read { db in try String.fetchAll(db, sql: "SELECT key FROM summary WHERE run_id = ? ORDER BY key", arguments: [id]) }
     }
 
     /// One curve of run `id`, by step.
@@ -158,30 +186,6 @@ extension RunStore {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT step, value, time FROM scalar WHERE run_id = ? AND key = ? ORDER BY step",
                              arguments: [id, key]).map { ScalarPoint(step: $0["step"], value: ($0["value"] as Double?) ?? .nan, time: $0["time"]) }
-        }
-    }
-
-    /// Best and last value of every scalar of run `id` ("best" by ``MetricGoal``).
-    public func summaries(_ id: String) throws -> [String: ScalarSummary] {
-        try read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT key, MIN(value) AS low, MAX(value) AS high, COUNT(*) AS n, MAX(step) AS last_step,
-                       (SELECT value FROM scalar s2 WHERE s2.run_id = s.run_id AND s2.key = s.key ORDER BY step DESC LIMIT 1) AS last
-                FROM scalar s WHERE run_id = ? GROUP BY key
-                """, arguments: [id])
-            var summaries: [String: ScalarSummary] = [:]
-            for row in rows {
-                let key: String = row["key"]
-                let goal = MetricGoal(key: key)
-                let best: Double? = goal == .minimize ? row["low"] : row["high"]
-                let bestStep = try best.flatMap {
-                    try Int.fetchOne(db, sql: "SELECT step FROM scalar WHERE run_id = ? AND key = ? AND value = ? ORDER BY step LIMIT 1",
-                                     arguments: [id, key, $0])
-                }
-                summaries[key] = ScalarSummary(key: key, best: best ?? .nan, bestStep: bestStep, last: (row["last"] as Double?) ?? .nan,
-                                               lastStep: row["last_step"], count: row["n"])
-            }
-            return summaries
         }
     }
 

@@ -10,6 +10,10 @@ import GRDB
 ///   `artifact`.
 /// - `scalar`: `(run_id, key, step) → value, time`, clustered by that key so one curve is one range
 ///   read. SQLite stores NaN as NULL: NULL in `value` means NaN.
+/// - `summary` (v2): per run and key, the lowest and highest value with the first step each was
+///   reached, the last step's value and the count of writes, kept up to date by ``RunRecorder``'s
+///   flushes, so tables of many runs and a live run's newest step read a few rows instead of every
+///   scalar (1,000 runs × 10,000 steps: see `loupe bench dashboard`).
 enum StoreSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -73,6 +77,29 @@ enum StoreSchema {
                 t.column("sha256", .text).notNull()
             }
             try db.create(index: "artifact_by_run", on: "artifact", columns: ["run_id"])
+        }
+        migrator.registerMigration("v2") { db in
+            try db.create(table: "summary", options: .withoutRowID) { t in
+                t.column("run_id", .text).notNull().references("run", onDelete: .cascade)
+                t.column("key", .text).notNull()
+                t.column("low", .double)
+                t.column("low_step", .integer)
+                t.column("high", .double)
+                t.column("high_step", .integer)
+                t.column("last", .double)
+                t.column("last_step", .integer).notNull()
+                t.column("count", .integer).notNull()
+                t.primaryKey(["run_id", "key"])
+            }
+            // Summaries of the scalars recorded before this version.
+            try db.execute(sql: """
+                INSERT INTO summary (run_id, key, low, high, last_step, count)
+                    SELECT run_id, key, MIN(value), MAX(value), MAX(step), COUNT(*) FROM scalar GROUP BY run_id, key;
+                UPDATE summary SET
+                    low_step = (SELECT MIN(step) FROM scalar s WHERE s.run_id = summary.run_id AND s.key = summary.key AND s.value = summary.low),
+                    high_step = (SELECT MIN(step) FROM scalar s WHERE s.run_id = summary.run_id AND s.key = summary.key AND s.value = summary.high),
+                    last = (SELECT value FROM scalar s WHERE s.run_id = summary.run_id AND s.key = summary.key AND s.step = summary.last_step);
+                """)
         }
         return migrator
     }

@@ -33,6 +33,9 @@ struct ChartInputTests {
                 ("diverging \(kind)", BarChart(title: "d", bars: bars, scale: .diverging(negative: "−", positive: "+")).svg),
                 ("timeline \(kind)", TimelineChart(title: "t", bars: bars, barTitle: "ms", slotTitle: "cycle", line: values,
                                                    lineName: "entropy").svg),
+                ("parallel \(kind)", ParallelCoordinatesChart(title: "p", axes: ["a", "b", "c"],
+                                                          lines: [.init("s", values: values), .init("t", values: values.reversed()),
+                                                                  .init("short", values: [1])]).svg),
             ]
         }
         return charts
@@ -56,6 +59,8 @@ struct ChartInputTests {
             Heatmap(title: "c", rowLabels: [], columns: .numeric([1, 2]), values: [], valueLabel: "v").svg,
             Histogram(title: "d", xTitle: "x", series: [.init("s", lower: 0, upper: 1, counts: [0, 0])]).svg,
             TimelineChart(title: "e", bars: [], barTitle: "ms", slotTitle: "cycle", line: [], lineName: "entropy").svg,
+            ParallelCoordinatesChart(title: "f", axes: [], lines: [.init("s", values: [1])]).svg,
+            ParallelCoordinatesChart(title: "g", axes: ["a"], lines: []).svg,
         ]
         for svg in charts {
             #expect(svg.hasPrefix("<svg ") && svg.hasSuffix("</svg>"))

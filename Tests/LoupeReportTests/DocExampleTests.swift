@@ -211,4 +211,20 @@ struct DocExampleTests {
         #expect(small == "0.0001235" && large == "12346" && share == "82.3%")
         #expect(try docExampleMismatch(0, in: "Sources/LoupeReport/Text/NumberText.swift", markedAs: "NumberText", in: #filePath) == nil)
     }
+
+    @Test func parallelCoordinatesExample() throws {
+        // example: ParallelCoordinatesChart
+        let chart = ParallelCoordinatesChart(title: "Runs by hyperparameter", axes: ["train.lr", "train.batch_size", "validation/accuracy"],
+                                             lines: [.init("run a", values: [0.1, 32, 0.91]), .init("run b", values: [0.0001, 64, .nan])])
+        let html = "<figure>\(chart.svg)</figure>"
+        // end example
+        // Two lines: run a crosses all three axes, run b stops at the NaN (a gap, not a point at 0).
+        let paths = SVGProbe.attributes("d", in: chart.svg).map(SVGProbe.pathPoints)
+        #expect(paths.count == 2 && paths[0].flatMap { $0 }.count == 3 && paths[1].flatMap { $0 }.count == 2)
+        // The learning rates span three decades, so their axis is log10 with a tick at each decade.
+        #expect(chart.svg.contains(">1e-4</text>") && chart.svg.contains(">0.01</text>") && chart.svg.contains(">0.1</text>"))
+        #expect(html.hasPrefix("<figure><svg ") && SVGProbe.isWellFormed(chart.svg))
+        #expect(try docExampleMismatch(0, in: "Sources/LoupeReport/Charts/ParallelCoordinatesChart.swift", markedAs: "ParallelCoordinatesChart",
+                                       in: #filePath) == nil)
+    }
 }

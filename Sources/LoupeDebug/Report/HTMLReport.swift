@@ -41,12 +41,7 @@ public enum HTMLReport {
 
     /// The colour of a finding's marker on the loss chart (matches the card).
     static func toneColor(_ kind: FindingKind, _ severity: Severity) -> String {
-        switch tone(kind, severity) {
-        case "healthy": "#2e7d32"
-        case "error": "#c62828"
-        case "warning": "#b26a00"
-        default: "#1565c0"
-        }
+        Palette.severity(tone(kind, severity))
     }
 
     private static func header(_ report: DebugReport, _ telemetry: Telemetry) -> String {

@@ -84,7 +84,10 @@ public struct AxisScale: Sendable {
     private mutating func makeLinearTicks(_ target: Int, widen: Bool) {
         let constant = lower == upper ? lower : nil
         if let constant {
-            let pad = constant == 0 ? 1 : abs(constant) * 0.1
+            // A tenth of the value, unless that is no normal number (0, or a subnormal such as
+            // Double.leastNonzeroMagnitude, whose tenth rounds to 0 and leaves no span to tick).
+            let tenth = abs(constant) * 0.1
+            let pad = tenth.isNormal ? tenth : 1
             (lower, upper) = (constant - pad, constant + pad)
         }
         let step = Self.niceNumber(Self.niceNumber(upper - lower, round: false) / Double(Swift.max(target - 1, 1)),

@@ -20,4 +20,21 @@ public enum Palette {
     public static let highlight = "#f28e2b"
     /// Cells with no value to colour (not measured, or not finite).
     public static let missing = "#d0d0d0"
+
+    /// Severities, as the base stylesheet's `--error`, `--warning`, `--info` and `--healthy` name
+    /// them: a finding's card and its marker on a chart share the colour.
+    public static let error = "#c62828"
+    public static let warning = "#b26a00"
+    public static let info = "#1565c0"
+    public static let healthy = "#2e7d32"
+
+    /// The colour of a severity named "error", "warning" or "healthy"; anything else reads as info.
+    public static func severity(_ name: String) -> String {
+        switch name {
+        case "error": error
+        case "warning": warning
+        case "healthy": healthy
+        default: info
+        }
+    }
 }

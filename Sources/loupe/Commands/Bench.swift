@@ -18,8 +18,9 @@ struct Bench: ParsableCommand {
               loupe bench debug
               loupe bench llm --threads 1 --threads 2
               loupe bench trace
+              loupe bench dashboard --runs 100 --steps 2000
             """,
-        subcommands: [EngineBench.self, TrainBench.self, DebugBench.self, StoreBench.self, LLMBench.self, TraceBench.self]
+        subcommands: [EngineBench.self, TrainBench.self, DebugBench.self, StoreBench.self, LLMBench.self, TraceBench.self, DashboardBench.self]
     )
 }
 
@@ -190,5 +191,34 @@ struct TraceBench: ParsableCommand {
 
     func run() throws {
         try TraceBenchmark(modelURL: try DefaultModel.resolve(model), rounds: rounds, steps: steps).run()
+    }
+}
+
+struct DashboardBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dashboard",
+        abstract: "Milliseconds to serve the dashboard's runs page, a run's page and a 10-run compare page over a large store.",
+        discussion: """
+            Fills a store with --runs synthetic runs of --steps steps each (a loss per step, \
+            validation metrics every 1,000 steps; the default 1,000 × 10,000 is 10 million scalars \
+            and takes minutes), serves it on a free loopback port, and times real HTTP requests: \
+            the median of --requests requests per page. Goals: runs page ≤ 1 s, run page ≤ 300 ms, \
+            compare page ≤ 1 s. --store keeps the filled store for the next run.
+            """
+    )
+
+    @Option(help: "Synthetic runs.") var runs = 1000
+    @Option(help: "Steps per run (a multiple of 1,000 gives whole epochs).") var steps = 10000
+    @Option(help: "Timed requests per page.") var requests = 5
+    @Option(help: "Fill (or reuse, when it holds the runs already) this store instead of a temporary one.") var store: String?
+
+    func validate() throws {
+        guard runs >= 10 else { throw ValidationError("--runs must be at least 10 (the compare page shows 10)") }
+        guard steps >= 1000 else { throw ValidationError("--steps must be at least 1000 (one epoch)") }
+        guard requests >= 1 else { throw ValidationError("--requests must be at least 1") }
+    }
+
+    func run() throws {
+        try DashboardBenchmark(runs: runs, steps: steps, requests: requests, storePath: store).run()
     }
 }
