@@ -76,6 +76,51 @@ ea = EventAccumulator('$work/live/digits-mlp', size_guidance={'scalars': 0}); ea
 assert len(ea.Scalars('train/loss')) == 90 and len(ea.Scalars('validation/accuracy')) == 2, ea.Tags()
 "
 echo "smoke: tensorboard export ok"
+# The dashboard: it prints its URL and serves the store; a port in use is named; a non-loopback
+# address without --token gets a generated token, which every request then needs.
+dashboard_url() {   # dashboard_url FILE: waits for the URL the dashboard prints into FILE
+    for _ in $(seq 1 100); do
+        url=$(grep -o 'http://[0-9.]*:[0-9]*/[^ ]*' "$1" || true)
+        [ -n "$url" ] && { echo "$url"; return; }
+        sleep 0.1
+    done
+    echo "smoke: the dashboard printed no URL: $(cat "$1")" >&2; exit 1
+}
+"$LOUPE" dashboard --port 0 --store "$store" > "$work/dashboard.out" 2>&1 &
+dashboard=$!
+url=$(dashboard_url "$work/dashboard.out")
+python3 - "$url" <<'PY' || { kill "$dashboard"; echo "smoke: dashboard pages failed" >&2; exit 1; }
+import sys, urllib.error, urllib.request
+url = sys.argv[1]
+assert urllib.request.urlopen(url + "health").read() == b"ok"
+page = urllib.request.urlopen(url).read().decode()
+assert "digits-mlp" in page and 'action="/compare"' in page, page[:300]
+try:
+    urllib.request.urlopen(url + "runs/no-such-run")
+    raise SystemExit("an unknown run was served")
+except urllib.error.HTTPError as error:
+    assert error.code == 404 and "no-such-run" in error.read().decode()
+PY
+port=${url#http://127.0.0.1:}; port=${port%/}
+if out=$("$LOUPE" dashboard --port "$port" --store "$store" 2>&1); then kill "$dashboard"; echo "smoke: a port in use was accepted" >&2; exit 1; fi
+kill "$dashboard"; wait "$dashboard" 2>/dev/null || true
+[[ "$out" == *"port $port is already in use"* ]] || { echo "smoke: port-in-use message was '$out'" >&2; exit 1; }
+"$LOUPE" dashboard --host 0.0.0.0 --port 0 --store "$store" > "$work/dashboard.out" 2>&1 &
+dashboard=$!
+url=$(dashboard_url "$work/dashboard.out")
+python3 - "$url" <<'PY' || { kill "$dashboard"; echo "smoke: the dashboard's token check failed" >&2; exit 1; }
+import sys, urllib.error, urllib.request
+url = sys.argv[1].replace("0.0.0.0", "127.0.0.1")
+assert "?token=" in url, url
+try:
+    urllib.request.urlopen(url.split("?")[0] + "health")
+    raise SystemExit("a request without the token was served")
+except urllib.error.HTTPError as error:
+    assert error.code == 401
+assert "digits-mlp" in urllib.request.urlopen(url).read().decode()
+PY
+kill "$dashboard"; wait "$dashboard" 2>/dev/null || true
+echo "smoke: dashboard ok"
 # A training process killed with SIGKILL: its run reads as crashed, with the steps it had recorded.
 LOUPE_STORE="$work/crash.sqlite" "$LOUPE" train examples/digits-cnn.toml --json > /dev/null &
 pid=$!

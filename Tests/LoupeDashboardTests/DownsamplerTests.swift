@@ -25,5 +25,8 @@ struct DownsamplerTests {
         #expect(CurveDownsampler.downsample(points, buckets: 2).map(\.step) == [1, 2, 3, 4])
         #expect(CurveDownsampler.downsample([], buckets: 10).isEmpty)
         #expect(CurveDownsampler.downsample(Self.curve(Array(repeating: 1, count: 50)), buckets: 0).count == 50)
+        // Steps at both ends of Int: their span is not computed in Int (which would trap).
+        let extreme = [Int.min, -1, 0, 1, Int.max].map { ScalarPoint(step: $0, value: 1, time: 0) }
+        #expect(CurveDownsampler.downsample(extreme, buckets: 1).map(\.step) == [Int.min, -1, Int.max])
     }
 }

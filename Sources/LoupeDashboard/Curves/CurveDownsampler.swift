@@ -11,14 +11,16 @@ import LoupeStore
 enum CurveDownsampler {
     static func downsample(_ points: [ScalarPoint], buckets: Int) -> [ScalarPoint] {
         guard buckets > 0, points.count > 2 * buckets, let first = points.first, let last = points.last else { return points }
-        let span = Double(last.step - first.step)
+        // In Double: steps are whatever a run recorded, and their difference must not overflow.
+        let span = Double(last.step) - Double(first.step)
         guard span > 0 else { return [first, last] }
+        func bucket(_ point: ScalarPoint) -> Int { Int((Double(point.step) - Double(first.step)) / span * Double(buckets)) }
         var kept: [ScalarPoint] = [first]
         var index = 1
         while index < points.count - 1 {
-            let bucket = Int(Double(points[index].step - first.step) / span * Double(buckets))
+            let current = bucket(points[index])
             var low: Int?, high: Int?, gap: Int?
-            while index < points.count - 1, Int(Double(points[index].step - first.step) / span * Double(buckets)) == bucket {
+            while index < points.count - 1, bucket(points[index]) == current {
                 let value = points[index].value
                 if !value.isFinite {
                     if gap == nil { gap = index }

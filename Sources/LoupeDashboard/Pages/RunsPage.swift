@@ -71,7 +71,7 @@ struct RunsPage {
         guard order == "asc" || order == "desc" else { throw RequestError.badRequest("order must be asc or desc, not '\(order)'") }
         rows = Self.sorted(rows, by: sort, descending: order == "desc", metrics: metrics)
 
-        let total = try store.runs().count
+        let total = [status == nil, kind == nil, tag == nil, name == nil].allSatisfy { $0 } ? runs.count : try store.runs().count
         var body = "<h1>Runs</h1>\n<p class=\"note\">\(rows.count) of \(total) run(s) in <code>\(XMLText.escape(store.path))</code></p>\n"
         body += filterForm(name: name, status: status, kind: kind, tag: tag, sort: sort, order: order)
         guard !rows.isEmpty else { return PageLayout.page(title: "Loupe runs", body: body + "<p>No runs match.</p>\n") }
