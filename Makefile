@@ -29,6 +29,7 @@ demo: build
 	$(LOUPE) profile examples/digits-cnn.toml --chrome-trace runs/digits-cnn.profile.json
 	$(LOUPE) bench engine --quick
 	$(LOUPE) runs list
+	@echo "Browse these runs: $(LOUPE) dashboard   (then open http://127.0.0.1:7788)"
 
 ## Every test, in release (debug builds of numeric code are very slow), then the commands end to
 ## end (their JSON, a chat turn, bad input, the run store, TensorBoard export read back by the
@@ -38,6 +39,7 @@ test: setup
 	swift test --skip-build $(TEST_FLAGS)
 	scripts/smoke-cli.sh $(LOUPE)
 	scripts/peers/tensorboard-check.sh
+	$(HOME)/.cache/loupe/peers-venv/bin/python scripts/peers/dashboard_browser_check.py $(LOUPE)
 
 ## The full engine benchmark (figures in BENCHMARKS.md).
 bench: build

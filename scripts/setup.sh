@@ -15,6 +15,9 @@ if ! pkg-config --exists openblas 2>/dev/null; then missing+=(libopenblas-dev); 
 if ! pkg-config --exists zlib 2>/dev/null; then missing+=(zlib1g-dev); fi
 if ! pkg-config --exists sqlite3 2>/dev/null; then missing+=(libsqlite3-dev); fi
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+# A real browser for the dashboard's end-to-end check (headless Chromium driven by Selenium).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing ${missing[*]} (Debian packages)..."

@@ -6,10 +6,12 @@
 #   tensorboard 2.21.0   reads the event files LoupeTensorBoard writes (EventAccumulator, the
 #                        HParams plugin); its *_pb2 modules are what check_subset.py compares with
 #   protobuf 7.36.2, numpy 2.4.6: the versions pip resolved for it when this was verified
+#   selenium 4.38.0      drives headless Chromium through the dashboard (dashboard_browser_check.py);
+#                        4.52 needs a certifi the package index here lacks
 set -euo pipefail
 
 venv="$HOME/.cache/loupe/peers-venv"
-pins=(tensorboard==2.21.0 protobuf==7.36.2 numpy==2.4.6)
+pins=(tensorboard==2.21.0 protobuf==7.36.2 numpy==2.4.6 selenium==4.38.0)
 
 if [ ! -x "$venv/bin/python" ]; then
     python3 -c 'import venv, ensurepip' 2>/dev/null \
