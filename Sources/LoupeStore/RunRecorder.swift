@@ -16,9 +16,11 @@ public final class RunRecorder: @unchecked Sendable {
     public let flushInterval: TimeInterval
     private let lock = NSLock()
     private var pending: [(key: String, step: Int, value: Double, time: Double)] = []
-    private var lastFlush = Date()
+    private var lastFlush = Date().timeIntervalSince1970
     private var flushError: Error?
     private var finished = false
+    /// The ids of this run's series (one per key), as the store numbered them.
+    private var seriesIDs: [String: Int64] = [:]
 
     /// Inserts `info` (as `running`, with this process's pid for crash detection) and `params`.
     public init(store: RunStore, info: RunInfo, params: [String: ParamValue] = [:], flushInterval: TimeInterval = 1) throws {
@@ -32,9 +34,10 @@ public final class RunRecorder: @unchecked Sendable {
 
     /// Adds `value` of `key` at `step` (NaN and ±∞ are kept: a diverged loss is worth seeing).
     public func scalar(_ key: String, step: Int, value: Double) {
+        let now = Date().timeIntervalSince1970
         lock.lock()
-        pending.append((key, step, value, Date().timeIntervalSince1970))
-        let due = Date().timeIntervalSince(lastFlush) >= flushInterval || pending.count >= 50_000
+        pending.append((key, step, value, now))
+        let due = now - lastFlush >= flushInterval || pending.count >= 50_000
         lock.unlock()
         if due { flushRemembering() }
     }
@@ -42,18 +45,24 @@ public final class RunRecorder: @unchecked Sendable {
     /// Writes the pending scalars and the heartbeat now.
     public func flush() throws {
         lock.lock()
-        let batch = pending
+        let batch = pending, known = seriesIDs
         pending.removeAll(keepingCapacity: true)
-        lastFlush = Date()
+        lastFlush = Date().timeIntervalSince1970
         lock.unlock()
-        try store.write { db in
-            let statement = try db.makeStatement(sql: "INSERT OR REPLACE INTO scalar (run_id, key, step, value, time) VALUES (?, ?, ?, ?, ?)")
-            for s in batch {
-                try statement.execute(arguments: [id, s.key, s.step, s.value.isNaN ? nil : s.value, s.time])
-            }
+        // New series' ids are kept once their transaction committed.
+        let ids = try store.write { db in
+            var ids = known
+            let newKeys = Set(batch.lazy.map(\.key)).subtracting(ids.keys)
+            if !newKeys.isEmpty { ids.merge(try PointWriter.seriesIDs(run: id, keys: newKeys, db)) { a, _ in a } }
+            let points = try PointWriter(db)
+            for s in batch { try points.write(series: ids[s.key]!, step: s.step, value: s.value, time: s.time) }
             try store.updateSummaries(run: id, with: batch, db)
             try db.execute(sql: "UPDATE run SET heartbeat_at = ? WHERE id = ?", arguments: [Date().timeIntervalSince1970, id])
+            return ids
         }
+        lock.lock()
+        seriesIDs.merge(ids) { a, _ in a }
+        lock.unlock()
     }
 
     /// Adds hyperparameters (replacing values of the same keys).

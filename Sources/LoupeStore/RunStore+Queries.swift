@@ -184,7 +184,10 @@ extension RunStore {
     /// One curve of run `id`, by step.
     public func scalars(_ id: String, key: String) throws -> [ScalarPoint] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT step, value, time FROM scalar WHERE run_id = ? AND key = ? ORDER BY step",
+            try Row.fetchAll(db, sql: """
+                SELECT p.step, p.value, p.time FROM point p JOIN series s ON s.id = p.series_id
+                WHERE s.run_id = ? AND s.key = ? ORDER BY p.step
+                """,
                              arguments: [id, key]).map { ScalarPoint(step: $0["step"], value: ($0["value"] as Double?) ?? .nan, time: $0["time"]) }
         }
     }

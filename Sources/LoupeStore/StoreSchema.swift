@@ -8,8 +8,9 @@ import GRDB
 ///   which crash detection reads.
 /// - `tag`, `param` (typed: `type` is int, double, string or bool), `record` (kind + JSON, in order),
 ///   `artifact`.
-/// - `scalar`: `(run_id, key, step) → value, time`, clustered by that key so one curve is one range
-///   read. SQLite stores NaN as NULL: NULL in `value` means NaN.
+/// - `scalar` (v1, v2): `(run_id, key, step) → value, time`. v3 splits it into `series` (one row
+///   per run and key, with an integer id) and `point`: `(series_id, step) → value, time`, clustered
+///   by that key so one curve is one range read. SQLite stores NaN as NULL: NULL in `value` means NaN.
 /// - `summary` (v2): per run and key, the lowest and highest value with the first step each was
 ///   reached, the last step's value and the count of writes, kept up to date by ``RunRecorder``'s
 ///   flushes, so tables of many runs and a live run's newest step read a few rows instead of every
@@ -99,6 +100,34 @@ enum StoreSchema {
                     low_step = (SELECT MIN(step) FROM scalar s WHERE s.run_id = summary.run_id AND s.key = summary.key AND s.value = summary.low),
                     high_step = (SELECT MIN(step) FROM scalar s WHERE s.run_id = summary.run_id AND s.key = summary.key AND s.value = summary.high),
                     last = (SELECT value FROM scalar s WHERE s.run_id = summary.run_id AND s.key = summary.key AND s.step = summary.last_step);
+                """)
+        }
+        migrator.registerMigration("v3") { db in
+            // Interned series: a point row is four numbers instead of repeating the run id and the
+            // key, which made the recorder's writes about 3x dearer (`loupe bench store`).
+            try db.create(table: "series") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("run_id", .text).notNull().references("run", onDelete: .cascade)
+                t.column("key", .text).notNull()
+                t.uniqueKey(["run_id", "key"])
+            }
+            try db.create(table: "point", options: .withoutRowID) { t in
+                t.column("series_id", .integer).notNull()
+                t.column("step", .integer).notNull()
+                t.column("value", .double)
+                t.column("time", .double).notNull()
+                t.primaryKey(["series_id", "step"])
+            }
+            // No foreign key on `point` (checking it would cost a lookup per written point): a
+            // trigger removes a series' points with it, also when a deleted run cascades to it.
+            try db.execute(sql: """
+                CREATE TRIGGER series_points_delete AFTER DELETE ON series BEGIN
+                    DELETE FROM point WHERE series_id = OLD.id;
+                END;
+                INSERT INTO series (run_id, key) SELECT DISTINCT run_id, key FROM scalar ORDER BY run_id, key;
+                INSERT INTO point (series_id, step, value, time)
+                    SELECT s.id, c.step, c.value, c.time FROM scalar c JOIN series s ON s.run_id = c.run_id AND s.key = c.key;
+                DROP TABLE scalar;
                 """)
         }
         return migrator

@@ -60,6 +60,8 @@ struct RunStoreTests {
         var ids: [String] = []
         for name in ["a", "b", "a"] {
             let recorder = try RunRecorder(store: store, info: store.newRun(name: name, kind: .train, command: "x"))
+            recorder.scalar("loss", step: 1, value: 1)
+            recorder.scalar("lr", step: 1, value: 0.1)
             try recorder.finish(.completed)
             ids.append(recorder.id)
             Thread.sleep(forTimeInterval: 0.002)
@@ -75,8 +77,13 @@ struct RunStoreTests {
         try store.tag(ids[0], remove: ["v1"])
         #expect(try store.run(ids[0]).tags == ["best"] && store.runs(tag: "best").map(\.id) == [ids[0]])
         #expect(throws: StoreError.self) { try store.tag(ids[0], add: ["two words"]) }
+        func points() throws -> Int { try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM point")! } }
+        #expect(try points() == 6)
         try store.delete(ids[0])
         #expect(throws: StoreError.unknownRun(ids[0])) { try store.run(ids[0]) }
+        // The run's series and, through the trigger, their points went with it.
+        #expect(try points() == 4)
+        #expect(try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM series WHERE run_id = ?", arguments: [ids[0]])! } == 0)
     }
 
     @Test func twoWritersLoseNothing() throws {

@@ -12,7 +12,7 @@ struct SummaryTests {
     /// What the summaries must be, computed from the scalars themselves.
     static func fromScalars(_ store: RunStore, _ id: String) throws -> [String: ScalarSummary] {
         var expected: [String: ScalarSummary] = [:]
-        for key in try store.read({ db in try String.fetchAll(db, sql: "SELECT DISTINCT key FROM scalar WHERE run_id = ?", arguments: [id]) }) {
+        for key in try store.read({ db in try String.fetchAll(db, sql: "SELECT key FROM series WHERE run_id = ?", arguments: [id]) }) {
             let points = try store.scalars(id, key: key)
             let goal = MetricGoal(key: key)
             let best = points.filter { !$0.value.isNaN }.reduce(nil as ScalarPoint?) { best, p in
