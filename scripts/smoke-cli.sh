@@ -52,6 +52,24 @@ head -c 4096 /dev/urandom > "$work/garbage.sqlite"
 if out=$("$LOUPE" runs list --store "$work/garbage.sqlite" 2>&1); then echo "smoke: a corrupt store was accepted" >&2; exit 1; fi
 [[ "$out" == *"cannot be read"* ]] || { echo "smoke: corrupt-store message was '$out'" >&2; exit 1; }
 echo "smoke: runs ok"
+# A folder per run: two runs of one name keep both folders and `latest` names the second; --resume
+# continues that run in its folder under its id (one run in the store, its curve continued);
+# deleting it removes its folder and the link.
+rd="$work/runs"
+for _ in 1 2; do LOUPE_STORE="$store" "$LOUPE" train examples/digits-mlp.toml --epochs 1 --runs-dir "$rd" --json > /dev/null; done
+[ "$(find "$rd/digits-mlp" -mindepth 1 -maxdepth 1 -type d | wc -l)" = 2 ] || { echo "smoke: two runs of one name did not get two folders" >&2; ls -la "$rd/digits-mlp" >&2; exit 1; }
+latest=$(readlink "$rd/digits-mlp/latest")
+[ -f "$rd/digits-mlp/$latest/checkpoints/last.safetensors" ] || { echo "smoke: latest ($latest) has no checkpoint" >&2; exit 1; }
+LOUPE_STORE="$store" "$LOUPE" train examples/digits-mlp.toml --epochs 2 --runs-dir "$rd" --resume --json > /dev/null
+"$LOUPE" runs show "$latest" --store "$store" --json \
+    | check "train --resume continues the run" 'd["run"]["info"]["status"] == "completed" and d["run"]["params"]["train.epochs"] == 2 and d["run"]["summaries"]["epoch/train_loss"]["count"] == 2 and d["run"]["summaries"]["train/loss"]["lastStep"] == 90'
+[ "$(wc -l < "$rd/digits-mlp/$latest/metrics.jsonl")" = 2 ] || { echo "smoke: the resumed run's metrics.jsonl is not its two epochs" >&2; exit 1; }
+"$LOUPE" runs list --store "$store" --json | check "resume adds no run" 'len(d) == 3'
+"$LOUPE" runs delete "$latest" --store "$store" --yes > /dev/null
+[ ! -e "$rd/digits-mlp/$latest" ] && [ ! -L "$rd/digits-mlp/latest" ] || { echo "smoke: runs delete left the run's folder or link" >&2; exit 1; }
+if out=$("$LOUPE" train examples/digits-mlp.toml --runs-dir "$work/empty-runs" --resume --no-record 2>&1); then echo "smoke: --resume without a run was accepted" >&2; exit 1; fi
+[[ "$out" == *"has a checkpoint to resume from"* ]] || { echo "smoke: --resume without a run said '$out'" >&2; exit 1; }
+echo "smoke: run folders ok"
 # Two processes recording into one store at once lose nothing.
 LOUPE_STORE="$work/two.sqlite" "$LOUPE" train examples/digits-mlp.toml --epochs 3 --json > /dev/null &
 first=$!

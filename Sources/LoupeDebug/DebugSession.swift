@@ -32,11 +32,18 @@ public struct DebugSession {
     /// Trains `config` with the monitor and returns the report and what the monitor recorded; with a
     /// store, records the run (its curves, findings and files), as derived from `parentID` if given.
     public func diagnose(_ config: RunConfig, runFile: String, parentID: String? = nil) throws -> (report: DebugReport, telemetry: Telemetry) {
-        let run = try TrainingRun(config: config, runsDirectory: options.runsDirectory)
+        try config.validate()
         let recorder = try options.store.map { store in
             try RunRecorder(store: store, info: store.newRun(name: config.run.name, kind: .debug, command: options.command,
                                                              runFile: config.tomlText, seed: config.run.seed, threads: Engine.threads,
                                                              parentID: parentID), params: config.hyperparameters)
+        }
+        let run: TrainingRun
+        do {
+            run = try TrainingRun(config: config, runsDirectory: options.runsDirectory, runID: recorder?.id ?? RunID.make())
+        } catch {
+            try? recorder?.finish(.failed, error: "\(error)")
+            throw error
         }
         do {
             let outcome = try diagnose(config, runFile: runFile, run: run, recorder: recorder)
@@ -60,11 +67,12 @@ public struct DebugSession {
         let findings = Diagnosis(telemetry: telemetry, config: config).findings()
         var report = DebugReport(run: config.run.name, runFile: runFile, findings: findings, metrics: result.metrics,
                                  steps: result.steps, epochs: result.epochs, seconds: result.seconds, stopReason: result.stopReason)
+        report.directory = run.directory.path
         let telemetryURL = run.directory.appendingPathComponent("health.json")
         try AtomicFile.write(try LoupeJSON.encoder().encode(telemetry), to: telemetryURL)
         report.telemetryFile = telemetryURL.path
         if let audit = telemetry.labelAudit {
-            try AtomicFile.write(try LoupeJSON.encoder().encode(audit.suspectIndices), to: suspectLabelsURL(for: config))
+            try AtomicFile.write(try LoupeJSON.encoder().encode(audit.suspectIndices), to: Self.suspectLabelsURL(in: run.directory))
         }
         if options.writeHTML {
             let html = run.directory.appendingPathComponent("report.html")
@@ -83,9 +91,9 @@ public struct DebugSession {
         return (report, telemetry)
     }
 
-    /// Where a run's suspect training labels (indices into its training split) are written.
-    public func suspectLabelsURL(for config: RunConfig) -> URL {
-        options.runsDirectory.appendingPathComponent(config.run.name).appendingPathComponent("suspect_labels.json")
+    /// Where a run's suspect training labels (indices into its training split) are written, in its folder.
+    public static func suspectLabelsURL(in directory: URL) -> URL {
+        directory.appendingPathComponent("suspect_labels.json")
     }
 
     /// Diagnoses the run, then applies the top finding's first applicable fix and re-runs, up to
@@ -93,13 +101,12 @@ public struct DebugSession {
     /// next to the original as `NAME.fixed.toml`.
     public func fix(_ config: RunConfig, runFile: String) throws -> DebugReport {
         var (report, _) = try diagnose(config, runFile: runFile)
-        var current = config, findings = report.findings
+        var current = config, findings = report.findings, latestDirectory = report.directory.map { URL(fileURLWithPath: $0) }
         var tried: [FixAction] = []
         var attempt = 0
         while attempt < options.maxFixAttempts, let problem = findings.first(where: { $0.severity >= .warning }) {
             attempt += 1
-            let suspectsURL = suspectLabelsURL(for: current)
-            let suspects = FileManager.default.fileExists(atPath: suspectsURL.path) ? suspectsURL.path : nil
+            let suspects = latestDirectory.map(Self.suspectLabelsURL(in:)).flatMap { FileManager.default.fileExists(atPath: $0.path) ? $0.path : nil }
             guard let (fix, next) = problem.fixes.lazy.compactMap({ fix -> (SuggestedFix, RunConfig)? in
                 // A learning-rate change may be repeated (0.5 → 0.05 → 0.005); other fixes are tried once.
                 guard let action = fix.action, !tried.contains(action) || action.isLearningRateScale,
@@ -115,6 +122,7 @@ public struct DebugSession {
                                                  findingsAfter: after.findings, metricsAfter: after.metrics, cured: cured))
             current = candidate
             findings = after.findings
+            latestDirectory = after.directory.map { URL(fileURLWithPath: $0) }
         }
         if !report.fixAttempts.isEmpty, report.fixAttempts.last!.cured {
             var repaired = current

@@ -32,6 +32,28 @@ public final class RunRecorder: @unchecked Sendable {
         }
     }
 
+    /// Reopens run `id` to record more of it (`loupe train --resume`): it is `running` again, from
+    /// this process, with its earlier curves, records and files kept. Steps recorded again replace
+    /// the earlier values of those steps. `runFile` and `params`, when given, replace the run's (a
+    /// resumed run may have been given more epochs).
+    ///
+    /// - Throws: ``StoreError/unknownRun(_:)`` when the store has no run `id`.
+    public init(store: RunStore, reopening id: String, runFile: String? = nil, params: [String: ParamValue] = [:],
+                flushInterval: TimeInterval = 1) throws {
+        (self.store, self.id, self.flushInterval) = (store, id, flushInterval)
+        let pid = Int(ProcessInfo.processInfo.processIdentifier), now = Date().timeIntervalSince1970
+        try store.write { db in
+            try db.execute(sql: "UPDATE run SET status = 'running', error = NULL, ended_at = NULL, pid = ?, heartbeat_at = ? WHERE id = ?",
+                           arguments: [pid, now, id])
+            guard db.changesCount == 1 else { throw StoreError.unknownRun(id) }
+            if let runFile {
+                try db.execute(sql: "UPDATE run SET run_file = ?, run_file_hash = ? WHERE id = ?",
+                               arguments: [runFile, RunEnvironment.sha256(runFile), id])
+            }
+            try store.insert(params: params, run: id, db)
+        }
+    }
+
     /// Adds `value` of `key` at `step` (NaN and ±∞ are kept: a diverged loss is worth seeing).
     public func scalar(_ key: String, step: Int, value: Double) {
         let now = Date().timeIntervalSince1970
@@ -82,6 +104,8 @@ public final class RunRecorder: @unchecked Sendable {
     public func artifact(role: String, url: URL) throws {
         let artifact = try Artifact(role: role, url: url)
         try store.write { db in
+            // A file recorded again (a resumed run's checkpoint) replaces its earlier entry.
+            try db.execute(sql: "DELETE FROM artifact WHERE run_id = ? AND path = ?", arguments: [id, artifact.path])
             try db.execute(sql: "INSERT INTO artifact (run_id, role, path, bytes, sha256) VALUES (?, ?, ?, ?, ?)",
                            arguments: [id, artifact.role, artifact.path, artifact.bytes, artifact.sha256])
         }

@@ -26,12 +26,14 @@ public final class RunStore: Sendable {
     ///
     /// - Throws: ``StoreError/newerSchema(path:unknown:)`` for a database a newer Loupe wrote (it is
     ///   left untouched), ``StoreError/unreadable(path:reason:)`` for a file that is not one.
-    public init(path: String) throws {
+    /// - Parameter busyTimeout: how long a write waits for another process's write to end before
+    ///   it fails as ``StoreError/locked(path:)``.
+    public init(path: String, busyTimeout: TimeInterval = 15) throws {
         self.path = path
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var configuration = Configuration()
-        configuration.busyMode = .timeout(15)
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
         // In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed process loses
         // nothing committed (only a power cut could lose the last commits), and a commit costs
@@ -93,11 +95,12 @@ public final class RunStore: Sendable {
     }
 
     /// A new run's identity with this machine's context filled in (host, CPU, git, version), not yet
-    /// in the store: ``RunRecorder`` inserts it.
+    /// in the store: ``RunRecorder`` inserts it. `id` is new unless given (a run whose folder was
+    /// named before it was recorded).
     public func newRun(name: String, kind: RunKind, command: String, runFile: String? = nil, seed: UInt64? = nil,
-                       threads: Int = 1, parentID: String? = nil) -> RunInfo {
+                       threads: Int = 1, parentID: String? = nil, id: String = RunID.make()) -> RunInfo {
         let environment = RunEnvironment.current
-        return RunInfo(id: RunID.make(), name: name, kind: kind, parentID: parentID, command: command, runFile: runFile,
+        return RunInfo(id: id, name: name, kind: kind, parentID: parentID, command: command, runFile: runFile,
                        runFileHash: runFile.map(RunEnvironment.sha256), gitCommit: environment.gitCommit, gitDirty: environment.gitDirty,
                        host: environment.host, cpu: environment.cpu, threads: threads, version: RunEnvironment.version,
                        seed: seed, startedAt: Date())

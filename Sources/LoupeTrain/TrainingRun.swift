@@ -3,6 +3,7 @@ import LoupeCore
 import LoupeData
 import LoupeNN
 import LoupeReport
+import LoupeStore
 
 /// The prepared splits of a run, after limiting, label noise, normalization and scaling.
 public struct PreparedData {
@@ -12,20 +13,30 @@ public struct PreparedData {
     public let vocabulary: CharVocabulary?
 }
 
-/// Executes a run file: data, model, optimizer, trainer, checkpoints and the run directory
-/// `runs/<name>/` (config.json, metrics.jsonl, checkpoints/, summary.json).
+/// Executes a run file: data, model, optimizer, trainer, checkpoints and the run's folder
+/// `runs/<name>/<run id>/` (config.json, metrics.jsonl, checkpoints/, summary.json; see ``RunFolders``).
 public struct TrainingRun {
     public let config: RunConfig
+    /// The run's folder.
     public let directory: URL
 
+    /// A run in its own folder, `runsDirectory/<name>/<runID>/`.
     /// - Throws: ``RunConfigError`` naming the first setting out of its range (``RunConfig/validate()``).
-    public init(config: RunConfig, runsDirectory: URL = URL(fileURLWithPath: "runs")) throws {
-        try config.validate()
-        self.config = config
-        self.directory = runsDirectory.appendingPathComponent(config.run.name)
+    public init(config: RunConfig, runsDirectory: URL = URL(fileURLWithPath: "runs"), runID: String = RunID.make()) throws {
+        try self.init(config: config, directory: RunFolders(root: runsDirectory).folder(name: config.run.name, id: runID))
     }
 
-    public var checkpointURL: URL { directory.appendingPathComponent("checkpoints/last.safetensors") }
+    /// A run whose files go to `directory` (the folder of the run `--resume` continues).
+    public init(config: RunConfig, directory: URL) throws {
+        try config.validate()
+        self.config = config
+        self.directory = directory
+    }
+
+    /// Where the last checkpoint is, inside a run's folder.
+    static let lastCheckpoint = "checkpoints/last.safetensors"
+
+    public var checkpointURL: URL { directory.appendingPathComponent(Self.lastCheckpoint) }
 
     /// Cross-entropy (nats) of predicting every token by its training-set frequency.
     static func unigramLoss(_ tokens: [Int], classes: Int) -> Double {
@@ -170,6 +181,7 @@ public struct TrainingRun {
             }
         } else {
             try AtomicFile.write(try LoupeJSON.encoder(pretty: true).encode(config), to: directory.appendingPathComponent("config.json"))
+            if RunID.isValid(directory.lastPathComponent) { try RunFolders.markLatest(directory) }
         }
         trainer.callbacks = [TerminateOnNaN(throwsError: !stopOnNonFinite), MetricsLogger(url: directory.appendingPathComponent("metrics.jsonl")),
                              ModelCheckpoint(directory: directory.appendingPathComponent("checkpoints"))]

@@ -135,6 +135,62 @@ struct RunStoreTests {
         #expect(try store.run(alive.id).status == .failed && store.run(alive.id).error == "boom")
     }
 
+    @Test func aReopenedRunContinuesWhereItStopped() throws {
+        let (store, directory) = try Self.store()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try RunRecorder(store: store, info: store.newRun(name: "r", kind: .train, command: "x", runFile: "a = 1"),
+                                    params: ["train.epochs": .int(1)])
+        for step in 1...10 { first.scalar("train/loss", step: step, value: Double(step)) }
+        let file = directory.appendingPathComponent("last.safetensors")
+        try Data([1]).write(to: file)
+        try first.artifact(role: "checkpoint", url: file)
+        try first.finish(.failed, error: "interrupted")
+        // Resumed from a checkpoint at step 8: steps 9 and 10 are recorded again, then 11…15.
+        let resumed = try RunRecorder(store: store, reopening: first.id, runFile: "a = 2", params: ["train.epochs": .int(2)])
+        #expect(try store.run(first.id).status == .running && store.run(first.id).error == nil && store.run(first.id).endedAt == nil)
+        for step in 9...15 { resumed.scalar("train/loss", step: step, value: Double(step) + 0.5) }
+        try Data([1, 2]).write(to: file)
+        try resumed.artifact(role: "checkpoint", url: file)
+        try resumed.finish(.completed)
+        let info = try store.run(first.id)
+        #expect(info.status == .completed && info.runFile == "a = 2" && info.runFileHash == RunEnvironment.sha256("a = 2"))
+        #expect(try store.params(first.id) == ["train.epochs": .int(2)])
+        let loss = try store.scalars(first.id, key: "train/loss")
+        #expect(loss.map(\.step) == Array(1...15) && loss[7].value == 8 && loss[8].value == 9.5)
+        #expect(try store.artifacts(first.id).map(\.bytes) == [2])   // recorded again, listed once
+        #expect(try store.runs().count == 1)
+        #expect(throws: StoreError.unknownRun("0000000000000000")) { try RunRecorder(store: store, reopening: "0000000000000000") }
+    }
+
+    @Test func aStoreLockedTooLongIsAClearError() throws {
+        let (store, directory) = try Self.store()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Another process's long write transaction, held while this one tries to record.
+        let other = try DatabaseQueue(path: store.path)
+        let locked = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), released = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? other.inTransaction(.immediate) { _ in
+                locked.signal()
+                release.wait()
+                return .rollback
+            }
+            released.signal()
+        }
+        locked.wait()
+        let impatient = try RunStore(path: store.path, busyTimeout: 0.2)
+        #expect(throws: StoreError.locked(path: store.path)) {
+            try RunRecorder(store: impatient, info: impatient.newRun(name: "r", kind: .train, command: "x"))
+        }
+        // Reading still works while it is locked (WAL), and once it is free, recording does.
+        #expect(try impatient.runs().isEmpty)
+        release.signal()
+        released.wait()
+        let recorder = try RunRecorder(store: impatient, info: impatient.newRun(name: "r", kind: .train, command: "x"))
+        try recorder.finish(.completed)
+        #expect(try store.runs().map(\.id) == [recorder.id])
+        #expect(StoreError.locked(path: "p").description.contains("locked by another process"))
+    }
+
     @Test func newerOrBrokenDatabasesAreRefused() throws {
         let (store, directory) = try Self.store()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -26,6 +26,27 @@ struct DocExampleTests {
         #expect(try docExampleMismatch(0, in: "Sources/LoupeTrain/Trainer.swift", markedAs: "Trainer", in: #filePath) == nil)
     }
 
+    @Test func runFoldersExample() throws {
+        let runsDirectory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: runsDirectory) }
+        // example: RunFolders
+        let folders = RunFolders(root: runsDirectory)
+        let folder = folders.folder(name: "mlp", id: "0193a1c2d3e4f5a6")     // runs/mlp/0193a1c2d3e4f5a6
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try RunFolders.markLatest(folder)                                   // runs/mlp/latest → 0193a1c2d3e4f5a6
+        let latest = folders.latest(name: "mlp")                            // that folder
+        // end example
+        #expect(folder.path == runsDirectory.appendingPathComponent("mlp/0193a1c2d3e4f5a6").path)
+        #expect(latest?.path == folder.path)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: runsDirectory.appendingPathComponent("mlp/latest").path) == "0193a1c2d3e4f5a6")
+        // Marking a newer folder replaces the link.
+        let newer = folders.folder(name: "mlp", id: "0193a1c2d3e4f5a7")
+        try FileManager.default.createDirectory(at: newer, withIntermediateDirectories: true)
+        try RunFolders.markLatest(newer)
+        #expect(folders.latest(name: "mlp")?.lastPathComponent == "0193a1c2d3e4f5a7")
+        #expect(try docExampleMismatch(0, in: "Sources/LoupeTrain/RunFolders.swift", markedAs: "RunFolders", in: #filePath) == nil)
+    }
+
     @Test func runConfigExample() throws {
         let runsDirectory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: runsDirectory) }
@@ -43,7 +64,7 @@ struct DocExampleTests {
         // The default ten epochs on three well-separated blobs, and the run's directory next to its result.
         #expect(result.epochs == 10 && result.stopReason == nil)
         #expect((result.metrics["test"]?["accuracy"] ?? 0) > 0.9, "\(result.metrics)")
-        #expect(FileManager.default.fileExists(atPath: runsDirectory.appendingPathComponent("run/summary.json").path))
+        #expect(FileManager.default.fileExists(atPath: runsDirectory.appendingPathComponent("run/latest/summary.json").path))
         #expect(try docExampleMismatch(0, in: "Sources/LoupeTrain/RunFile/RunConfig.swift", markedAs: "RunConfig", in: #filePath) == nil)
     }
 
@@ -130,7 +151,7 @@ struct MetricsJSONPolicyTests {
         defer { try? FileManager.default.removeItem(at: runs) }
         let result = try onLargeStack { try TrainingRun(config: config, runsDirectory: runs).execute(progress: false, stopOnNonFinite: true) }
         #expect(result.stopReason?.contains("loss became") == true)
-        let summary = try String(contentsOf: runs.appendingPathComponent("diverge/summary.json"), encoding: .utf8)
+        let summary = try String(contentsOf: runs.appendingPathComponent("diverge/latest/summary.json"), encoding: .utf8)
         #expect(summary.contains(#""NaN""#) || summary.contains(#""Infinity""#), "\(summary)")
         #expect(!summary.contains("null"))
     }

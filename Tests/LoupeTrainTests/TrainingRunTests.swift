@@ -3,6 +3,7 @@ import LoupeCore
 import LoupeSafeTensors
 import LoupeNN
 import LoupeTestSupport
+import LoupeStore
 import Testing
 @testable import LoupeTrain
 
@@ -70,7 +71,10 @@ struct TrainingRunTests {
         let first = try TrainingRun(config: smallRun(epochs: 2), runsDirectory: dir)
             .execute(progress: false, extraCallbacks: [InterruptAfter(epochs: 1)])
         #expect(first.epochs == 1)
-        let resumed = try TrainingRun(config: smallRun(epochs: 2), runsDirectory: dir).execute(resume: true, progress: false)
+        // --resume finds the interrupted run's folder through runs/<name>/latest (no store here).
+        let found = try #require(RunFolders(root: dir).resumable(name: "resume", recorded: []))
+        #expect(found.folder.path == RunFolders(root: dir).latest(name: "resume")?.path && found.id == found.folder.lastPathComponent)
+        let resumed = try TrainingRun(config: smallRun(epochs: 2), directory: found.folder).execute(resume: true, progress: false)
         #expect(resumed.steps == straight.steps && resumed.epochs == 2)
         let a = straight.trainer.model.stateDict()
         let b = resumed.trainer.model.stateDict()
@@ -81,15 +85,38 @@ struct TrainingRunTests {
         }
         let optA = straight.trainer.optimizer.stateDict(), optB = resumed.trainer.optimizer.stateDict()
         for (name, t) in optA where name != "step" { #expect(identical(t, optB[name]!), "optimizer \(name) differs") }
-        let log = try String(contentsOf: dir.appendingPathComponent("resume/metrics.jsonl"), encoding: .utf8)
+        let log = try String(contentsOf: found.folder.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
         #expect(log.split(separator: "\n").count == 2)
+    }
+
+    @Test("two runs of one name get two folders; latest names the second; resume prefers the store's newest run with a checkpoint")
+    func aFolderPerRun() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ids = [RunID.make(), RunID.make()]
+        for id in ids {
+            _ = try onLargeStack { try TrainingRun(config: Self.smallRun(epochs: 1), runsDirectory: dir, runID: id).execute(progress: false) }
+        }
+        let folders = RunFolders(root: dir)
+        let first = folders.folder(name: "resume", id: ids[0]), second = folders.folder(name: "resume", id: ids[1])
+        #expect(first.path != second.path)
+        for folder in [first, second] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("checkpoints/last.safetensors").path))
+            // One epoch's line each: the second run did not append to the first one's log.
+            #expect(try String(contentsOf: folder.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").count == 1)
+        }
+        #expect(folders.latest(name: "resume")?.lastPathComponent == ids[1])
+        #expect(folders.resumable(name: "resume", recorded: [ids[0]])?.id == ids[0])
+        // A recorded id whose folder has no checkpoint is passed over.
+        #expect(folders.resumable(name: "resume", recorded: ["00000000000aaaaa", ids[0]])?.id == ids[0])
+        #expect(folders.resumable(name: "other", recorded: []) == nil)
     }
 
     @Test("the run directory holds config, metrics, checkpoints and summary; the checkpoint is plain safetensors")
     func runDirectory() throws {
         let dir = try temporaryDirectory()
         _ = try onLargeStack { try TrainingRun(config: Self.smallRun(epochs: 1), runsDirectory: dir).execute(progress: false) }
-        let run = dir.appendingPathComponent("resume")
+        let run = try #require(RunFolders(root: dir).latest(name: "resume"))
         for file in ["config.json", "metrics.jsonl", "summary.json", "checkpoints/last.safetensors", "checkpoints/best.safetensors"] {
             #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent(file).path), "missing \(file)")
         }

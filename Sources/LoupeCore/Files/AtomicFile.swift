@@ -45,6 +45,19 @@ public enum AtomicFile {
         }
     }
 
+    /// Makes `link` a symbolic link to `target` (a path relative to the link's folder, or
+    /// absolute), atomically: a new link is renamed over whatever `link` was, so a reader never
+    /// finds it missing.
+    public static func symlink(_ target: String, at link: URL) throws {
+        let temporary = "\(link.deletingLastPathComponent().path)/.\(link.lastPathComponent).\(UUID().uuidString).tmp"
+        guard Foundation.symlink(target, temporary) == 0 else { throw failure(link.path, "cannot create a link") }
+        guard rename(temporary, link.path) == 0 else {
+            let error = failure(link.path, "cannot rename the new link over it")
+            unlink(temporary)
+            throw error
+        }
+    }
+
     /// An I/O error carrying the current `errno` text.
     private static func failure(_ path: String, _ what: String) -> AtomicFileError {
         AtomicFileError(path: path, reason: "\(what): \(String(cString: strerror(errno)))")

@@ -14,6 +14,8 @@ public struct DebugReport: Codable, Sendable {
     public var epochs: Int
     public var seconds: Double
     public var stopReason: String?
+    /// The run's folder (`runs/<name>/<run id>/`).
+    public var directory: String?
     /// Where the monitor's recording and the HTML report were written.
     public var telemetryFile: String?
     public var htmlReport: String?
@@ -47,7 +49,7 @@ public struct DebugReport: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case run, runFile = "run_file", findings, metrics, steps, epochs, seconds, stopReason = "stop_reason",
              telemetryFile = "telemetry_file", htmlReport = "html_report", fixAttempts = "fix_attempts",
-             repairedRunFile = "repaired_run_file", runID = "run_id"
+             repairedRunFile = "repaired_run_file", runID = "run_id", directory
     }
 }
 

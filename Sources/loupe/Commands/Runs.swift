@@ -3,6 +3,7 @@ import Foundation
 import LoupeCore
 import LoupeReport
 import LoupeStore
+import LoupeTrain
 
 /// `loupe runs`: the run store from the command line.
 struct Runs: ParsableCommand {
@@ -211,7 +212,9 @@ extension Runs {
             for id in ids {
                 let artifacts = try store.delete(id)
                 for artifact in artifacts { try? FileManager.default.removeItem(atPath: artifact.path) }
-                print("deleted \(id) (\(artifacts.count) file(s))")
+                // The rest of the run's own folder (runs/<name>/<id>/) goes too.
+                let folder = try RunFolders.removeFolder(of: id, holding: artifacts.map(\.path))
+                print("deleted \(id) (\(artifacts.count) file(s)\(folder.map { ", folder \($0.path)" } ?? ""))")
             }
         }
     }

@@ -24,11 +24,13 @@ struct StoreOptions: ParsableArguments {
 
     /// Runs `body` as a recorded run (unless --no-record): the run is created first, then closed
     /// as completed, or as failed with the error `body` throws.
+    /// With `reopening`, the run of that id, already in the store, is continued instead.
     func recording<T>(name: String, kind: RunKind, runFile: String? = nil, seed: UInt64? = nil, params: [String: ParamValue] = [:],
-                      _ body: (RunRecorder?) throws -> T) throws -> T {
+                      id: String = RunID.make(), reopening: Bool = false, _ body: (RunRecorder?) throws -> T) throws -> T {
         let recorder = try recordingStore().map { store in
-            try RunRecorder(store: store, info: store.newRun(name: name, kind: kind, command: Self.commandLine, runFile: runFile,
-                                                             seed: seed, threads: Engine.threads), params: params)
+            reopening ? try RunRecorder(store: store, reopening: id, runFile: runFile, params: params)
+                : try RunRecorder(store: store, info: store.newRun(name: name, kind: kind, command: Self.commandLine, runFile: runFile,
+                                                                   seed: seed, threads: Engine.threads, id: id), params: params)
         }
         do {
             let result = try body(recorder)

@@ -12,9 +12,11 @@ struct Train: ParsableCommand {
         abstract: "Train a model described by a TOML run file.",
         discussion: """
             The run file names the data, the model's layers and the training settings (see \
-            examples/*.toml and docs/RUNFILES.md). The run writes runs/<name>/: config.json (the \
+            examples/*.toml and docs/RUNFILES.md). Each run writes a folder of its own, \
+            runs/<name>/<run id>/ (runs/<name>/latest links to the newest): config.json (the \
             resolved settings), metrics.jsonl (one line per epoch), checkpoints/last.safetensors \
-            (and best.safetensors by validation loss) and summary.json.
+            (and best.safetensors by validation loss) and summary.json. --resume continues the \
+            newest run of the name that has a checkpoint, in its folder and under its run id.
 
             Values of the keys that take one of a set:
             \(choices)
@@ -34,10 +36,10 @@ struct Train: ParsableCommand {
 
     @Argument(help: "The run file (TOML).") var runFile: String
     @Flag(help: "End by printing one JSON object with the final metrics per split.") var json = false
-    @Flag(help: "Continue from runs/<name>/checkpoints/last.safetensors (bit-identical to an uninterrupted run).") var resume = false
+    @Flag(help: "Continue the newest run of this name from its last checkpoint (bit-identical to an uninterrupted run).") var resume = false
     @Option(help: "Where run directories go.") var runsDir = "runs"
     @Option(help: "Override train.epochs from the run file.") var epochs: Int?
-    @Flag(help: "Attach the training debugger's monitor and end with its findings (runs/<name>/health.json, report.html; see `loupe debug`).")
+    @Flag(help: "Attach the training debugger's monitor and end with its findings (health.json, report.html in the run's folder; see `loupe debug`).")
     var watch = false
     @Option(help: "Also write TensorBoard event files, live, into DIR/<run name>/ (open with `tensorboard --logdir DIR`).")
     var tensorboard: String?
@@ -54,21 +56,36 @@ struct Train: ParsableCommand {
             config.train.epochs = epochs
             config.train.steps = nil
         }
-        let run = try TrainingRun(config: config, runsDirectory: URL(fileURLWithPath: runsDir))
+        let folders = RunFolders(root: URL(fileURLWithPath: runsDir))
+        var runID = RunID.make(), reopening = false
+        let run: TrainingRun
+        if resume {
+            guard !watch else { throw ValidationError("--watch records a run from its start; drop --resume") }
+            // The newest recorded run of this name with a checkpoint, else the folder `latest` names.
+            let named = try storeOptions.recordingStore()?.runs(name: config.run.name) ?? []
+            guard let found = folders.resumable(name: config.run.name, recorded: named.filter { $0.kind == .train }.map(\.id)) else {
+                throw ValidationError("no run named '\(config.run.name)' in \(runsDir)/\(config.run.name)/ has a checkpoint to resume from; "
+                                      + "run without --resume first")
+            }
+            if let id = found.id { runID = id }
+            reopening = named.contains { $0.id == found.id }
+            run = try TrainingRun(config: config, directory: found.folder)
+        } else {
+            run = try TrainingRun(config: config, runsDirectory: folders.root, runID: runID)
+        }
         if !json {
             print(Terminal.bold("Run \(config.run.name)") + Terminal.dim(" → \(run.directory.path)"))
         }
         let epochPrinter = EpochPrinter(enabled: !json)
         let tensorBoard = tensorboard.map { TensorBoardCallback(directory: URL(fileURLWithPath: $0).appendingPathComponent(config.run.name)) }
         if watch {
-            guard !resume else { throw ValidationError("--watch records a run from its start; drop --resume") }
             try watched(config, printer: epochPrinter)
             return
         }
-        var runID: String?
+        var recordedID: String?
         let result = try storeOptions.recording(name: config.run.name, kind: .train, runFile: config.tomlText, seed: config.run.seed,
-                                                params: config.hyperparameters) { recorder in
-            runID = recorder?.id
+                                                params: config.hyperparameters, id: runID, reopening: reopening) { recorder in
+            recordedID = recorder?.id
             let result = try run.execute(resume: resume, progress: !json,
                                          extraCallbacks: [epochPrinter] + [tensorBoard].compactMap { $0 }
                                              + (recorder.map { [RecordingCallback(recorder: $0)] } ?? []))
@@ -82,7 +99,7 @@ struct Train: ParsableCommand {
         }
         print(String(format: "%d parameters, %d epochs, %d steps in %.1f s%@", result.parameters, result.epochs, result.steps,
                      result.seconds, result.stopReason.map { " (\($0))" } ?? "")
-              + (runID.map { Terminal.dim("  run \($0) in \(storeOptions.path)") } ?? ""))
+              + (recordedID.map { Terminal.dim("  run \($0) in \(storeOptions.path)") } ?? ""))
         for split in ["train", "validation", "test"] {
             guard let m = result.metrics[split] else { continue }
             let text = m.keys.sorted().map { String(format: "%@ %.4f", $0, m[$0]!) }.joined(separator: "  ")
