@@ -19,11 +19,10 @@ extension Telemetry {
                 }
             }
         }
-        for h in histograms {
-            try recorder.record(RecordedHistogram(tag: "activations/\(h.path)", step: h.step, lower: Double(h.lower), upper: Double(h.upper),
-                                                  counts: h.counts), kind: RecordedHistogram.kind)
+        let activations = histograms.map {
+            RecordedHistogram(tag: "activations/\($0.path)", step: $0.step, lower: Double($0.lower), upper: Double($0.upper), counts: $0.counts)
         }
-        for h in parameterHistograms { try recorder.record(h.recorded, kind: RecordedHistogram.kind) }
+        try recorder.records(activations + parameterHistograms.map(\.recorded), kind: RecordedHistogram.kind)
     }
 }
 
