@@ -93,6 +93,17 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 ea = EventAccumulator('$work/live/digits-mlp', size_guidance={'scalars': 0}); ea.Reload()
 assert len(ea.Scalars('train/loss')) == 90 and len(ea.Scalars('validation/accuracy')) == 2, ea.Tags()
 "
+# With --watch the monitor's weight and gradient histograms go live too: both parameter layers, at
+# every 5th of the 54 sampled steps.
+LOUPE_STORE="$work/watch.sqlite" "$LOUPE" train examples/digits-mlp.toml --epochs 2 --watch --tensorboard "$work/watch" --json > /dev/null
+"$peers" -c "
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+ea = EventAccumulator('$work/watch/digits-mlp', size_guidance={'scalars': 0, 'histograms': 0}); ea.Reload()
+tags = ea.Tags()['histograms']
+assert len(tags) == 4 and sorted({t.split('/')[0] for t in tags}) == ['gradients', 'weights'], tags
+assert all(len(ea.Histograms(t)) == 11 for t in tags), [(t, len(ea.Histograms(t))) for t in tags]
+assert len(ea.Scalars('train/loss')) == 90, ea.Tags()
+"
 echo "smoke: tensorboard export ok"
 # The dashboard: it prints its URL and serves the store; a port in use is named; a non-loopback
 # address without --token gets a generated token, which every request then needs.

@@ -21,6 +21,9 @@ public struct DebugSession {
         public var onRun: ((DebugReport) -> Void)?
         /// Where each run (the original and each fix attempt, linked to it) is recorded, if anywhere.
         public var store: RunStore?
+        /// Where TensorBoard event files go, live, if anywhere: `<directory>/<run name>/` gets the
+        /// scalars of ``TensorBoardCallback`` and the monitor's weight and gradient histograms.
+        public var tensorBoardDirectory: URL?
         /// The command line recorded with the runs.
         public var command = "loupe debug"
         public init() {}
@@ -58,8 +61,11 @@ public struct DebugSession {
     private func diagnose(_ config: RunConfig, runFile: String, run: TrainingRun, recorder: RunRecorder?) throws -> (report: DebugReport, telemetry: Telemetry) {
         var monitor: HealthMonitor?
         let recording: [TrainerCallback] = recorder.map { [RecordingCallback(recorder: $0)] } ?? []
-        let result = try run.execute(progress: options.progress, extraCallbacks: options.extraCallbacks + recording, callbacksForData: { data in
+        let tensorBoard = options.tensorBoardDirectory.map { TensorBoardCallback(directory: $0.appendingPathComponent(config.run.name)) }
+        let extra = options.extraCallbacks + recording + [tensorBoard].compactMap { $0 }
+        let result = try run.execute(progress: options.progress, extraCallbacks: extra, callbacksForData: { data in
             let m = HealthMonitor(trainSample: data.splits.train, options: options.monitor)
+            if let tensorBoard { m.histogramTaken = { try tensorBoard.addHistogram($0.recorded) } }
             monitor = m
             return [m]
         }, stopOnNonFinite: true)

@@ -132,20 +132,29 @@ public struct RunRecord: Codable, Equatable, Sendable {
     public init(kind: String, json: String) { (self.kind, self.json) = (kind, json) }
 }
 
-/// A histogram of values at a step (an activation layer's outputs), recorded as a ``RunRecord`` of
-/// kind ``kind`` so that every reader (dashboard, TensorBoard export) finds it in one form:
-/// `counts.count` equal bins spanning `lower...upper`.
+/// A histogram of values at a step (an activation layer's outputs, a layer's weights or
+/// gradients), recorded as a ``RunRecord`` of kind ``kind`` so that every reader (dashboard,
+/// TensorBoard export) finds it in one form: `counts.count` equal bins spanning `lower...upper`,
+/// bin `i` from `lower + i·width` to `lower + (i+1)·width` with `width = (upper − lower) / counts.count`.
 public struct RecordedHistogram: Codable, Equatable, Sendable {
     public static let kind = "histogram"
 
-    /// What it shows, as a path (`activations/layers.1`).
+    /// What it shows, as a path (`activations/layers.1`, `weights/layers.0`, `gradients/layers.0`).
     public var tag: String
     public var step: Int
     public var lower: Double
     public var upper: Double
     public var counts: [Int]
+    /// The sum and the sum of squares of the values counted, when known exactly (readers otherwise
+    /// take each value at its bin's centre).
+    public var sum: Double?
+    public var sumSquares: Double?
+    /// Values left out of the bins because they were NaN or ±∞, when counted.
+    public var nonFinite: Int?
 
-    public init(tag: String, step: Int, lower: Double, upper: Double, counts: [Int]) {
+    public init(tag: String, step: Int, lower: Double, upper: Double, counts: [Int],
+                sum: Double? = nil, sumSquares: Double? = nil, nonFinite: Int? = nil) {
         (self.tag, self.step, self.lower, self.upper, self.counts) = (tag, step, lower, upper, counts)
+        (self.sum, self.sumSquares, self.nonFinite) = (sum, sumSquares, nonFinite)
     }
 }

@@ -100,6 +100,18 @@ public final class RunRecorder: @unchecked Sendable {
         }
     }
 
+    /// Several records of one kind in one transaction: a debug run's hundred histograms cost one
+    /// commit, not a hundred.
+    public func records(_ values: [some Encodable], kind: String) throws {
+        let encoder = LoupeJSON.encoder()
+        let jsons = try values.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        try store.write { db in
+            for json in jsons {
+                try db.execute(sql: "INSERT INTO record (run_id, kind, json) VALUES (?, ?, ?)", arguments: [id, kind, json])
+            }
+        }
+    }
+
     /// Attaches the file at `url` (its size and SHA-256 are read now) as an artifact of `role`.
     public func artifact(role: String, url: URL) throws {
         let artifact = try Artifact(role: role, url: url)

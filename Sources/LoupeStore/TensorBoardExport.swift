@@ -25,7 +25,7 @@ extension RunStore {
             }
             for record in try records(info.id, kind: RecordedHistogram.kind) {
                 let h = try LoupeJSON.decoder().decode(RecordedHistogram.self, from: Data(record.json.utf8))
-                guard let histogram = Self.histogram(h) else { continue }
+                guard let histogram = h.tensorBoardHistogram else { continue }
                 try writer.addHistogram(tag: h.tag, histogram, step: h.step)
             }
             let findings = try records(info.id, kind: "finding")
@@ -75,17 +75,23 @@ extension RunStore {
         }
     }
 
-    /// A recorded histogram as TensorBoard's: equal-width buckets over `lower…upper`, each value
-    /// counted at its bucket's centre for the moments. Nil for one with nothing to draw.
-    static func histogram(_ h: RecordedHistogram) -> TensorBoardHistogram? {
-        guard !h.counts.isEmpty, h.lower.isFinite, h.upper.isFinite, h.upper > h.lower else { return nil }
-        let width = (h.upper - h.lower) / Double(h.counts.count)
-        let centres = h.counts.indices.map { h.lower + (Double($0) + 0.5) * width }
-        let counts = h.counts.map { Double(max($0, 0)) }
-        let total = counts.reduce(0, +)
+}
+
+extension RecordedHistogram {
+    /// As TensorBoard's histogram: the same equal-width buckets over `lower…upper` (the last right
+    /// edge exactly `upper`), with `lower` and `upper` as its min and max and, unless recorded
+    /// exactly, each value counted at its bucket's centre for the sum and the sum of squares. Nil
+    /// for one with nothing to draw.
+    public var tensorBoardHistogram: TensorBoardHistogram? {
+        guard !counts.isEmpty, lower.isFinite, upper.isFinite, upper > lower else { return nil }
+        let width = (upper - lower) / Double(counts.count)
+        let centres = counts.indices.map { lower + (Double($0) + 0.5) * width }
+        let weights = counts.map { Double(max($0, 0)) }
+        let total = weights.reduce(0, +)
         guard total > 0 else { return nil }
-        return try? TensorBoardHistogram(min: h.lower, max: h.upper, count: total, sum: zip(centres, counts).map(*).reduce(0, +),
-                                         sumSquares: zip(centres, counts).map { $0 * $0 * $1 }.reduce(0, +),
-                                         bucketLimits: h.counts.indices.map { h.lower + Double($0 + 1) * width }, bucketCounts: counts)
+        return try? TensorBoardHistogram(
+            min: lower, max: upper, count: total, sum: sum ?? zip(centres, weights).map(*).reduce(0, +),
+            sumSquares: sumSquares ?? zip(centres, weights).map { $0 * $0 * $1 }.reduce(0, +),
+            bucketLimits: counts.indices.map { $0 == counts.count - 1 ? upper : lower + Double($0 + 1) * width }, bucketCounts: weights)
     }
 }

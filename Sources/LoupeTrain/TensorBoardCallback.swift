@@ -1,11 +1,14 @@
 import Foundation
 import LoupeCore
+import LoupeStore
 import LoupeTensorBoard
 
 /// Writes a training run's curves as TensorBoard event files while it trains (`loupe train
 /// --tensorboard DIR`): `train/loss` and `lr` every step, `epoch/train_loss` and
-/// `validation/<metric>` every epoch, in `DIR/<run name>/` (one TensorBoard run). Each event is
-/// handed to the file system at once, so a TensorBoard watching `DIR` sees it on its next reload.
+/// `validation/<metric>` every epoch, in `DIR/<run name>/` (one TensorBoard run), and whatever
+/// histograms it is handed while the run trains (`loupe train --watch` and `loupe debug` hand it
+/// the monitor's weight and gradient histograms). Each event is handed to the file system at once,
+/// so a TensorBoard watching `DIR` sees it on its next reload.
 public final class TensorBoardCallback: TrainerCallback {
     public let directory: URL
     private var writer: EventFileWriter?
@@ -27,6 +30,13 @@ public final class TensorBoardCallback: TrainerCallback {
         for (name, value) in (logs.validation ?? [:]).sorted(by: { $0.key < $1.key }) {
             try writer?.addScalar(tag: "validation/\(name)", value: value, step: logs.step)
         }
+    }
+
+    /// Writes `histogram` now (between `trainBegan` and `trainEnded`; nothing otherwise), skipping
+    /// one with nothing to draw.
+    public func addHistogram(_ histogram: RecordedHistogram) throws {
+        guard let h = histogram.tensorBoardHistogram else { return }
+        try writer?.addHistogram(tag: histogram.tag, h, step: histogram.step)
     }
 
     public func trainEnded(_ trainer: Trainer) throws {

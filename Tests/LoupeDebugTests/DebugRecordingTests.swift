@@ -1,4 +1,5 @@
 import Foundation
+import LoupeReport
 import LoupeStore
 import LoupeTestSupport
 import LoupeTrain
@@ -28,7 +29,12 @@ struct DebugRecordingTests {
         #expect(keys.contains("train/loss") && keys.contains("lr") && keys.contains { $0.hasPrefix("layers/") && $0.hasSuffix("/grad_norm") })
         #expect(keys.contains { $0.hasPrefix("final/test/") })
         let histograms = try store.records(original, kind: RecordedHistogram.kind)
-        #expect(!histograms.isEmpty && histograms.allSatisfy { $0.json.contains("activations/") })
+        let tags = Set(try histograms.map { try LoupeJSON.decoder().decode(RecordedHistogram.self, from: Data($0.json.utf8)).tag })
+        #expect(tags.contains { $0.hasPrefix("activations/") })
+        let parameterLayers = keys.filter { $0.hasPrefix("layers/") && $0.hasSuffix("/grad_norm") }
+            .map { $0.dropFirst("layers/".count).dropLast("/grad_norm".count) }
+        #expect(parameterLayers.count == 3)
+        for layer in parameterLayers { #expect(tags.isSuperset(of: ["weights/\(layer)", "gradients/\(layer)"]), "\(layer)") }
         let roles = Set(try store.artifacts(original).map(\.role))
         #expect(roles.isSuperset(of: ["telemetry", "report", "config", "metrics", "summary", "checkpoint"]))
         let params = try store.params(original)

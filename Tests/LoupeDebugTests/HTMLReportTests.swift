@@ -25,6 +25,25 @@ import LoupeTestSupport
         #expect(!html.contains("class=\"placeholder\""))
     }
 
+    /// A parameter layer a finding names gets its weights and gradients, first against last.
+    @Test func drawsWeightsAndGradientsOfALayerAFindingNames() {
+        var telemetry = ReportFixture.telemetry()
+        let plain = HTMLReport.render(ReportFixture.report(), telemetry: telemetry)
+        #expect(!plain.contains("Weights and gradients of the layers named by findings"))
+        telemetry.parameterHistograms = [ParameterHistogram.Kind.weights, .gradients].flatMap { kind in
+            [1, 6, 11].map { step in
+                ParameterHistogram(path: "layers.3", kind: kind, step: step, lower: -1, upper: 1, counts: [1, 2, 3], nonFinite: 0,
+                                   sum: 0, sumOfSquares: 1)
+            }
+        } + [ParameterHistogram(path: "layers.0", kind: .weights, step: 1, lower: 0, upper: 1, counts: [1], nonFinite: 0, sum: 0.5,
+                                sumOfSquares: 0.25)]
+        let html = HTMLReport.render(ReportFixture.report(), telemetry: telemetry)
+        #expect(html.components(separatedBy: "<svg ").count - 1 == 9 + 2)
+        #expect(html.contains("The weights of layers.3 at steps 1 and 11."))
+        #expect(html.contains("The gradients of layers.3 at steps 1 and 11."))
+        #expect(!html.contains("of layers.0 at step"))
+    }
+
     @Test func escapesEveryText() {
         let html = HTMLReport.render(ReportFixture.report(), telemetry: ReportFixture.telemetry())
         #expect(!html.contains("<script"))

@@ -29,6 +29,7 @@ struct RunStoreTests {
         recorder.scalar("validation/accuracy", step: 9, value: 0.7)
         struct Finding: Codable, Equatable { var kind: String; var value: Double }
         try recorder.record(Finding(kind: "lr_too_high", value: .nan), kind: "finding")
+        try recorder.records([Finding(kind: "a", value: 1), Finding(kind: "b", value: 2)], kind: "note")
         let file = directory.appendingPathComponent("report.html")
         try Data("<html></html>".utf8).write(to: file)
         try recorder.artifact(role: "report", url: file)
@@ -50,6 +51,8 @@ struct RunStoreTests {
         #expect(summaries["validation/accuracy"]?.last == 0.7 && summaries["validation/accuracy"]?.count == 3)
         let records = try store.records(recorder.id, kind: "finding")
         #expect(records.count == 1 && records[0].json.contains(#""value":"NaN""#))
+        let notes = try store.records(recorder.id, kind: "note")
+        #expect(notes.map(\.json) == [#"{"kind":"a","value":1}"#, #"{"kind":"b","value":2}"#])
         let artifacts = try store.artifacts(recorder.id)
         #expect(artifacts.count == 1 && artifacts[0].bytes == 13 && artifacts[0].sha256 == SHA256Check.hex("<html></html>"))
     }

@@ -33,11 +33,11 @@ struct TensorBoardExportTests {
     }
 
     @Test func recordedHistogramsBecomeTensorBoardBuckets() throws {
-        let h = try #require(RunStore.histogram(RecordedHistogram(tag: "a", step: 1, lower: 0, upper: 4, counts: [1, 0, 2, 1])))
+        let h = try #require(RecordedHistogram(tag: "a", step: 1, lower: 0, upper: 4, counts: [1, 0, 2, 1]).tensorBoardHistogram)
         #expect(h.bucketLimits == [1, 2, 3, 4] && h.bucketCounts == [1, 0, 2, 1] && h.count == 4)
         #expect(h.min == 0 && h.max == 4 && h.sum == 0.5 + 2 * 2.5 + 3.5)
-        #expect(RunStore.histogram(RecordedHistogram(tag: "a", step: 1, lower: 0, upper: 0, counts: [1])) == nil)
-        #expect(RunStore.histogram(RecordedHistogram(tag: "a", step: 1, lower: 0, upper: 1, counts: [0, 0])) == nil)
-        #expect(RunStore.histogram(RecordedHistogram(tag: "a", step: 1, lower: .nan, upper: 1, counts: [1])) == nil)
+        #expect(RecordedHistogram(tag: "a", step: 1, lower: 0, upper: 0, counts: [1]).tensorBoardHistogram == nil)
+        #expect(RecordedHistogram(tag: "a", step: 1, lower: 0, upper: 1, counts: [0, 0]).tensorBoardHistogram == nil)
+        #expect(RecordedHistogram(tag: "a", step: 1, lower: .nan, upper: 1, counts: [1]).tensorBoardHistogram == nil)
     }
 }

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Peer check: the real TensorBoard reads LoupeTensorBoard's event files back, exactly.
 #
-# Builds the tests (release, as `make test` does; quick when already built), runs the Swift test
-# TensorBoardPeerFixture with LOUPE_TB_OUT set so it writes a log directory and expected.json, then
-# reads them with tensorboard_readback.py in ~/.cache/loupe/peers-venv (created by
-# setup-python-peers.sh when missing). Run from anywhere: scripts/peers/tensorboard-check.sh
+# Builds the tests (release, as `make test` does; quick when already built), runs the Swift tests
+# TensorBoardPeerFixture (the event-file writer: logs/ and expected.json) and
+# TelemetryTensorBoardPeerFixture (a debug run's telemetry through `loupe runs export`'s code:
+# export-logs/ and export-expected.json) with LOUPE_TB_OUT set, then reads both with
+# tensorboard_readback.py in ~/.cache/loupe/peers-venv (created by setup-python-peers.sh when
+# missing). Run from anywhere: scripts/peers/tensorboard-check.sh
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -16,5 +18,8 @@ trap 'rm -rf "$out"' EXIT
 flags=(-c release -Xcc -march=native -Xswiftc -enable-testing)
 swift build --build-tests "${flags[@]}"
 LOUPE_TB_OUT="$out" swift test --skip-build "${flags[@]}" --filter TensorBoardPeerFixture
-[ -f "$out/expected.json" ] || { echo "error: TensorBoardPeerFixture wrote nothing to $out (was it skipped?)" >&2; exit 1; }
+for file in expected.json export-expected.json; do
+  [ -f "$out/$file" ] || { echo "error: the peer fixtures wrote no $file to $out (were they skipped?)" >&2; exit 1; }
+done
 "$HOME/.cache/loupe/peers-venv/bin/python" "$root/scripts/peers/tensorboard_readback.py" "$out/logs" "$out/expected.json"
+"$HOME/.cache/loupe/peers-venv/bin/python" "$root/scripts/peers/tensorboard_readback.py" "$out/export-logs" "$out/export-expected.json"

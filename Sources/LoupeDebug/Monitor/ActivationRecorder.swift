@@ -103,22 +103,12 @@ final class ActivationRecorder {
             telemetry.layers[i].zeroFraction.append(s.total > 0 ? Float(s.zeros) / Float(s.total) : .nan)
             telemetry.layers[i].saturatedFraction.append(a.preActivations > 0 ? Float(a.saturated) / Float(a.preActivations) : .nan)
             telemetry.layers[i].deadUnitFraction.append(a.units.isEmpty ? .nan : Float(a.units.filter { !$0 }.count) / Float(a.units.count))
-            if keepHistogram, let h = Self.histogram(a.sample, bins: histogramBins) {
+            if keepHistogram, let h = ValueHistogram(a.sample, bins: histogramBins) {
                 let histogram = ActivationHistogram(path: a.path, op: a.op, step: step, lower: h.lower, upper: h.upper, counts: h.counts)
                 // Keep the first and the latest histogram of each layer.
                 let existing = telemetry.histograms.indices.filter { telemetry.histograms[$0].path == a.path && telemetry.histograms[$0].op == a.op }
                 if existing.count >= 2 { telemetry.histograms[existing[1]] = histogram } else { telemetry.histograms.append(histogram) }
             }
         }
-    }
-
-    static func histogram(_ values: [Float], bins: Int) -> (lower: Float, upper: Float, counts: [Int])? {
-        guard let lo = values.min(), let hi = values.max(), bins > 0 else { return nil }
-        // In Double: hi - lo can overflow Float when the activations have blown up.
-        let (low, high) = (Double(lo), Double(hi))
-        let width = high > low ? (high - low) / Double(bins) : 1
-        var counts = [Int](repeating: 0, count: bins)
-        for v in values { counts[min(bins - 1, max(0, Int((Double(v) - low) / width)))] += 1 }
-        return (lo, hi > lo ? hi : lo + 1, counts)
     }
 }

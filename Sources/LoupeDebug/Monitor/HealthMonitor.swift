@@ -24,11 +24,16 @@ public final class HealthMonitor: TrainerCallback {
         /// Examples of the training split evaluated at each epoch end and audited at the end.
         public var auditExamples = 2000
         public var histogramBins = 40
+        /// At most this many weight (and gradient) histograms are kept per parameter layer.
+        public var parameterHistogramsPerLayer = 50
         public init() {}
     }
 
     public let options: Options
     public private(set) var telemetry = Telemetry()
+    /// Called with each weight and gradient histogram as it is taken (to write it live to
+    /// TensorBoard, say), including those a later thinning drops from the telemetry.
+    public var histogramTaken: ((ParameterHistogram) throws -> Void)?
     /// The training split (for the per-epoch train-sample metrics and the label audit).
     let trainData: TensorDataset?
     let locator: NonFiniteLocator?
@@ -41,6 +46,8 @@ public final class HealthMonitor: TrainerCallback {
     private var weightsBefore: [[Tensor]] = []
     private var hook: HookHandle?
     private var auditSample: TensorDataset?
+    /// Parameter histograms are taken at every `histogramInterval`-th sampled step (column).
+    private var histogramInterval = 5
 
     public init(trainSample: TensorDataset? = nil, options: Options = Options()) {
         self.options = options
@@ -115,6 +122,7 @@ public final class HealthMonitor: TrainerCallback {
             series.zeroGradFraction.append(grads.total > 0 ? Float(grads.zeros) / Float(grads.total) : .nan)
             telemetry.layers[i] = series
         }
+        if column % histogramInterval == 0 { try recordParameterHistograms(step: trainer.step + 1) }
         activations.flush(into: &telemetry, column: column, step: trainer.step + 1, histogramBins: options.histogramBins)
         if activations.softmaxIntoLoss, !telemetry.model.softmaxIntoLoss {
             telemetry.model.softmaxIntoLoss = true
@@ -169,6 +177,30 @@ public final class HealthMonitor: TrainerCallback {
            let validation = telemetry.epochs.last?.validation?["accuracy"] {
             telemetry.labelAudit = try LabelAuditor.audit(trainer: trainer, data: trainData, limit: 20_000,
                                                           validationAccuracy: validation)
+        }
+    }
+
+    /// Histograms of each parameter layer's weights and gradients at `step`. Once a layer would
+    /// have more than `parameterHistogramsPerLayer`, every other step is dropped and the interval
+    /// doubles, so the steps kept stay evenly spread over the run.
+    private func recordParameterHistograms(step: Int) throws {
+        let bins = options.histogramBins
+        for (path, parameters) in groups {
+            let grads = parameters.compactMap(\.grad)
+            let values: [(ParameterHistogram.Kind, [Tensor])] = [(.weights, parameters.map(\.value)), (.gradients, grads)]
+            for (kind, tensors) in values where !tensors.isEmpty {
+                guard let h = ValueHistogram(tensors.flatMap { $0.floats() }, bins: bins) else { continue }
+                let histogram = ParameterHistogram(path: path, kind: kind, step: step, h)
+                telemetry.parameterHistograms.append(histogram)
+                try histogramTaken?(histogram)
+            }
+        }
+        var steps: [Int] = []
+        for h in telemetry.parameterHistograms where steps.last != h.step { steps.append(h.step) }
+        if steps.count > options.parameterHistogramsPerLayer {
+            let kept = Set(steps.enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
+            telemetry.parameterHistograms.removeAll { !kept.contains($0.step) }
+            histogramInterval *= 2
         }
     }
 

@@ -13,6 +13,11 @@ public struct Telemetry: Codable, Sendable {
     public var epochs: [EpochRecord] = []
     /// Activation histograms per activation layer, at the first and the last sampled step.
     public var histograms: [ActivationHistogram] = []
+    /// Weight and gradient histograms per parameter layer, a time series: every 5th sampled step
+    /// from the first, thinned to every other one (and the interval doubled) whenever a layer would
+    /// have more than `HealthMonitor.Options.parameterHistogramsPerLayer`. Empty in telemetry
+    /// written before they were recorded.
+    public var parameterHistograms: [ParameterHistogram] = []
     /// The first op that produced NaN or infinity (when found).
     public var nonFinite: NonFiniteEvent?
     public var data = DataProfile()
@@ -24,6 +29,23 @@ public struct Telemetry: Codable, Sendable {
     public var stopReason: String?
 
     public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        loss = try c.decode([Float].self, forKey: .loss)
+        learningRate = try c.decode([Float].self, forKey: .learningRate)
+        sampledSteps = try c.decode([Int].self, forKey: .sampledSteps)
+        layers = try c.decode([LayerSeries].self, forKey: .layers)
+        epochs = try c.decode([EpochRecord].self, forKey: .epochs)
+        histograms = try c.decode([ActivationHistogram].self, forKey: .histograms)
+        // Added later: older health.json files have none.
+        parameterHistograms = try c.decodeIfPresent([ParameterHistogram].self, forKey: .parameterHistograms) ?? []
+        nonFinite = try c.decodeIfPresent(NonFiniteEvent.self, forKey: .nonFinite)
+        data = try c.decode(DataProfile.self, forKey: .data)
+        model = try c.decode(ModelProfile.self, forKey: .model)
+        labelAudit = try c.decodeIfPresent(LabelAudit.self, forKey: .labelAudit)
+        stopReason = try c.decodeIfPresent(String.self, forKey: .stopReason)
+    }
 
     /// The series for `path` (and, for activations, `op`: an LSTM has sigmoid and tanh series),
     /// created on first use.
@@ -91,6 +113,27 @@ public struct ActivationHistogram: Codable, Sendable {
     public var lower: Float
     public var upper: Float
     public var counts: [Int]
+}
+
+/// Histogram of one parameter layer's weights, or of their gradients (before clipping), at one
+/// step: all the layer's parameter tensors together (a Linear's weight and bias), in
+/// `HealthMonitor.Options.histogramBins` equal-width buckets over the finite values (see
+/// `ValueHistogram`; NaN and ±∞ are left out and counted in `nonFinite`).
+public struct ParameterHistogram: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        case weights, gradients
+    }
+    public var path: String
+    public var kind: Kind
+    public var step: Int
+    /// The smallest and largest finite value (`upper` is `lower + 1` when they are equal).
+    public var lower: Float
+    public var upper: Float
+    public var counts: [Int]
+    public var nonFinite: Int
+    /// Sum and sum of squares of the finite values.
+    public var sum: Double
+    public var sumOfSquares: Double
 }
 
 /// Where NaN or infinity first appeared.

@@ -3,9 +3,10 @@ import LoupeReport
 
 /// The report's charts, built from the telemetry. Every chart is always present (a "no data"
 /// placeholder when the run recorded nothing for it) so the page keeps one layout; only the
-/// activation histograms vary, one per layer, at most `maxHistogramLayers`.
+/// histograms vary: one per activation layer, and the weights and gradients of the parameter
+/// layers the findings name, at most `maxHistogramLayers` layers of each.
 extension HTMLReport {
-    /// Activation layers whose histograms are drawn; more would bury the page.
+    /// Layers whose histograms are drawn, of each kind; more would bury the page.
     static let maxHistogramLayers = 8
 
     static func figure(_ svg: String, _ caption: String, wide: Bool = false) -> String {
@@ -81,7 +82,8 @@ extension HTMLReport {
         html += figure(heatmap("Update ratio ‖ΔW‖/‖W‖", parameters, "‖ΔW‖/‖W‖", .log10) { $0.updateRatio },
                        "Relative size of each step's weight change; around 1e-3 is typical, far above or below is suspect.",
                        wide: true)
-        html += "</div>\n</section>\n<section>\n<h2>Activation layers</h2>\n" + activationTable(activations)
+        html += "</div>\n" + parameterHistograms(report, t)
+        html += "</section>\n<section>\n<h2>Activation layers</h2>\n" + activationTable(activations)
         html += "<div class=\"grid\">\n"
         html += figure(heatmap("Zero outputs", activations, "zero fraction", .linear(lower: 0, upper: 1)) { $0.zeroFraction },
                        "Fraction of outputs exactly zero (dead ReLU units stay at 1).", wide: true)
@@ -107,6 +109,29 @@ extension HTMLReport {
                 + cells.map { "<td>\($0.isNaN ? "–" : esc(num($0)))</td>" }.joined() + "</tr>"
         }
         return html + "</table>\n<p class=\"note\">Values at the last sampled step, except saturation (its peak).</p>\n"
+    }
+
+    /// First against last recorded weight and gradient histogram of each parameter layer a finding
+    /// names; nothing when none does (the heatmaps above cover every layer).
+    static func parameterHistograms(_ report: DebugReport, _ t: Telemetry) -> String {
+        var paths: [String] = []
+        for path in report.findings.flatMap(\.layers) where !paths.contains(path) && t.parameterHistograms.contains(where: { $0.path == path }) {
+            paths.append(path)
+        }
+        guard !paths.isEmpty else { return "" }
+        var html = "<h3>Weights and gradients of the layers named by findings</h3>\n<div class=\"grid small\">\n"
+        for path in paths.prefix(maxHistogramLayers) {
+            for kind in [ParameterHistogram.Kind.weights, .gradients] {
+                let recorded = t.parameterHistograms.filter { $0.path == path && $0.kind == kind }.sorted { $0.step < $1.step }
+                guard let first = recorded.first, let last = recorded.last else { continue }
+                let shown = recorded.count > 1 ? [first, last] : [first]
+                let series = shown.map { Histogram.Series("step \($0.step)", lower: Double($0.lower), upper: Double($0.upper), counts: $0.counts) }
+                let what = kind == .weights ? "weight" : "gradient"
+                html += figure(Histogram(title: "\(path) \(what)s", xTitle: what, series: series).svg,
+                               "The \(what)s of \(path) at " + (shown.count > 1 ? "steps \(first.step) and \(last.step)." : "step \(first.step), the only one recorded."))
+            }
+        }
+        return html + "</div>\n"
     }
 
     /// First against last recorded histogram per activation layer; layers named by findings first.

@@ -37,6 +37,8 @@ struct Debug: ParsableCommand {
     @Option(help: "After the first 50 steps, sample per-layer statistics every this many steps.") var interval = 10
     @Option(help: "Where run directories go.") var runsDir = "runs"
     @Flag(help: "Skip the HTML report.") var noHtml = false
+    @Option(help: "Also write TensorBoard event files, live, into DIR/<run name>/: the curves and each layer's weight and gradient histograms (open with `tensorboard --logdir DIR`).")
+    var tensorboard: String?
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
@@ -49,6 +51,7 @@ struct Debug: ParsableCommand {
         options.progress = !json && runFiles.count == 1
         options.maxFixAttempts = attempts
         options.writeHTML = !noHtml
+        options.tensorBoardDirectory = tensorboard.map { URL(fileURLWithPath: $0) }
         options.store = try storeOptions.recordingStore()
         options.command = StoreOptions.commandLine
         let session = DebugSession(options: options)

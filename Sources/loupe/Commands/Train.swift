@@ -41,7 +41,7 @@ struct Train: ParsableCommand {
     @Option(help: "Override train.epochs from the run file.") var epochs: Int?
     @Flag(help: "Attach the training debugger's monitor and end with its findings (health.json, report.html in the run's folder; see `loupe debug`).")
     var watch = false
-    @Option(help: "Also write TensorBoard event files, live, into DIR/<run name>/ (open with `tensorboard --logdir DIR`).")
+    @Option(help: "Also write TensorBoard event files, live, into DIR/<run name>/ (with --watch, each layer's weight and gradient histograms too; open with `tensorboard --logdir DIR`).")
     var tensorboard: String?
     @OptionGroup var storeOptions: StoreOptions
 
@@ -77,11 +77,11 @@ struct Train: ParsableCommand {
             print(Terminal.bold("Run \(config.run.name)") + Terminal.dim(" → \(run.directory.path)"))
         }
         let epochPrinter = EpochPrinter(enabled: !json)
-        let tensorBoard = tensorboard.map { TensorBoardCallback(directory: URL(fileURLWithPath: $0).appendingPathComponent(config.run.name)) }
         if watch {
-            try watched(config, printer: epochPrinter)
+            try watched(config, printer: epochPrinter, tensorBoard: tensorboard.map { URL(fileURLWithPath: $0) })
             return
         }
+        let tensorBoard = tensorboard.map { TensorBoardCallback(directory: URL(fileURLWithPath: $0).appendingPathComponent(config.run.name)) }
         var recordedID: String?
         let result = try storeOptions.recording(name: config.run.name, kind: .train, runFile: config.tomlText, seed: config.run.seed,
                                                 params: config.hyperparameters, id: runID, reopening: reopening) { recorder in
@@ -117,9 +117,11 @@ struct Train: ParsableCommand {
 
 extension Train {
     /// The run with the debugger's monitor attached (the non-finite locator stays off: it is
-    /// `loupe debug`'s); ends with the findings.
-    func watched(_ config: RunConfig, printer: EpochPrinter) throws {
+    /// `loupe debug`'s); ends with the findings. TensorBoard, if asked for, gets the monitor's
+    /// weight and gradient histograms too.
+    func watched(_ config: RunConfig, printer: EpochPrinter, tensorBoard: URL?) throws {
         var options = DebugSession.Options()
+        options.tensorBoardDirectory = tensorBoard
         options.runsDirectory = URL(fileURLWithPath: runsDir)
         options.progress = !json
         options.extraCallbacks = [printer]
