@@ -65,14 +65,21 @@ public final class RunStore: Sendable {
             try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
         }
         guard unknown.isEmpty else { throw StoreError.newerSchema(path: path, unknown: unknown) }
-        do {
-            try migrator.migrate(pool)
-        } catch {
-            // Two processes opening a new store at once both see it unmigrated; the second's
-            // migration then fails on the first's tables. That is success if they are all there.
-            guard try pool.read({ db in try migrator.hasCompletedMigrations(db) }) else { throw error }
+        // Two processes opening a new store at once both see it unmigrated; the second's migration
+        // then fails on the first's tables. That is success once they are all there: it waits (up
+        // to ~5 s) for the first to finish, and migrates again what is still missing.
+        var attempt = 0
+        while true {
+            do {
+                try migrator.migrate(pool)
+                return pool
+            } catch {
+                if try pool.read({ db in try migrator.hasCompletedMigrations(db) }) { return pool }
+                attempt += 1
+                guard attempt < 50 else { throw error }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
         }
-        return pool
     }
 
     /// A GRDB or SQLite error as a ``StoreError`` naming the database.

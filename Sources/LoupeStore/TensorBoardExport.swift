@@ -80,10 +80,17 @@ extension RunStore {
 extension RecordedHistogram {
     /// As TensorBoard's histogram: the same equal-width buckets over `lower…upper` (the last right
     /// edge exactly `upper`), with `lower` and `upper` as its min and max and, unless recorded
-    /// exactly, each value counted at its bucket's centre for the sum and the sum of squares. Nil
-    /// for one with nothing to draw.
+    /// exactly, each value counted at its bucket's centre for the sum and the sum of squares. One
+    /// whose values are all the same (`upper == lower`) is one bucket at that value, min and max
+    /// both it. Nil for one with nothing to draw.
     public var tensorBoardHistogram: TensorBoardHistogram? {
-        guard !counts.isEmpty, lower.isFinite, upper.isFinite, upper > lower else { return nil }
+        guard !counts.isEmpty, lower.isFinite, upper.isFinite, upper >= lower else { return nil }
+        if upper == lower {
+            let total = Double(counts.reduce(0) { $0 + max($1, 0) })
+            guard total > 0 else { return nil }
+            return try? TensorBoardHistogram(min: lower, max: upper, count: total, sum: sum ?? lower * total,
+                                             sumSquares: sumSquares ?? lower * lower * total, bucketLimits: [upper], bucketCounts: [total])
+        }
         let width = (upper - lower) / Double(counts.count)
         let centres = counts.indices.map { lower + (Double($0) + 0.5) * width }
         let weights = counts.map { Double(max($0, 0)) }

@@ -69,6 +69,15 @@ struct ChartInputTests {
         }
     }
 
+    @Test func aHistogramOfOneValueIsOneNarrowBarAtIt() {
+        let svg = Histogram(title: "h", xTitle: "x", series: [.init("zeros", lower: 0, upper: 0, counts: [5, 0, 0])]).svg
+        #expect(!svg.contains("class=\"placeholder\""))
+        let bars = SVGProbe.attributes("width", in: SVGProbe.group("histogram", in: svg)).compactMap(Double.init)
+        #expect(bars.count == 1)
+        // The bar is centred on 0 and much narrower than the plot.
+        #expect(svg.contains(">0</text>") && (bars.first ?? 1000) < 200)
+    }
+
     @Test func histogramBarsAreProportionalToFractions() {
         let svg = Histogram(title: "h", xTitle: "x", series: [.init("s", lower: 0, upper: 2, counts: [1, 3])]).svg
         let bars = SVGProbe.attributes("height", in: SVGProbe.group("histogram", in: svg)).compactMap(Double.init)

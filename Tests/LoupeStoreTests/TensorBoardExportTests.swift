@@ -36,7 +36,10 @@ struct TensorBoardExportTests {
         let h = try #require(RecordedHistogram(tag: "a", step: 1, lower: 0, upper: 4, counts: [1, 0, 2, 1]).tensorBoardHistogram)
         #expect(h.bucketLimits == [1, 2, 3, 4] && h.bucketCounts == [1, 0, 2, 1] && h.count == 4)
         #expect(h.min == 0 && h.max == 4 && h.sum == 0.5 + 2 * 2.5 + 3.5)
-        #expect(RecordedHistogram(tag: "a", step: 1, lower: 0, upper: 0, counts: [1]).tensorBoardHistogram == nil)
+        // Every value the same: one bucket at it, as TensorBoard writes a constant tensor.
+        let constant = try #require(RecordedHistogram(tag: "a", step: 1, lower: 2, upper: 2, counts: [3, 0]).tensorBoardHistogram)
+        #expect(constant.bucketLimits == [2] && constant.bucketCounts == [3] && constant.min == 2 && constant.max == 2 && constant.sum == 6)
+        #expect(RecordedHistogram(tag: "a", step: 1, lower: 2, upper: 1, counts: [1]).tensorBoardHistogram == nil)
         #expect(RecordedHistogram(tag: "a", step: 1, lower: 0, upper: 1, counts: [0, 0]).tensorBoardHistogram == nil)
         #expect(RecordedHistogram(tag: "a", step: 1, lower: .nan, upper: 1, counts: [1]).tensorBoardHistogram == nil)
     }

@@ -6,8 +6,8 @@
 /// `lower + i·width` up to, not including, `lower + (i+1)·width`; the last one also holds
 /// `upper`. These are the edges `loupe runs export --tensorboard` writes, and each value is placed
 /// by comparing it with them, so the counts agree with the edges even for a value on an edge. When
-/// every finite value is the same, `upper` is `lower + 1` (the next float up, for a value too large
-/// for that) and they all sit in the first bucket.
+/// every finite value is the same, `upper` equals `lower` and they all sit in the first bucket
+/// (the export writes such a histogram as one bucket at that value, as TensorBoard itself does).
 ///
 /// NaN and ±∞ have no place on the axis: they are left out of the buckets and the sums and counted
 /// in `nonFinite`, so `counts` sums to the number of finite values.
@@ -37,7 +37,7 @@ struct ValueHistogram: Equatable {
         let low = Double(lo)
         let width = hi > lo ? (Double(hi) - low) / Double(bins) : 1
         var counts = [Int](repeating: 0, count: bins)
-        for v in values where v.isFinite {
+        for v in values where v.isFinite && hi > lo {
             let x = Double(v)
             var i = Swift.min(bins - 1, Int((x - low) / width))
             // The division may round a value on an edge into the neighbouring bucket.
@@ -48,8 +48,9 @@ struct ValueHistogram: Equatable {
             }
             counts[i] += 1
         }
+        if hi == lo { counts[0] = values.count - nonFinite }
         self.lower = lo
-        self.upper = hi > lo ? hi : Swift.max(lo + 1, lo.nextUp)
+        self.upper = hi
         self.counts = counts
         self.nonFinite = nonFinite
         self.sum = sum

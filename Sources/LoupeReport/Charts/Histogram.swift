@@ -13,7 +13,8 @@
 /// let html = "<figure>\(chart.svg)</figure>"
 /// ```
 public struct Histogram: Sendable {
-    /// One histogram: `counts.count` equal bins spanning `lower...upper`.
+    /// One histogram: `counts.count` equal bins spanning `lower...upper`. When `upper == lower`
+    /// (every value the same: a dead layer's zero gradients) it is drawn as one narrow bar at it.
     public struct Series: Sendable {
         /// The legend's name for it ("step 1").
         public var name: String
@@ -31,7 +32,17 @@ public struct Histogram: Sendable {
 
         /// Whether there is anything to draw.
         var isDrawable: Bool {
-            lower.isFinite && upper.isFinite && upper > lower && counts.contains { $0 > 0 }
+            lower.isFinite && upper.isFinite && upper >= lower && counts.contains { $0 > 0 }
+        }
+
+        /// What is drawn: the series itself, or for a single value the middle bin of eleven
+        /// narrow ones centred on it (so the axis shows some room on either side).
+        var drawn: Series {
+            guard upper == lower else { return self }
+            let bin = Swift.max(abs(lower) * 0.002, 0.002)
+            var single = [Int](repeating: 0, count: 11)
+            single[5] = counts.reduce(0) { $0 + Swift.max($1, 0) }
+            return Series(name, lower: lower - 5.5 * bin, upper: lower + 5.5 * bin, counts: single, color: color)
         }
     }
 
@@ -50,7 +61,7 @@ public struct Histogram: Sendable {
 
     /// The chart as one `<svg>` element.
     public var svg: String {
-        let drawable = series.enumerated().filter { $0.element.isDrawable }
+        let drawable = series.enumerated().filter { $0.element.isDrawable }.map { (offset: $0.offset, element: $0.element.drawn) }
         let fractions = drawable.map { _, s in
             let total = Double(s.counts.reduce(0) { $0 + Swift.max($1, 0) })
             return s.counts.map { Double(Swift.max($0, 0)) / total }
