@@ -17,7 +17,8 @@ build: setup
 ## Look inside a small network, train a CNN on the built-in digits from its run file, let the
 ## debugger catch a diverging run and repair it, run SmolLM2-135M (a raw prompt, then a chat
 ## turn through the model's template), trace a short generation (runs/trace.html, a Chrome trace
-## beside it), profile one training step, measure the engine.
+## beside it), profile one training step, measure the engine, list the runs and screenshot the
+## dashboard's pages (runs/dashboard-*.png).
 demo: build
 	$(LOUPE) demo
 	$(LOUPE) train examples/digits-cnn.toml
@@ -29,6 +30,7 @@ demo: build
 	$(LOUPE) profile examples/digits-cnn.toml --chrome-trace runs/digits-cnn.profile.json
 	$(LOUPE) bench engine --quick
 	$(LOUPE) runs list
+	$(HOME)/.cache/loupe/peers-venv/bin/python scripts/peers/dashboard_screenshots.py $(LOUPE) $${LOUPE_STORE:-runs/loupe.sqlite} runs
 	@echo "Browse these runs: $(LOUPE) dashboard   (then open http://127.0.0.1:7788)"
 
 ## Every test, in release (debug builds of numeric code are very slow), then the commands end to

@@ -70,6 +70,9 @@ LOUPE_STORE="$store" "$LOUPE" train examples/digits-mlp.toml --epochs 2 --runs-d
 if out=$("$LOUPE" train examples/digits-mlp.toml --runs-dir "$work/empty-runs" --resume --no-record 2>&1); then echo "smoke: --resume without a run was accepted" >&2; exit 1; fi
 [[ "$out" == *"has a checkpoint to resume from"* ]] || { echo "smoke: --resume without a run said '$out'" >&2; exit 1; }
 echo "smoke: run folders ok"
+"$LOUPE" bench engine --quick --case sgemm --store "$store" > /dev/null
+"$LOUPE" runs show bench-engine --store "$store" --json \
+    | check "bench records a run" 'd["run"]["info"]["kind"] == "bench" and len(d["benchmarks"]) >= 2 and "sgemm/gflops" in d["run"]["summaries"]'
 # Two processes recording into one store at once lose nothing.
 LOUPE_STORE="$work/two.sqlite" "$LOUPE" train examples/digits-mlp.toml --epochs 3 --json > /dev/null &
 first=$!

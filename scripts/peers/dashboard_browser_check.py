@@ -41,6 +41,35 @@ def loupe(*args, work):
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work, timeout=600)
 
 
+def start_dashboard(store, cwd):
+    """Starts `loupe dashboard` on a free port; returns the process and its base URL."""
+    server = subprocess.Popen([LOUPE, "dashboard", "--port", "0", "--store", store],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=cwd)
+    printed = ""
+    match = None
+    while match is None and len(printed) < 4096:
+        line = server.stdout.readline()
+        if not line:
+            break
+        printed += line
+        match = re.search(r"http://127\.0\.0\.1:\d+/", line)
+    if match is None:
+        server.kill()
+    check("dashboard prints its URL", match is not None, printed)
+    return server, match.group(0)
+
+
+def chromium():
+    """Headless Chromium (Debian's chromium and chromium-driver) under Selenium."""
+    options = Options()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,2000"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(30)
+    return driver
+
+
 def curve(driver, chart, series):
     """The path data of `series` on the chart labelled `chart` ("" when it is not drawn), read in one
     script call: the live page may swap its charts between two element look-ups."""
@@ -62,26 +91,9 @@ def main():
         loupe("train", mlp, "--epochs", "4", work=work)
         loupe("debug", os.path.join(EXAMPLES, "diverging-mlp.toml"), "--fix", work=work)
 
-        server = subprocess.Popen([LOUPE, "dashboard", "--port", "0", "--store", os.path.join(work, "s.sqlite")],
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=work)
+        server, base = start_dashboard(os.path.join(work, "s.sqlite"), cwd=work)
         processes.append(server)
-        printed = ""
-        match = None
-        while match is None and len(printed) < 4096:
-            line = server.stdout.readline()
-            if not line:
-                break
-            printed += line
-            match = re.search(r"http://127\.0\.0\.1:\d+/", line)
-        check("dashboard prints its URL", match is not None, printed)
-        base = match.group(0)
-
-        options = Options()
-        options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-        for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,2000"]:
-            options.add_argument(flag)
-        driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
-        driver.set_page_load_timeout(30)
+        driver = chromium()
 
         # The runs page, sorted by clicking the accuracy column: best first, runs without it last.
         driver.get(base)

@@ -50,8 +50,10 @@ struct EngineBench: ParsableCommand {
         }
     }
 
+    @OptionGroup var storeOptions: StoreOptions
+
     func run() throws {
-        try EngineBenchmark(quick: quick, only: Set(cases)).run()
+        try BenchRecording.run("bench-engine", storeOptions) { try EngineBenchmark(quick: quick, only: Set(cases)).run() }
     }
 }
 
@@ -76,8 +78,12 @@ struct TrainBench: ParsableCommand {
         }
     }
 
+    @OptionGroup var storeOptions: StoreOptions
+
     func run() throws {
-        try TrainBenchmark(examples: URL(fileURLWithPath: examples), steps: steps, only: Set(workloads)).run()
+        try BenchRecording.run("bench-train", storeOptions) {
+            try TrainBenchmark(examples: URL(fileURLWithPath: examples), steps: steps, only: Set(workloads)).run()
+        }
     }
 }
 
@@ -104,8 +110,12 @@ struct DebugBench: ParsableCommand {
         guard rounds >= 1, steps >= 1 else { throw ValidationError("--rounds and --steps must be ≥ 1") }
     }
 
+    @OptionGroup var storeOptions: StoreOptions
+
     func run() throws {
-        try DebugBenchmark(examples: URL(fileURLWithPath: examples), rounds: rounds, stepsPerRound: steps, only: Set(workloads)).run()
+        try BenchRecording.run("bench-debug", storeOptions) {
+            try DebugBenchmark(examples: URL(fileURLWithPath: examples), rounds: rounds, stepsPerRound: steps, only: Set(workloads)).run()
+        }
     }
 }
 
@@ -124,9 +134,13 @@ struct StoreBench: ParsableCommand {
     @Option(help: "Seconds per side per round.") var seconds = 1.5
     @Option(help: "The folder with the w*.toml run files.") var examples = "examples"
 
+    @OptionGroup var storeOptions: StoreOptions
+
     func run() throws {
         guard rounds >= 1, seconds > 0 else { throw ValidationError("--rounds must be ≥ 1 and --seconds > 0") }
-        try StoreBenchmark(examples: URL(fileURLWithPath: examples), rounds: rounds, secondsPerRound: seconds).run()
+        try BenchRecording.run("bench-store", storeOptions) {
+            try StoreBenchmark(examples: URL(fileURLWithPath: examples), rounds: rounds, secondsPerRound: seconds).run()
+        }
     }
 }
 
@@ -155,6 +169,8 @@ struct LLMBench: ParsableCommand {
         guard threadCounts.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--threads must be at least 1") }
     }
 
+    @OptionGroup var storeOptions: StoreOptions
+
     func run() throws {
         let url = try DefaultModel.resolve(model)
         if rssProbe {
@@ -163,8 +179,10 @@ struct LLMBench: ParsableCommand {
         }
         let python = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/llamacpp-venv/bin/python")
         let hasPeer = !noPeer && FileManager.default.isExecutableFile(atPath: python.path)
-        try LLMBenchmark(modelURL: url, threadCounts: threadCounts.isEmpty ? [1, 2] : threadCounts, rounds: rounds,
-                         peerPython: hasPeer ? python : nil).run()
+        try BenchRecording.run("bench-llm", storeOptions) {
+            try LLMBenchmark(modelURL: url, threadCounts: threadCounts.isEmpty ? [1, 2] : threadCounts, rounds: rounds,
+                             peerPython: hasPeer ? python : nil).run()
+        }
     }
 }
 
@@ -189,8 +207,12 @@ struct TraceBench: ParsableCommand {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
     }
 
+    @OptionGroup var storeOptions: StoreOptions
+
     func run() throws {
-        try TraceBenchmark(modelURL: try DefaultModel.resolve(model), rounds: rounds, steps: steps).run()
+        try BenchRecording.run("bench-trace", storeOptions) {
+            try TraceBenchmark(modelURL: try DefaultModel.resolve(model), rounds: rounds, steps: steps).run()
+        }
     }
 }
 

@@ -92,9 +92,13 @@ extension Runs {
             let row = try RunRow(store: store, info: store.run(store.resolve(self.id)))
             let artifacts = try store.artifacts(row.info.id), children = try store.children(row.info.id)
             if json {
-                struct Output: Encodable { let run: RunRow; let artifacts: [Artifact]; let children: [String]; let findings: [String] }
+                struct Output: Encodable {
+                    let run: RunRow; let artifacts: [Artifact]; let children: [String]; let findings: [String]; let benchmarks: [String]
+                }
                 let findings = try store.records(row.info.id, kind: "finding").map(\.json)
-                print(String(decoding: try LoupeJSON.encoder().encode(Output(run: row, artifacts: artifacts, children: children, findings: findings)), as: UTF8.self))
+                let benchmarks = try store.records(row.info.id, kind: "benchmark").map(\.json)
+                print(String(decoding: try LoupeJSON.encoder().encode(Output(run: row, artifacts: artifacts, children: children, findings: findings,
+                                                                             benchmarks: benchmarks)), as: UTF8.self))
                 return
             }
             let i = row.info
@@ -117,6 +121,11 @@ extension Runs {
                     let s = row.summaries[key]!
                     return [key, NumberText.readable(s.best), s.bestStep.map(String.init) ?? "-", NumberText.readable(s.last), String(s.count)]
                 }))
+            }
+            let benchmarks = try store.records(i.id, kind: "benchmark")
+            if !benchmarks.isEmpty {
+                print(Terminal.bold("\nBenchmark lines"))
+                for record in benchmarks { print("  " + record.json) }
             }
             let findings = try store.records(i.id, kind: "finding")
             if !findings.isEmpty {
