@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Screenshots of the dashboard's pages for `make demo`: the runs page, the newest debug run's page
-(its curves with the findings marked) and a compare of the two newest debug runs (a diverging run
-and its `--fix` attempt, in the demo), as PNGs.
+(its curves with the findings marked) and a compare of the two newest debug runs (in the demo, two
+`--fix` attempts at the diverging run), as PNGs.
 
 Usage: dashboard_screenshots.py LOUPE STORE OUTDIR   (headless Chromium through Selenium, as in
 dashboard_browser_check.py, whose helpers it uses). Prints the files it wrote.
@@ -41,7 +41,7 @@ def main():
         if links:
             links[0].click()
             shoot("run")
-        # The diverging run beside its repaired attempt.
+        # The two newest debug runs side by side.
         driver.get(base + "?kind=debug")
         boxes = driver.find_elements(By.CSS_SELECTOR, 'input[name="ids"]')[:2]
         if len(boxes) == 2:

@@ -27,7 +27,14 @@ struct StoreBenchmark {
         }
         let stepSeconds = try medianSeconds(minIterations: 20) { try step(plain) }
         let steps = max(Int(secondsPerRound / stepSeconds), 10)
-        var plainMs: [Double] = [], recordedMs: [Double] = []
+        // Each round: plain steps, recorded steps, and the recorder alone (three scalars a step, as
+        // the callback records, for as many steps, with the writes that many W1 steps make — one a
+        // second), so all three see the same moment of a noisy machine.
+        let isolated = try RunRecorder(store: store, info: store.newRun(name: "isolated", kind: .bench, command: "loupe bench store"),
+                                       flushInterval: .infinity)
+        let flushEvery = max(Int(1 / stepSeconds), 1)
+        var plainMs: [Double] = [], recordedMs: [Double] = [], recorderMs: [Double] = []
+        var isolatedStep = 0
         for _ in 0..<rounds {
             for (trainer, isRecorded) in [(plain, false), (recorded, true)] {
                 let t0 = DispatchTime.now().uptimeNanoseconds
@@ -35,27 +42,27 @@ struct StoreBenchmark {
                 let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(steps)
                 if isRecorded { recordedMs.append(ms) } else { plainMs.append(ms) }
             }
-        }
-        // The recorder's own cost, without training around it: three scalars a step (as the
-        // callback records), for 2 s of steps at W1's pace, its once-a-second writes included.
-        let isolated = try RunRecorder(store: store, info: store.newRun(name: "isolated", kind: .bench, command: "loupe bench store"))
-        let isolatedSteps = max(Int(2 / stepSeconds), 1000)
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        for step in 0..<isolatedSteps {
-            isolated.scalar("train/loss", step: step, value: 1)
-            isolated.scalar("lr", step: step, value: 0.1)
-            isolated.scalar("step_ms", step: step, value: 0.5)
-            if step % max(Int(1 / stepSeconds), 1) == 0 { try isolated.flush() }   // the writes a second of W1 steps makes
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<steps {
+                isolated.scalar("train/loss", step: isolatedStep, value: 1)
+                isolated.scalar("lr", step: isolatedStep, value: 0.1)
+                isolated.scalar("step_ms", step: isolatedStep, value: 0.5)
+                isolatedStep += 1
+                if isolatedStep % flushEvery == 0 { try isolated.flush() }
+            }
+            try isolated.flush()
+            recorderMs.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(steps))
         }
         try isolated.finish(.completed)
-        let recorderMs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(isolatedSteps)
         try recorder.finish(.completed)
         let ratios = zip(recordedMs, plainMs).map { $0 / $1 - 1 }.sorted()
+        let shares = zip(recorderMs, plainMs).map { $0 / $1 }.sorted()
         func median(_ x: [Double]) -> Double { x.sorted()[x.count / 2] }
         emitJSON(["case": "store_overhead", "workload": w.name, "threads": Engine.threads, "steps_per_round": steps,
                   "plain_ms_per_step": median(plainMs), "recorded_ms_per_step": median(recordedMs),
                   "overhead": median(ratios), "overhead_min": ratios.first!, "overhead_max": ratios.last!,
-                  "recorder_ms_per_step": recorderMs, "recorder_share_of_step": recorderMs / stepSeconds / 1000,
+                  "recorder_ms_per_step": median(recorderMs), "recorder_share_of_step": median(shares),
+                  "recorder_share_min": shares.first!, "recorder_share_max": shares.last!,
                   "scalars_written": try store.scalars(recorder.id, key: "train/loss").count])
     }
 }
