@@ -185,6 +185,11 @@ open class Module {
                 throw TensorError.shapeMismatch(op: "load(stateDict:) '\(n)'", lhs: p.shape, rhs: t.shape,
                                                 expected: "the saved tensor must have the parameter's shape")
             }
+            // Integers read as weights would be a silently different model.
+            guard t.dtype.isFloatingPoint == p.value.dtype.isFloatingPoint else {
+                throw TensorError.invalidArgument(op: "load(stateDict:) '\(n)'",
+                                                  reason: "the saved tensor is \(t.dtype), the parameter \(p.value.dtype)")
+            }
             p.value = try GradMode.withoutGrad { try t.to(p.value.dtype).contiguous() }.detach()
         }
         for (n, b) in buffers {
@@ -192,6 +197,10 @@ open class Module {
             guard t.shape == b.value.shape else {
                 throw TensorError.shapeMismatch(op: "load(stateDict:) '\(n)'", lhs: b.value.shape, rhs: t.shape,
                                                 expected: "the saved tensor must have the buffer's shape")
+            }
+            guard t.dtype.isFloatingPoint == b.value.dtype.isFloatingPoint else {
+                throw TensorError.invalidArgument(op: "load(stateDict:) '\(n)'",
+                                                  reason: "the saved tensor is \(t.dtype), the buffer \(b.value.dtype)")
             }
             b.value = try GradMode.withoutGrad { try t.to(b.value.dtype).contiguous() }.detach()
         }

@@ -56,12 +56,18 @@ public enum Checkpoint {
         }
         try trainer.model.load(stateDict: model)
         try trainer.optimizer.load(stateDict: optimizer)
-        guard let step = file.metadata["step"].flatMap(Int.init), let epoch = file.metadata["epoch"].flatMap(Int.init) else {
-            throw fail("metadata 'step' or 'epoch' is missing or not an integer")
+        // Bounded as a run file's train.steps and train.epochs are, so counting on cannot overflow.
+        guard let step = file.metadata["step"].flatMap(Int.init), (0...1_000_000_000_000).contains(step),
+              let epoch = file.metadata["epoch"].flatMap(Int.init), (0...1_000_000).contains(epoch) else {
+            throw fail("metadata 'step' (\(file.metadata["step"] ?? "missing")) or 'epoch' (\(file.metadata["epoch"] ?? "missing")) "
+                       + "is not an integer in 0...1000000000000 / 0...1000000")
         }
         trainer.step = step
         trainer.epoch = epoch
-        if let lr = file.metadata["lr"].flatMap(Double.init) { trainer.optimizer.lr = lr }
+        if let text = file.metadata["lr"] {
+            guard let lr = Double(text), lr.isFinite, lr >= 0 else { throw fail("metadata 'lr' is \(text), not a finite number ≥ 0") }
+            trainer.optimizer.lr = lr
+        }
         for (path, m) in trainer.model.namedModules() {
             guard let d = m as? Dropout else { continue }
             let words = (file.metadata["rng.\(path)"] ?? "").split(separator: ",").compactMap { UInt64($0) }
@@ -71,7 +77,11 @@ public enum Checkpoint {
         if let s = file.metadata["scheduler"] {
             trainer.scheduler?.plateauState = s.split(separator: ",").compactMap { Double($0) }
         }
-        return try file.metadata["loader"].map { try LoupeJSON.decoder().decode(DataLoader.State.self, from: Data($0.utf8)) }
+        return try file.metadata["loader"].map { text in
+            do { return try LoupeJSON.decoder().decode(DataLoader.State.self, from: Data(text.utf8)) } catch {
+                throw fail("metadata 'loader' is not a data loader's position (\(error))")
+            }
+        }
     }
 }
 

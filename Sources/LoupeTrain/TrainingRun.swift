@@ -49,7 +49,8 @@ public struct TrainingRun {
     /// The run file's model, optimizer and loss in a trainer (no scheduler, callbacks or files).
     public func makeTrainer(_ data: PreparedData) throws -> (Trainer, Sequential) {
         let model = try ModelBuilder.build(config.model, sampleShape: data.splits.train.sampleShape,
-                                           outputs: config.train.loss == .crossEntropy ? data.outputs : nil, seed: config.run.seed)
+                                           outputs: config.train.loss == .crossEntropy ? data.outputs : nil, seed: config.run.seed,
+                                           batchSize: min(config.train.batchSize, max(data.splits.train.count, 1)))
         let optimizer = try makeOptimizer(model.parameters())
         let loss = config.train.loss
         guard !(loss == .crossEntropy && !data.splits.train.hasClassLabels && data.vocabulary == nil) else {

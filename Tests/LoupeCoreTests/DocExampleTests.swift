@@ -27,6 +27,22 @@ struct DocExampleTests {
         #expect(try docExampleMismatch(0, in: "Sources/LoupeCore/Autograd/Hooks.swift", markedAs: "ModuleScope", in: #filePath) == nil)
     }
 
+    @Test func sizePolicyExample() throws {
+        // example: SizePolicy
+        let elements = SizePolicy.product([1_000_000, 1_000_000])         // 1e12, or nil on overflow
+        let bytes = elements.flatMap { SizePolicy.product([$0, 4]) }      // 4 TB
+        #expect(throws: SizeError(source: "model.layers[0].units", bytes: 4_000_000_000_000, limit: SizePolicy.availableBytes)) {
+            try SizePolicy.check(bytes: bytes, for: "model.layers[0].units")
+        }
+        // throws SizeError: model.layers[0].units would need 4.0 TB of memory; this machine has 24 GiB
+        // end example
+        #expect(SizePolicy.product([Int.max, 2]) == nil && SizePolicy.product([3, -1]) == nil && SizePolicy.product([]) == 1)
+        #expect(SizePolicy.sum([Int.max, 1]) == nil && SizePolicy.sum([1, nil]) == nil && SizePolicy.sum([2, 3]) == 5)
+        #expect(SizePolicy.readable(bytes: 512) == "512 B" && SizePolicy.readable(bytes: 4_000_000_000_000) == "4.0 TB"
+                && SizePolicy.readable(bytes: 24 << 30, binary: true) == "24 GiB")
+        #expect(try docExampleMismatch(0, in: "Sources/LoupeCore/Limits/SizePolicy.swift", markedAs: "SizePolicy", in: #filePath) == nil)
+    }
+
     @Test func sha256Example() throws {
         // example: SHA256
         var hash = SHA256()

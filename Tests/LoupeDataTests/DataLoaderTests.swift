@@ -82,5 +82,6 @@ struct DataLoaderTests {
         let data = try rowDataset(labels: [0, 1])
         #expect(dataErrorMessage { _ = try DataLoader(dataset: data, batchSize: 0) }.contains("batchSize is 0"))
         #expect(throws: DataError.self) { _ = try DataLoader(dataset: data, batchSize: 1, state: .init(epoch: 0, generator: [1, 2])) }
+        #expect(throws: DataError.self) { _ = try DataLoader(dataset: data, batchSize: 1, state: .init(epoch: 0, generator: [0, 0, 0, 0])) }
     }
 }

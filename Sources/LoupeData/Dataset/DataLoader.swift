@@ -82,6 +82,11 @@ public struct DataLoader: Sendable {
             throw DataError.invalidArgument(op: "DataLoader",
                                             reason: "state has epoch \(state.epoch) and \(state.generator.count) generator words, expected epoch ≥ 0 and 4 words")
         }
+        // xoshiro256** never leaves the all-zero state: it would draw 0 forever (a shuffle waiting
+        // for another value would never end).
+        guard state.generator.contains(where: { $0 != 0 }) else {
+            throw DataError.invalidArgument(op: "DataLoader", reason: "state's generator words are all 0, which no generator reaches")
+        }
         self.dataset = dataset
         self.batchSize = batchSize
         self.shuffle = shuffle

@@ -8,6 +8,12 @@ enum Check {
         try that(value >= minimum, key, value, "an integer ≥ \(minimum)")
     }
 
+    /// A count whose arithmetic must not overflow (a batch size, a number of epochs): bounded
+    /// far above any real run, far below where `Int` arithmetic on it could overflow.
+    static func count(_ value: Int, _ range: ClosedRange<Int>, _ key: String) throws {
+        try that(range.contains(value), key, value, "an integer in [\(range.lowerBound), \(range.upperBound)]")
+    }
+
     static func within(_ value: Double, _ range: ClosedRange<Double>, _ key: String) throws {
         try that(range.contains(value), key, value, "a number in [\(range.lowerBound), \(range.upperBound)]")
     }

@@ -28,7 +28,7 @@ extension RunConfig {
             try Check.within(labelNoise, 0...1, "data.label_noise")
             try Check.atLeast(trainLimit, 0, "data.train_limit")
             try Check.within(inputScale, -1e30...1e30, "data.input_scale")
-            try Check.atLeast(blockSize, 1, "data.block_size")
+            try Check.count(blockSize, 1...(1 << 20), "data.block_size")
             if let exclude { try Check.path(exclude, "data.exclude", shown: exclude) }
         }
     }

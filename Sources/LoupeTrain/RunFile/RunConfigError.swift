@@ -1,3 +1,5 @@
+import LoupeCore
+
 /// A run file that cannot be used, with the key, the value and what is allowed.
 public enum RunConfigError: Error, CustomStringConvertible, Equatable {
     case syntax(file: String, line: Int, column: Int, message: String)
@@ -5,6 +7,9 @@ public enum RunConfigError: Error, CustomStringConvertible, Equatable {
     case missingKey(key: String)
     case invalidValue(key: String, value: String, allowed: String)
     case unreadable(file: String, reason: String)
+    /// A model (or a batch of its activations) that would not fit in this machine's memory,
+    /// found before anything was allocated.
+    case tooLarge(SizeError)
 
     public var description: String {
         switch self {
@@ -18,6 +23,8 @@ public enum RunConfigError: Error, CustomStringConvertible, Equatable {
             "invalid value \(value) for '\(key)': expected \(allowed)"
         case let .unreadable(file, reason):
             "cannot read run file \(file): \(reason)"
+        case let .tooLarge(error):
+            "\(error) (weights, gradients and optimizer state, and a batch's activations); make the layer or train.batch_size smaller"
         }
     }
 }

@@ -32,7 +32,7 @@ public enum ScheduleSpec: Equatable, Sendable {
 
     func validate() throws {
         switch self {
-        case let .constant(warmup), let .cosine(warmup): try Check.atLeast(warmup, 0, "train.warmup")
+        case let .constant(warmup), let .cosine(warmup): try Check.count(warmup, 0...1_000_000_000_000, "train.warmup")
         case .step, .exponential, .plateau: break
         }
     }

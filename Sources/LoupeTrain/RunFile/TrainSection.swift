@@ -25,14 +25,14 @@ extension RunConfig {
             try Check.within(lr, 0...100, "train.lr")
             try optimizer.validate()
             try Check.within(weightDecay, 0...10, "train.weight_decay")
-            try Check.atLeast(batchSize, 1, "train.batch_size")
-            if let epochs { try Check.atLeast(epochs, 1, "train.epochs") }
-            if let steps { try Check.atLeast(steps, 1, "train.steps") }
+            try Check.count(batchSize, 1...(1 << 24), "train.batch_size")
+            if let epochs { try Check.count(epochs, 1...1_000_000, "train.epochs") }
+            if let steps { try Check.count(steps, 1...1_000_000_000_000, "train.steps") }
             guard epochs != nil || steps != nil else { throw RunConfigError.missingKey(key: "train.epochs") }
             try Check.within(gradClip, 0...1e9, "train.grad_clip")
             try schedule.validate()
-            try Check.atLeast(earlyStoppingPatience, 0, "train.early_stopping_patience")
-            try Check.atLeast(evalEvery, 1, "train.eval_every")
+            try Check.count(earlyStoppingPatience, 0...1_000_000, "train.early_stopping_patience")
+            try Check.count(evalEvery, 1...1_000_000, "train.eval_every")
             try Check.within(labelSmoothing, 0...0.999, "train.label_smoothing")
         }
     }
