@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "LoupeGGUF", targets: ["LoupeGGUF"]),
         .library(name: "LoupeReport", targets: ["LoupeReport"]),
         .library(name: "LoupeStore", targets: ["LoupeStore"]),
+        .library(name: "LoupeTOML", targets: ["LoupeTOML"]),
         .library(name: "LoupeTrain", targets: ["LoupeTrain"]),
         .library(name: "LoupeDebug", targets: ["LoupeDebug"]),
         .library(name: "LoupeLLM", targets: ["LoupeLLM"]),
@@ -80,6 +81,9 @@ let package = Package(
         // Every run remembered: one SQLite database (GRDB) of runs, hyperparameters, scalars,
         // records and artifacts; the recorder features write through.
         .target(name: "LoupeStore", dependencies: ["LoupeCore", "LoupeReport", "LoupeTensorBoard", .product(name: "GRDB", package: "GRDB.swift")]),
+        // A strict TOML 1.0 reader (and the string quoting its writers need), no dependencies:
+        // run files are outside bytes, so every input must end in a value or an error, never a trap.
+        .target(name: "LoupeTOML"),
         // Trainer, callbacks, metrics, checkpoints and typed TOML run files.
         .target(name: "LoupeTrain", dependencies: [
             "LoupeNN", "LoupeData", "LoupeSafeTensors", "LoupeReport", "LoupeStore", "LoupeTensorBoard",
@@ -123,6 +127,7 @@ let package = Package(
         ),
         .testTarget(name: "LoupeNNTests", dependencies: ["LoupeNN", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeTOMLTests", dependencies: ["LoupeTOML", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeTrainTests", dependencies: ["LoupeTrain", "LoupeReport", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeDebugTests", dependencies: ["LoupeDebug", "LoupeReport", "LoupeTestSupport"]),
         .testTarget(name: "LoupeLLMTests", dependencies: ["LoupeLLM", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
