@@ -32,7 +32,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -86,8 +85,7 @@ let package = Package(
         .target(name: "LoupeTOML"),
         // Trainer, callbacks, metrics, checkpoints and typed TOML run files.
         .target(name: "LoupeTrain", dependencies: [
-            "LoupeNN", "LoupeData", "LoupeSafeTensors", "LoupeReport", "LoupeStore", "LoupeTensorBoard",
-            .product(name: "TOMLKit", package: "TOMLKit"),
+            "LoupeNN", "LoupeData", "LoupeSafeTensors", "LoupeReport", "LoupeStore", "LoupeTensorBoard", "LoupeTOML",
         ]),
         // The training debugger: health monitor, non-finite locator, diagnosis, fixes, reports.
         .target(name: "LoupeDebug", dependencies: ["LoupeTrain", "LoupeReport", "LoupeStore"]),
