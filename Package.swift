@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "LoupeGGUF", targets: ["LoupeGGUF"]),
         .library(name: "LoupeReport", targets: ["LoupeReport"]),
         .library(name: "LoupeStore", targets: ["LoupeStore"]),
+        .library(name: "LoupeTOML", targets: ["LoupeTOML"]),
         .library(name: "LoupeTrain", targets: ["LoupeTrain"]),
         .library(name: "LoupeDebug", targets: ["LoupeDebug"]),
         .library(name: "LoupeLLM", targets: ["LoupeLLM"]),
@@ -31,7 +32,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -80,10 +80,12 @@ let package = Package(
         // Every run remembered: one SQLite database (GRDB) of runs, hyperparameters, scalars,
         // records and artifacts; the recorder features write through.
         .target(name: "LoupeStore", dependencies: ["LoupeCore", "LoupeReport", "LoupeTensorBoard", .product(name: "GRDB", package: "GRDB.swift")]),
+        // A strict TOML 1.0 reader (and the string quoting its writers need), no dependencies:
+        // run files are outside bytes, so every input must end in a value or an error, never a trap.
+        .target(name: "LoupeTOML"),
         // Trainer, callbacks, metrics, checkpoints and typed TOML run files.
         .target(name: "LoupeTrain", dependencies: [
-            "LoupeNN", "LoupeData", "LoupeSafeTensors", "LoupeReport", "LoupeStore", "LoupeTensorBoard",
-            .product(name: "TOMLKit", package: "TOMLKit"),
+            "LoupeNN", "LoupeData", "LoupeSafeTensors", "LoupeReport", "LoupeStore", "LoupeTensorBoard", "LoupeTOML",
         ]),
         // The training debugger: health monitor, non-finite locator, diagnosis, fixes, reports.
         .target(name: "LoupeDebug", dependencies: ["LoupeTrain", "LoupeReport", "LoupeStore"]),
@@ -123,6 +125,7 @@ let package = Package(
         ),
         .testTarget(name: "LoupeNNTests", dependencies: ["LoupeNN", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeTOMLTests", dependencies: ["LoupeTOML", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeTrainTests", dependencies: ["LoupeTrain", "LoupeReport", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeDebugTests", dependencies: ["LoupeDebug", "LoupeReport", "LoupeTestSupport"]),
         .testTarget(name: "LoupeLLMTests", dependencies: ["LoupeLLM", "LoupeTestSupport"], resources: [.copy("Fixtures")]),

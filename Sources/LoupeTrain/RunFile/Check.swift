@@ -23,7 +23,7 @@ enum Check {
         try that(value >= 0 && value < 1, key, value, "a number in [0, 1)")
     }
 
-    /// A file or directory. No file system allows NUL in a path (and TOMLKit's C strings would cut it).
+    /// A file or directory. No file system allows NUL in a path (and C strings would cut it).
     static func path(_ value: String, _ key: String, shown: String) throws {
         try that(!value.isEmpty && !value.contains("\0"), key, shown, "a path (not empty, without NUL characters)")
     }

@@ -1,5 +1,5 @@
 import Foundation
-import TOMLKit
+import LoupeTOML
 
 extension RunConfig {
     /// Reads and validates a run file.
@@ -14,9 +14,9 @@ extension RunConfig {
     /// Parses and validates TOML text: unknown keys, wrong types and out-of-range values are
     /// errors naming the key, the value and what is allowed.
     public init(toml text: String, file: String = "<run file>") throws {
-        let root: TOMLTable
-        do { root = try TOMLTable(string: text) } catch let e as TOMLParseError {
-            throw RunConfigError.syntax(file: file, line: e.source.begin.line, column: e.source.begin.column, message: e.description)
+        let root: TOMLValue
+        do { root = try TOML.parse(text) } catch {
+            throw RunConfigError.syntax(file: file, line: error.line, column: error.column, message: error.message)
         }
         self = try TableReader.read(RunFileValue(root), path: "", RunConfig.init(reading:))
         try validate()

@@ -1,4 +1,4 @@
-import TOMLKit
+import LoupeTOML
 
 /// A value in a run file: what TOML and JSON have in common. The parser reads TOML into these (and
 /// ``TableReader`` reads them), the writer and config.json write them, so each key of a run file is
@@ -33,49 +33,35 @@ struct RunFileEntry: Equatable, Sendable {
 }
 
 extension RunFileValue {
-    /// A value as TOMLKit parsed it.
-    init(_ toml: TOMLValueConvertible) {
-        if let table = toml.table {
-            self = .table(table.map { RunFileEntry($0.0, RunFileValue($0.1)) })
-        } else if let array = toml.array {
-            self = .array(array.map(RunFileValue.init))
-        } else if let string = toml.string {
-            self = .string(string)
-        } else if let int = toml.int {
-            self = .int(int)
-        } else if let double = toml.double {
-            self = .double(double)
-        } else if let bool = toml.bool {
-            self = .bool(bool)
-        } else {
-            self = .dateTime(toml.debugDescription)
+    /// A value as LoupeTOML parsed it: integers are 64-bit, so `Int` holds them on every platform Loupe builds for.
+    init(_ toml: TOMLValue) {
+        switch toml {
+        case let .table(entries): self = .table(entries.map { RunFileEntry($0.key, RunFileValue($0.value)) })
+        case let .array(items): self = .array(items.map(RunFileValue.init))
+        case let .string(string): self = .string(string)
+        case let .integer(int): self = .int(Int(int))
+        case let .float(double): self = .double(double)
+        case let .boolean(bool): self = .bool(bool)
+        case let .offsetDateTime(text), let .localDateTime(text), let .localDate(text), let .localTime(text):
+            self = .dateTime(text)
         }
     }
 
-    /// The value as TOML, on one line. TOMLKit (toml++) formats strings, integers and booleans,
-    /// escaping whatever TOML requires (quotes, backslashes, tabs, newlines, control characters).
-    /// Doubles are Swift's shortest text that reads back as the same Double, always a TOML float (a
-    /// `.`, an exponent, inf or nan): toml++ writes 17 significant digits (0.1 as 0.10000000000000001). Tables are laid
-    /// out here because toml++ sorts their keys, and run files read best in their own order (a
-    /// layer's `type` first).
+    /// The value as TOML, on one line, the form ``TOML/parse(_:)-(String)`` reads back as the same
+    /// value. Strings go through ``TOML/quoted(_:)`` (quotes, backslashes and control characters
+    /// escaped). Doubles are Swift's shortest text that reads back as the same Double, always a TOML
+    /// float (a `.`, an exponent, inf or nan). Tables keep their entries' order, the order the writer
+    /// lays them out in (a layer's `type` first).
     var tomlText: String {
         switch self {
-        case let .string(string): Self.formattedByTOMLKit(string)
-        case let .int(int): Self.formattedByTOMLKit(int)
-        case let .bool(bool): Self.formattedByTOMLKit(bool)
+        case let .string(string): TOML.quoted(string)
+        case let .int(int): "\(int)"
+        case let .bool(bool): "\(bool)"
         case let .double(double): "\(double)"
         case let .array(items): "[" + items.map(\.tomlText).joined(separator: ", ") + "]"
         case let .table(entries): "{ " + entries.map { "\($0.key) = \($0.value.tomlText)" }.joined(separator: ", ") + " }"
         case let .dateTime(text): text
         }
-    }
-
-    private static func formattedByTOMLKit(_ value: TOMLValueConvertible) -> String {
-        let table = TOMLTable()
-        table["v"] = value
-        // Unicode stays readable; every other option would let toml++ choose another string form.
-        let line = table.convert(to: .toml, options: [.allowUnicodeStrings])
-        return String(line.dropFirst("v = ".count))
     }
 }
 
