@@ -60,8 +60,9 @@ struct RunFileFuzzTests {
                 Issue.record("round \(round): \(type(of: error)) instead of a RunConfigError: \(error)\n\(text)")
             }
         }
-        // Both outcomes happen, or the mutations test nothing.
-        #expect(parsed > 100 && refused > 100, "parsed \(parsed), refused \(refused)")
+        // Both outcomes happen, or the mutations test nothing (fewer parse since counts such as
+        // epochs = 9223372036854775807 are refused).
+        #expect(parsed > 50 && refused > 100, "parsed \(parsed), refused \(refused)")
     }
 
     static let punctuation = Array("{}[],=\"\n#'.".utf8)
