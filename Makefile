@@ -6,7 +6,9 @@ SWIFT_FLAGS := -c release -Xcc -march=native
 TEST_FLAGS  := $(SWIFT_FLAGS) -Xswiftc -enable-testing
 LOUPE       := .build/release/loupe
 
-.PHONY: setup build demo test bench clean
+FUZZ_SECONDS ?= 1800
+
+.PHONY: setup build demo test bench fuzz clean
 
 setup:
 	@scripts/setup.sh
@@ -35,17 +37,23 @@ demo: build
 
 ## Every test, in release (debug builds of numeric code are very slow), then the commands end to
 ## end (their JSON, a chat turn, bad input, the run store, TensorBoard export read back by the
-## real tensorboard), then the event-file writer against tensorboard itself.
+## real tensorboard), then the event-file writer against tensorboard itself, then every fuzz
+## harness briefly (the replay test in `swift test` has already fed it every crash ever found).
 test: setup
 	swift build --build-tests $(TEST_FLAGS)
 	swift test --skip-build $(TEST_FLAGS)
 	scripts/smoke-cli.sh $(LOUPE)
 	scripts/peers/tensorboard-check.sh
 	$(HOME)/.cache/loupe/peers-venv/bin/python scripts/peers/dashboard_browser_check.py $(LOUPE)
+	scripts/fuzz.sh 15
 
 ## The full engine benchmark (figures in BENCHMARKS.md).
 bench: build
 	$(LOUPE) bench engine
+
+## Every fuzz harness for FUZZ_SECONDS each (default 30 minutes); crashes land in Fuzz/Regressions/.
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	swift package clean
