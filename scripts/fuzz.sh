@@ -32,7 +32,7 @@ if [[ -z ${LOUPE_FUZZ_NO_BUILD:-} ]]; then
     swift build -c release --scratch-path "$scratch" --product loupe-fuzz \
         -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table \
         -Xswiftc -DLOUPE_FUZZING -Xlinker "$runtime" -Xlinker -lstdc++ 2>&1 \
-        | grep -E 'error|warning: ' | grep -v "Cannot export local symbol '__asan_extra_spill_area'" || true
+        | grep -E 'error|warning: ' | grep -v -e "Cannot export local symbol '__asan_extra_spill_area'" -e "'swift-distributed-tracing': found 1 file" || true
     [[ -x $binary ]] || { echo "fuzz: build failed" >&2; exit 2; }
 fi
 
@@ -54,8 +54,8 @@ for h in "${harnesses[@]}"; do
         ${LOUPE_FUZZ_ARGS:-} >"$log" 2>&1
     rc=$?
     set -e
-    runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
-    rate=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$log" | awk '{print $2}' | tail -1)
+    runs=$(awk '/stat::number_of_executed_units:/ {print $2}' "$log" | tail -1)
+    rate=$(awk '/stat::average_exec_per_sec:/ {print $2}' "$log" | tail -1)
     if grep -q 'loupe-fuzz: skipped' "$log"; then
         line="$h: $(grep -o 'skipped.*' "$log" | head -1)"
     elif [[ $rc -eq 0 ]]; then

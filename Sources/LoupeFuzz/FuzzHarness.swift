@@ -24,7 +24,8 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
     case idx
     /// CIFAR-10 binary batches.
     case cifar
-    /// The default model's BPE tokenizer: text in, ids out, decoded back to the same bytes.
+    /// The default model's BPE tokenizer: text in, ids out, decoded back to the same bytes (less
+    /// any byte the vocabulary has no token for).
     case tokenizer
     /// The chat template: recognised from arbitrary template text, then a conversation rendered.
     case chatTemplate = "chat-template"
@@ -98,17 +99,28 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
 
     static let defaultTokenizer = Result { try BPETokenizer(gguf: GGUFFile(contentsOf: DefaultModel.resolve(nil))) }
 
+    /// Bytes with a token of their own. A byte without one is dropped by the encoder, as llama.cpp
+    /// does (SmolLM2 lacks a few control bytes), so only the other bytes can come back.
+    static let bytesWithTokens: Set<UInt8> = {
+        guard let tokenizer = try? defaultTokenizer.get() else { return [] }
+        return Set(tokenizer.tokens.indices.map { tokenizer.bytes(of: $0) }.filter { $0.count == 1 }.map { $0[0] })
+    }()
+
     static func tokenizerRoundTrip(_ bytes: [UInt8]) throws {
         let tokenizer = try defaultTokenizer.get()
         let text = String(decoding: bytes, as: UTF8.self)
+        let expected = text.utf8.filter { bytesWithTokens.contains($0) }
         for parseSpecial in [false, true] {
             let ids = tokenizer.encode(text, parseSpecial: parseSpecial)
             if let bad = ids.first(where: { !(0..<tokenizer.tokens.count).contains($0) }) {
                 throw FuzzPropertyViolation("encode (parseSpecial: \(parseSpecial)) gave id \(bad), outside the vocabulary of \(tokenizer.tokens.count)")
             }
-            let back = tokenizer.decode(ids)
-            guard Array(back.utf8) == Array(text.utf8) else {
-                throw FuzzPropertyViolation("round trip (parseSpecial: \(parseSpecial)): \(text.debugDescription) → \(ids) → \(back.debugDescription)")
+            // Bytes, not `decode`'s String: a dropped byte leaves invalid UTF-8 that would be replaced.
+            let back = ids.flatMap { tokenizer.bytes(of: $0) }
+            // With special parsing, a special token's text comes back whole even around dropped
+            // bytes, so only a fully covered text has a known result.
+            guard back == expected || (parseSpecial && expected.count != text.utf8.count) else {
+                throw FuzzPropertyViolation("round trip (parseSpecial: \(parseSpecial)): \(text.debugDescription) → \(ids) → \(String(decoding: back, as: UTF8.self).debugDescription)")
             }
         }
     }
