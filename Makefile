@@ -6,7 +6,9 @@ SWIFT_FLAGS := -c release -Xcc -march=native
 TEST_FLAGS  := $(SWIFT_FLAGS) -Xswiftc -enable-testing
 LOUPE       := .build/release/loupe
 
-.PHONY: setup build demo test bench clean
+FUZZ_SECONDS ?= 1800
+
+.PHONY: setup build demo test bench fuzz clean
 
 setup:
 	@scripts/setup.sh
@@ -35,7 +37,8 @@ demo: build
 
 ## Every test, in release (debug builds of numeric code are very slow), then the commands end to
 ## end (their JSON, a chat turn, bad input, the run store, TensorBoard export read back by the
-## real tensorboard), then the event-file writer against tensorboard itself.
+## real tensorboard), then the event-file writer against tensorboard itself. The replay test in
+## `swift test` feeds every fuzz harness its seeds and every crash ever found (`make fuzz` fuzzes).
 test: setup
 	swift build --build-tests $(TEST_FLAGS)
 	swift test --skip-build $(TEST_FLAGS)
@@ -46,6 +49,10 @@ test: setup
 ## The full engine benchmark (figures in BENCHMARKS.md).
 bench: build
 	$(LOUPE) bench engine
+
+## Every fuzz harness for FUZZ_SECONDS each (default 30 minutes); crashes land in Fuzz/Regressions/.
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	swift package clean

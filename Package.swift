@@ -100,6 +100,11 @@ let package = Package(
             "LoupeStore", "LoupeReport", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
+        // One fuzz entry point per reader of user input, shared by the libFuzzer binary and the
+        // replay tests (docs/RELIABILITY.md).
+        .target(name: "LoupeFuzz", dependencies: ["LoupeGGUF", "LoupeSafeTensors", "LoupeData", "LoupeLLM", "LoupeTrain"]),
+        // The fuzz binary: libFuzzer when scripts/fuzz.sh builds it, a replayer in a plain build.
+        .executableTarget(name: "loupe-fuzz", dependencies: ["LoupeFuzz"], path: "Fuzz/Harness"),
         // Fixture loading and tolerance checks shared by the test targets.
         .target(name: "LoupeTestSupport", dependencies: ["LoupeCore"]),
         .executableTarget(
@@ -132,6 +137,7 @@ let package = Package(
         .testTarget(name: "LoupeTraceTests", dependencies: ["LoupeTrace", "LoupeReport", "LoupeTestSupport"]),
         .testTarget(name: "LoupeSafeTensorsTests", dependencies: ["LoupeSafeTensors", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeGGUFTests", dependencies: ["LoupeGGUF", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeFuzzTests", dependencies: ["LoupeFuzz"]),
         .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeTestSupport"]),
         .testTarget(name: "LoupeStoreTests", dependencies: ["LoupeStore", "LoupeTestSupport"]),
         .testTarget(name: "LoupeTensorBoardTests", dependencies: [

@@ -17,17 +17,32 @@ public struct BPETokenizer: Sendable {
         guard file["tokenizer.ggml.model"]?.string == "gpt2" else {
             throw LLMError(message: "\(file.name): tokenizer.ggml.model is \(file["tokenizer.ggml.model"].map { "\($0)" } ?? "missing"); only \"gpt2\" (byte-level BPE) is supported")
         }
-        guard let tokens = file["tokenizer.ggml.tokens"]?.array?.compactMap(\.string), !tokens.isEmpty else {
-            throw LLMError(message: "\(file.name): tokenizer.ggml.tokens must be an array of strings")
+        // Ids are positions in these arrays: an entry of the wrong type is an error, not skipped
+        // (skipping would shift every later id).
+        guard let values = file["tokenizer.ggml.tokens"]?.array, !values.isEmpty,
+              case let tokens = values.compactMap(\.string), tokens.count == values.count else {
+            throw LLMError(message: "\(file.name): tokenizer.ggml.tokens must be a non-empty array of strings")
         }
-        guard let merges = file["tokenizer.ggml.merges"]?.array?.compactMap(\.string) else {
+        guard let mergeValues = file["tokenizer.ggml.merges"]?.array,
+              case let merges = mergeValues.compactMap(\.string), merges.count == mergeValues.count else {
             throw LLMError(message: "\(file.name): tokenizer.ggml.merges must be an array of strings")
         }
-        let types = file["tokenizer.ggml.token_type"]?.array?.compactMap(\.int) ?? []
+        let typeValues = file["tokenizer.ggml.token_type"]?.array ?? []
+        let types = typeValues.compactMap(\.int)
+        guard types.count == typeValues.count, types.isEmpty || types.count == tokens.count else {
+            throw LLMError(message: "\(file.name): tokenizer.ggml.token_type must be an array of integers, one per token (\(tokens.count)), got \(typeValues.count) entries")
+        }
         var special: [(Int, String)] = []
         for (id, type) in types.enumerated() where type == 3 || type == 4 { special.append((id, tokens[id])) }
+        func tokenID(_ key: String) throws -> Int? {
+            guard let value = file[key] else { return nil }
+            guard let id = value.int, (0..<tokens.count).contains(id) else {
+                throw LLMError(message: "\(file.name): \(key) is \(value), not a token id below the vocabulary size \(tokens.count)")
+            }
+            return id
+        }
         try self.init(tokens: tokens, merges: merges, specialTokens: special,
-                      bos: file["tokenizer.ggml.bos_token_id"]?.int, eos: file["tokenizer.ggml.eos_token_id"]?.int)
+                      bos: tokenID("tokenizer.ggml.bos_token_id"), eos: tokenID("tokenizer.ggml.eos_token_id"))
     }
 
     public init(tokens: [String], merges: [String], specialTokens: [(Int, String)], bos: Int?, eos: Int?) throws {

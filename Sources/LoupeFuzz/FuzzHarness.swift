@@ -1,0 +1,145 @@
+import Foundation
+import LoupeData
+import LoupeGGUF
+import LoupeLLM
+import LoupeSafeTensors
+import LoupeTrain
+
+/// One fuzz target per reader of user input, and the single entry point that both the libFuzzer
+/// binary (`Fuzz/Harness`, built by `scripts/fuzz.sh`) and the replay tests (`LoupeFuzzTests`)
+/// call, so a harness and its regression test cannot drift apart.
+///
+/// ```swift
+/// try FuzzHarness.gguf.run(Array(data))   // returns, or throws the parser's error: never crashes
+/// ```
+public enum FuzzHarness: String, CaseIterable, Sendable {
+    /// GGUF: header, metadata, tensor table and tensor ranges, then what the LLM runtime reads
+    /// from the metadata (tokenizer, chat template, model hyperparameters).
+    case gguf
+    /// safetensors: length prefix, JSON header, layout, tensors converted.
+    case safetensors
+    /// Numeric CSV (gzip first when the bytes start with its magic), with and without a header.
+    case csv
+    /// IDX (MNIST), gzip first when the bytes start with its magic.
+    case idx
+    /// CIFAR-10 binary batches.
+    case cifar
+    /// The default model's BPE tokenizer: text in, ids out, decoded back to the same bytes (less
+    /// any byte the vocabulary has no token for).
+    case tokenizer
+    /// The chat template: recognised from arbitrary template text, then a conversation rendered.
+    case chatTemplate = "chat-template"
+    /// Run files: TOML parsed into a `RunConfig` and validated (model building not yet: sizes
+    /// are capped on another branch).
+    case runFile = "run-file"
+
+    /// The largest input worth generating (libFuzzer's `-max_len`): enough for every structure
+    /// of the format, small enough for fast runs.
+    public var maxLength: Int {
+        switch self {
+        case .gguf, .safetensors: 4096
+        case .csv, .runFile, .chatTemplate: 2048
+        case .idx: 1024
+        case .cifar: 3 * CIFAR10.recordSize
+        case .tokenizer: 512
+        }
+    }
+
+    /// Why this harness cannot run here, or nil when it can (the tokenizer needs the default model).
+    public var unavailableReason: String? {
+        guard self == .tokenizer else { return nil }
+        switch Self.defaultTokenizer {
+        case .success: return nil
+        case let .failure(error): return "the tokenizer harness needs the default model: \(error)"
+        }
+    }
+
+    /// Feeds `bytes` to the reader. Returns, or throws the reader's own error for bad input; throws
+    /// ``FuzzPropertyViolation`` when something that must hold for every input does not (a bug, as a
+    /// crash is).
+    public func run(_ bytes: [UInt8]) throws {
+        switch self {
+        case .gguf: try Self.gguf(bytes)
+        case .safetensors: _ = try SafeTensors.read(data: Data(bytes), source: "<fuzz>")
+        case .csv:
+            // The first byte picks the reader's options, so one corpus covers them all.
+            let options = bytes.first ?? 0
+            let reader = CSVReader(label: options & 1 == 0 ? .index(-1) : .name("label"),
+                                   labelKind: options & 2 == 0 ? .classIndex : .regression,
+                                   hasHeader: options & 1 == 1 || options & 4 == 0,
+                                   delimiter: options & 8 == 0 ? "," : ";")
+            _ = try reader.parse(Self.decompressed(Array(bytes.dropFirst())), file: "<fuzz>")
+        case .idx: _ = try IDXReader.parse(Self.decompressed(bytes), file: "<fuzz>")
+        case .cifar: _ = try CIFAR10.parseBatch(bytes, file: "<fuzz>")
+        case .tokenizer: try Self.tokenizerRoundTrip(bytes)
+        case .chatTemplate: try Self.chatTemplate(bytes)
+        case .runFile:
+            let config = try RunConfig(toml: String(decoding: bytes, as: UTF8.self), file: "<fuzz>")
+            try config.validate()
+        }
+    }
+
+    /// What `FileBytes.readDecompressing` does to a file's bytes.
+    static func decompressed(_ bytes: [UInt8]) throws -> [UInt8] {
+        Gzip.isGzip(bytes) ? try Gzip.decompress(bytes, file: "<fuzz>") : bytes
+    }
+
+    static func gguf(_ bytes: [UInt8]) throws {
+        let file = try GGUFFile(data: Data(bytes), name: "<fuzz>")
+        for t in file.tensors {
+            let slice = file.bytes(of: t)
+            guard slice.count == t.byteCount else {
+                throw FuzzPropertyViolation("tensor \(t.name): \(slice.count) bytes, its entry says \(t.byteCount)")
+            }
+        }
+        _ = try? BPETokenizer(gguf: file)
+        _ = try? ChatTemplate(gguf: file)
+        _ = try? LlamaConfig(gguf: file)
+    }
+
+    static let defaultTokenizer = Result { try BPETokenizer(gguf: GGUFFile(contentsOf: DefaultModel.resolve(nil))) }
+
+    /// Bytes with a token of their own. A byte without one is dropped by the encoder, as llama.cpp
+    /// does (SmolLM2 lacks a few control bytes), so only the other bytes can come back.
+    static let bytesWithTokens: Set<UInt8> = {
+        guard let tokenizer = try? defaultTokenizer.get() else { return [] }
+        return Set(tokenizer.tokens.indices.map { tokenizer.bytes(of: $0) }.filter { $0.count == 1 }.map { $0[0] })
+    }()
+
+    static func tokenizerRoundTrip(_ bytes: [UInt8]) throws {
+        let tokenizer = try defaultTokenizer.get()
+        let text = String(decoding: bytes, as: UTF8.self)
+        let expected = text.utf8.filter { bytesWithTokens.contains($0) }
+        for parseSpecial in [false, true] {
+            let ids = tokenizer.encode(text, parseSpecial: parseSpecial)
+            if let bad = ids.first(where: { !(0..<tokenizer.tokens.count).contains($0) }) {
+                throw FuzzPropertyViolation("encode (parseSpecial: \(parseSpecial)) gave id \(bad), outside the vocabulary of \(tokenizer.tokens.count)")
+            }
+            // Bytes, not `decode`'s String: a dropped byte leaves invalid UTF-8 that would be replaced.
+            let back = ids.flatMap { tokenizer.bytes(of: $0) }
+            // With special parsing, a special token's text comes back whole even around dropped
+            // bytes, so only a fully covered text has a known result.
+            guard back == expected || (parseSpecial && expected.count != text.utf8.count) else {
+                throw FuzzPropertyViolation("round trip (parseSpecial: \(parseSpecial)): \(text.debugDescription) → \(ids) → \(String(decoding: back, as: UTF8.self).debugDescription)")
+            }
+        }
+    }
+
+    /// Bytes up to the first NUL are the template; the rest, split at NULs, alternate role and content.
+    static func chatTemplate(_ bytes: [UInt8]) throws {
+        let parts = bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        let template = try ChatTemplate(template: parts.first ?? "")
+        let rest = Array(parts.dropFirst())
+        let messages = stride(from: 0, to: rest.count - 1, by: 2).map { ChatMessage(role: rest[$0], content: rest[$0 + 1]) }
+        let prompt = template.render(messages)
+        for m in messages where !prompt.contains("<|im_start|>\(m.role)\n\(m.content)<|im_end|>\n") {
+            throw FuzzPropertyViolation("the rendered prompt lacks the turn of \(m.role.debugDescription)")
+        }
+    }
+}
+
+/// A property that must hold for every input failed: a bug in the reader, reported like a crash.
+public struct FuzzPropertyViolation: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

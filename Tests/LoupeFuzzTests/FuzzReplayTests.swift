@@ -1,0 +1,41 @@
+import Foundation
+import LoupeFuzz
+import Testing
+
+/// Replays every seed and every input a fuzzer ever crashed on (Fuzz/Corpus/<harness>/ and
+/// Fuzz/Regressions/<harness>/) through the same entry point the libFuzzer binary calls: each must
+/// be accepted or rejected with an error, never crash or break a property.
+struct FuzzReplayTests {
+    static let fuzzDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fuzz")
+
+    static func inputs(_ harness: FuzzHarness, in folder: String) -> [URL] {
+        let dir = fuzzDirectory.appendingPathComponent(folder).appendingPathComponent(harness.rawValue)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { !$0.hasPrefix(".") }.sorted().map { dir.appendingPathComponent($0) }
+    }
+
+    @Test(arguments: FuzzHarness.allCases)
+    func replaysSeedsAndRegressions(harness: FuzzHarness) throws {
+        if let reason = harness.unavailableReason {
+            print("\(harness.rawValue): skipped: \(reason)")
+            return
+        }
+        let seeds = Self.inputs(harness, in: "Corpus")
+        #expect(!seeds.isEmpty, "Fuzz/Corpus/\(harness.rawValue) has no seeds")
+        for url in seeds + Self.inputs(harness, in: "Regressions") {
+            do {
+                try harness.run(Array(try Data(contentsOf: url)))
+            } catch let violation as FuzzPropertyViolation {
+                Issue.record("\(url.lastPathComponent): \(violation)")
+            } catch {}
+        }
+    }
+
+    @Test func runFileSeedsAreAccepted() throws {
+        for url in Self.inputs(.runFile, in: "Corpus") {
+            #expect(throws: Never.self, "\(url.lastPathComponent)") { try FuzzHarness.runFile.run(Array(try Data(contentsOf: url))) }
+        }
+    }
+}
