@@ -1,5 +1,6 @@
 import Foundation
 import LoupeFuzz
+import LoupeTestSupport
 import Testing
 
 /// Replays every seed and every input a fuzzer ever crashed on (Fuzz/Corpus/<harness>/ and
@@ -31,6 +32,15 @@ struct FuzzReplayTests {
                 Issue.record("\(url.lastPathComponent): \(violation)")
             } catch {}
         }
+    }
+
+    @Test func harnessExample() throws {
+        let data = try Data(contentsOf: Self.inputs(.gguf, in: "Corpus")[0])
+        // example: FuzzHarness
+        try FuzzHarness.gguf.run(Array(data))   // returns, or throws the parser's error: never crashes
+        // end example
+        #expect(throws: (any Error).self) { try FuzzHarness.gguf.run(Array("not a gguf".utf8)) }
+        #expect(try docExampleMismatch(0, in: "Sources/LoupeFuzz/FuzzHarness.swift", markedAs: "FuzzHarness", in: #filePath) == nil)
     }
 
     @Test func runFileSeedsAreAccepted() throws {
