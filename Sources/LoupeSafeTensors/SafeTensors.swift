@@ -28,18 +28,13 @@ public enum SafeTensors {
     ///   ``SafeTensorsError`` case if its contents are not a valid safetensors file.
     public static func read(contentsOf url: URL) throws -> SafeTensorsFile {
         let path = url.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw SafeTensorsError.io(path: path, reason: "no such file")
-        }
-        guard !isDirectory.boolValue else { throw SafeTensorsError.io(path: path, reason: "is a directory, expected a file") }
         let data: Data
         do {
             // Read, not memory-mapped: a mapped file truncated by another process while it is
             // being read would kill this one with SIGBUS instead of throwing.
-            data = try Data(contentsOf: url)
+            data = try InputFile.read(path)
         } catch {
-            throw SafeTensorsError.io(path: path, reason: "cannot read: \(error)")
+            throw SafeTensorsError.io(path: path, reason: error.reason)
         }
         return try read(data: data, source: path)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeCore
 
 /// What is wrong with a GGUF file, naming the file, the field and the byte offset.
 public enum GGUFError: Error, CustomStringConvertible, Equatable {
@@ -58,12 +59,11 @@ public struct GGUFFile: @unchecked Sendable {
         func failure(_ what: String) -> GGUFError {
             GGUFError.invalid(file: url.path, field: "file", reason: "cannot be read (\(what))")
         }
-        let fd = open(url.path, O_RDONLY)
-        guard fd >= 0 else { throw failure(String(cString: strerror(errno))) }
+        let fd: Int32
+        do { fd = try InputFile.open(url.path) } catch { throw failure(error.reason) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw failure(String(cString: strerror(errno))) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw failure("not a regular file") }
         let size = Int(info.st_size)
         guard size > 0 else { return Data() }
         guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {

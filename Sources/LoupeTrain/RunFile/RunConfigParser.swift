@@ -1,12 +1,18 @@
 import Foundation
+import LoupeCore
 import LoupeTOML
 
 extension RunConfig {
     /// Reads and validates a run file.
     public init(contentsOf url: URL) throws {
         let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw RunConfigError.unreadable(file: url.path, reason: error.localizedDescription)
+        do {
+            guard let decoded = String(data: try InputFile.read(url.path), encoding: .utf8) else {
+                throw RunConfigError.unreadable(file: url.path, reason: "it is not UTF-8 text")
+            }
+            text = decoded
+        } catch let error as InputFileError {
+            throw RunConfigError.unreadable(file: url.path, reason: error.reason)
         }
         try self.init(toml: text, file: url.path)
     }
