@@ -171,6 +171,8 @@ reply=$(echo "What is the capital of France?" | "$LOUPE" chat --temperature 0 --
 echo "smoke: chat ok"
 if out=$("$LOUPE" score --ids 1,99999 2>&1); then echo "smoke: a bad id was accepted" >&2; exit 1; fi
 [[ "$out" == *"outside the vocabulary"* ]] || { echo "smoke: bad-id message was '$out'" >&2; exit 1; }
+if out=$("$LOUPE" generate "x" --temperature inf 2>&1); then echo "smoke: --temperature inf was accepted" >&2; exit 1; fi
+[[ "$out" == *"finite"* ]] || { echo "smoke: --temperature inf said '$out'" >&2; exit 1; }
 pipe_dir=$(mktemp -d); mkfifo "$pipe_dir/pipe"
 # A FIFO given as a run file or a model is refused at once (it used to block forever).
 if out=$(timeout 20 "$LOUPE" train "$pipe_dir/pipe" --no-record 2>&1); then echo "smoke: a FIFO run file was accepted" >&2; exit 1; fi

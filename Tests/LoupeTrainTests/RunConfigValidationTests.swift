@@ -75,6 +75,8 @@ struct RunConfigValidationTests {
          .invalidValue(key: "data.block_size", value: "9223372036854775807", allowed: "an integer in [1, 1048576]")),
         (breaking { $0.train.lr = .nan }, .invalidValue(key: "train.lr", value: "nan", allowed: "a number in [0.0, 100.0]")),
         (breaking { $0.train.epochs = nil; $0.train.steps = nil }, .missingKey(key: "train.epochs")),
+        (breaking { $0.train.epochs = 3; $0.train.steps = 100 },
+         .invalidValue(key: "train.epochs", value: "3", allowed: "no epochs beside train.steps: set one of the two")),
     ] as [(RunConfig, RunConfigError)])
     func brokenSetting(c: RunConfig, expected: RunConfigError) throws {
         #expect(throws: expected) { try c.validate() }

@@ -9,7 +9,7 @@ extension RunConfig {
         public var batchSize = 64
         /// Passes over the training split; with `steps` set, nil runs until `steps`.
         public var epochs: Int? = 10
-        /// Optimizer steps, instead of (or as well as) `epochs`.
+        /// Optimizer steps, instead of `epochs` (a run file sets one of the two).
         public var steps: Int?
         /// Clips the global gradient norm (0: off).
         public var gradClip = 0.0
@@ -29,6 +29,10 @@ extension RunConfig {
             if let epochs { try Check.count(epochs, 1...1_000_000, "train.epochs") }
             if let steps { try Check.count(steps, 1...1_000_000_000_000, "train.steps") }
             guard epochs != nil || steps != nil else { throw RunConfigError.missingKey(key: "train.epochs") }
+            // Training stops at `steps` when it is set, so epochs beside it would be silently ignored.
+            if let epochs, steps != nil {
+                try Check.that(false, "train.epochs", epochs, "no epochs beside train.steps: set one of the two")
+            }
             try Check.within(gradClip, 0...1e9, "train.grad_clip")
             try schedule.validate()
             try Check.count(earlyStoppingPatience, 0...1_000_000, "train.early_stopping_patience")

@@ -19,12 +19,12 @@ struct SamplingFlags: ParsableArguments {
 
     func validate() throws {
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
-        guard temperature >= 0 else { throw ValidationError("--temperature must be 0 (greedy) or positive") }
+        guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be 0 (greedy) or a finite positive number") }
         guard topK >= 0 else { throw ValidationError("--top-k must be 0 (off) or positive") }
         guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
         guard minP >= 0, minP < 1 else { throw ValidationError("--min-p must be in [0, 1)") }
-        guard repeatPenalty > 0 else { throw ValidationError("--repeat-penalty must be positive") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard repeatPenalty > 0, repeatPenalty.isFinite else { throw ValidationError("--repeat-penalty must be a finite positive number") }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256") }
     }
 
     func options(seed chosen: UInt64) -> GenerationOptions {

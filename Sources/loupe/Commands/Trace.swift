@@ -54,7 +54,7 @@ struct TraceCommand: ParsableCommand {
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
         guard topK >= 1 else { throw ValidationError("--top-k must be at least 1") }
-        guard temperature >= 0 else { throw ValidationError("--temperature must be 0 (greedy) or positive") }
+        guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be 0 (greedy) or a finite positive number") }
         guard (target == nil) == (distractor == nil) else { throw ValidationError("--target and --distractor go together") }
     }
 
