@@ -132,6 +132,28 @@ struct LlamaModelErrorTests {
         return try GGUFFile(data: bytes, name: "edited.gguf")
     }
 
+    /// The real file with metadata `key`'s value (a 4-byte number, after its 4-byte type) replaced.
+    static func editedValue(_ key: String, _ value: [UInt8]) throws -> GGUFFile {
+        var bytes = try Data(contentsOf: DefaultModel.resolve(nil))
+        let range = try #require(bytes.range(of: Data(key.utf8)))
+        bytes.replaceSubrange((range.upperBound + 4)..<(range.upperBound + 8), with: value)
+        return try GGUFFile(data: bytes, name: "edited.gguf")
+    }
+
+    @Test func absurdOrNonsenseHyperparametersAreRefused() throws {
+        let nan: [UInt8] = [0x00, 0x00, 0xC0, 0x7F], negative: [UInt8] = [0x00, 0x00, 0x80, 0xBF]   // Float32 NaN, -1
+        let rope = #expect(throws: LLMError.self) { try LlamaModel(gguf: Self.editedValue("llama.rope.freq_base", nan)) }
+        #expect(rope?.message == "edited.gguf: llama.rope.freq_base is nan; expected a finite number > 1")
+        let epsilon = #expect(throws: LLMError.self) { try LlamaModel(gguf: Self.editedValue("llama.attention.layer_norm_rms_epsilon", negative)) }
+        #expect(epsilon?.message == "edited.gguf: llama.attention.layer_norm_rms_epsilon is -1.0; expected a finite number in (0, 1)")
+        // 4 billion blocks: refused before an array of them is allocated.
+        let blocks = #expect(throws: LLMError.self) { try LlamaModel(gguf: Self.editedValue("llama.block_count", [0xFF, 0xFF, 0xFF, 0xFF])) }
+        #expect(blocks?.message.hasPrefix("edited.gguf: llama.block_count is 4294967295 but the file has") == true, "\(blocks?.message ?? "")")
+        // A feed-forward width of 4 billion: its buffers would not fit.
+        let ffn = #expect(throws: LLMError.self) { try LlamaModel(gguf: Self.editedValue("llama.feed_forward_length", [0xFF, 0xFF, 0xFF, 0xFF])) }
+        #expect(ffn?.message.contains("would need") == true && ffn?.message.contains("this machine has") == true, "\(ffn?.message ?? "")")
+    }
+
     @Test func aMissingTensorIsNamed() throws {
         let file = try Self.edited("blk.7.ffn_up.weight", "blk.7.ffn_UP.weight")
         let error = #expect(throws: LLMError.self) { try LlamaModel(gguf: file) }

@@ -1,3 +1,4 @@
+import LoupeCore
 import LoupeGGUF
 
 /// A Llama-architecture model's shape, read from GGUF metadata (`llama.*`).
@@ -23,6 +24,28 @@ public struct LlamaConfig: Equatable, Sendable {
         ropeBase = file["llama.rope.freq_base"]?.double ?? 10_000
         rmsEpsilon = file["llama.attention.layer_norm_rms_epsilon"]?.double ?? 1e-5
         vocabulary = file["tokenizer.ggml.tokens"]?.array?.count ?? 0
+        // NaN, ∞ or a sign error here would not fail: it would quietly give garbage logits.
+        guard ropeBase.isFinite, ropeBase > 1 else {
+            throw LLMError(message: "\(file.name): llama.rope.freq_base is \(ropeBase); expected a finite number > 1")
+        }
+        guard rmsEpsilon.isFinite, rmsEpsilon > 0, rmsEpsilon < 1 else {
+            throw LLMError(message: "\(file.name): llama.attention.layer_norm_rms_epsilon is \(rmsEpsilon); expected a finite number in (0, 1)")
+        }
+        // Every block has nine tensors, so a block count past what the file holds is a lie about
+        // the architecture (and one of 10^12 would be allocated before any tensor is looked at).
+        guard layers <= file.tensors.count / 9 else {
+            throw LLMError(message: "\(file.name): llama.block_count is \(layers) but the file has \(file.tensors.count) tensors (9 per block)")
+        }
+        // The working buffers of one token, and a 2,048-token KV cache, must fit in memory.
+        let perToken = SizePolicy.sum([SizePolicy.product([dim, 8]), SizePolicy.product([ffn, 3]), vocabulary])
+        // The cache grows with the tokens used: 2,048 of them, not the whole context, must fit.
+        let cache = SizePolicy.product([2, layers, min(context, 2048), dim / heads * kvHeads])
+        do {
+            try SizePolicy.check(bytes: SizePolicy.sum([perToken, cache]).flatMap { SizePolicy.product([$0, 4]) },
+                                 for: "\(file.name): its metadata (llama.embedding_length \(dim), feed_forward_length \(ffn), context_length \(context), block_count \(layers))")
+        } catch {
+            throw LLMError(message: "\(error)")
+        }
         guard dim % heads == 0, heads % kvHeads == 0 else {
             throw LLMError(message: "\(file.name): \(dim) width, \(heads) heads and \(kvHeads) KV heads do not divide evenly")
         }
