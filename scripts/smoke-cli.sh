@@ -169,6 +169,13 @@ rm -rf "$work"
 reply=$(echo "What is the capital of France?" | "$LOUPE" chat --temperature 0 --max-tokens 12)
 [[ "$reply" == *Paris* ]] || { echo "smoke: chat replied '$reply'" >&2; exit 1; }
 echo "smoke: chat ok"
+# A message longer than the context is reported and dropped; the session goes on to the next one.
+pipe_check_err=$(mktemp)
+reply=$( { python3 -c "print('word ' * 9000)"; echo "What is the capital of France?"; } | "$LOUPE" chat --temperature 0 --max-tokens 12 2> "$pipe_check_err")
+[[ "$reply" == *Paris* ]] && grep -q "that message was not added" "$pipe_check_err" \
+    || { echo "smoke: chat after a too-long message replied '$reply' ($(cat "$pipe_check_err"))" >&2; exit 1; }
+rm -f "$pipe_check_err"
+echo "smoke: chat survives a too-long message ok"
 if out=$("$LOUPE" score --ids 1,99999 2>&1); then echo "smoke: a bad id was accepted" >&2; exit 1; fi
 [[ "$out" == *"outside the vocabulary"* ]] || { echo "smoke: bad-id message was '$out'" >&2; exit 1; }
 if out=$("$LOUPE" generate "x" --temperature inf 2>&1); then echo "smoke: --temperature inf was accepted" >&2; exit 1; fi

@@ -56,9 +56,20 @@ struct Chat: ParsableCommand {
             context.rewind(to: shared)
             var options = sampling.options(seed: seed &+ UInt64(turn))
             options.stopStrings += ["<|im_end|>"]
-            let result = try generator.generate(prompt: Array(all[shared...]), options: options) { token in
-                Terminal.stream(token.text)
-                return true
+            let result: Generation
+            do {
+                result = try generator.generate(prompt: Array(all[shared...]), options: options) { token in
+                    Terminal.stream(token.text)
+                    return true
+                }
+            } catch {
+                // One message the model cannot take (longer than its context, say) is reported and
+                // dropped; the conversation so far stays as it was.
+                messages.removeLast()
+                context.rewind(to: 0)
+                evaluated = []
+                FileHandle.standardError.write(Data("error: \(error) — that message was not added; try a shorter one or /reset\n".utf8))
+                continue
             }
             Terminal.stream("\n")
             let reply = result.text
