@@ -97,8 +97,10 @@ public struct TrainingRun {
     /// The training split without the examples listed (as a JSON array of indices) in `file`.
     static func excluding(_ file: String, from train: TensorDataset) throws -> TensorDataset {
         let indices: [Int]
+        let bytes: Data
+        do { bytes = try InputFile.read(file) } catch { throw RunConfigError.unreadable(file: file, reason: "data.exclude: \(error.reason)") }
         do {
-            indices = try LoupeJSON.decoder().decode([Int].self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+            indices = try LoupeJSON.decoder().decode([Int].self, from: bytes)
         } catch {
             throw RunConfigError.unreadable(file: file, reason: "data.exclude needs a JSON array of training-example indices (\(error.localizedDescription))")
         }
