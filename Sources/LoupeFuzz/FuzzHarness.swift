@@ -29,8 +29,8 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
     case tokenizer
     /// The chat template: recognised from arbitrary template text, then a conversation rendered.
     case chatTemplate = "chat-template"
-    /// Run files: TOML parsed into a `RunConfig` and validated (model building not yet: sizes
-    /// are capped on another branch).
+    /// Run files: TOML parsed into a `RunConfig`, validated, and its model built (for a sample
+    /// of `model.input`'s shape, or `data.block_size` values), within 256 MB of training memory.
     case runFile = "run-file"
 
     /// The largest input worth generating (libFuzzer's `-max_len`): enough for every structure
@@ -76,12 +76,18 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
         case .runFile:
             let config = try RunConfig(toml: String(decoding: bytes, as: UTF8.self), file: "<fuzz>")
             try config.validate()
+            // The data is not loaded: a sample of `data.block_size` values (tokens or features)
+            // stands in for it, and a 64-token vocabulary for a gpt that does not give its own.
+            let vocabulary = config.model.layers.contains { if case .gpt(_, _, _, _, nil, _) = $0 { true } else { false } }
+            _ = try ModelBuilder.build(config.model, sampleShape: config.model.input ?? [config.data.blockSize],
+                                       outputs: vocabulary ? 64 : nil,
+                                       seed: config.run.seed, batchSize: config.train.batchSize, memoryLimit: 256 << 20)
         }
     }
 
     /// What `FileBytes.readDecompressing` does to a file's bytes.
     static func decompressed(_ bytes: [UInt8]) throws -> [UInt8] {
-        Gzip.isGzip(bytes) ? try Gzip.decompress(bytes, file: "<fuzz>") : bytes
+        Gzip.isGzip(bytes) ? try Gzip.decompress(bytes, file: "<fuzz>", limit: 64 << 20) : bytes
     }
 
     static func gguf(_ bytes: [UInt8]) throws {

@@ -8,14 +8,16 @@ public enum ModelBuilder {
     ///   - outputs: classes (classification), vocabulary (text) or target width (regression), to
     ///     check the last layer against.
     ///   - batchSize: examples per step, for the memory the activations take.
+    ///   - memoryLimit: the bytes the model may take for training (weights, gradients, optimizer
+    ///     state and a batch's activations); this machine's memory by default.
     /// - Throws: ``RunConfigError`` naming the key: a setting out of its range
     ///   (``RunConfig/ModelSection`` is validated first), a layer that does not fit its input, or
     ///   one that would take the model past this machine's memory (``RunConfigError/tooLarge(_:)``,
     ///   checked before anything is allocated, by ``SizePolicy``).
     public static func build(_ spec: RunConfig.ModelSection, sampleShape: [Int], outputs: Int?, seed: UInt64,
-                             batchSize: Int = 1) throws -> Sequential {
+                             batchSize: Int = 1, memoryLimit: Int = SizePolicy.availableBytes) throws -> Sequential {
         try spec.validate()
-        var budget = MemoryBudget(batchSize: batchSize)
+        var budget = MemoryBudget(batchSize: batchSize, limit: memoryLimit)
         var modules: [Module] = []
         var shape = spec.input ?? sampleShape
         if shape != sampleShape {

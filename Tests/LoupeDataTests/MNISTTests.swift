@@ -54,6 +54,10 @@ struct MNISTTests {
         #expect(String(decoding: joined, as: UTF8.self) == "first member\nsecond member\n")
         let compressed = try FileBytes.read(fixture("mnist/train-images-idx3-ubyte.gz"))
         #expect(try Gzip.decompress(compressed, file: "x").count == 16 + 4 * 784)
+        // A file that decompresses past the limit (a "gzip bomb") is refused before it is all read.
+        #expect(try Gzip.decompress(compressed, file: "x", limit: 16 + 4 * 784).count == 16 + 4 * 784)
+        let bomb = dataErrorMessage { _ = try Gzip.decompress(compressed, file: "bomb.gz", limit: 3000) }
+        #expect(bomb.contains("bomb.gz") && bomb.contains("decompresses to more than 3.0 KB"))
         #expect(dataErrorMessage { _ = try Gzip.decompress(Array(compressed.prefix(100)), file: "cut.gz") }.contains("cut.gz: cannot decompress"))
         var corrupt = compressed
         for i in 20..<60 { corrupt[i] ^= 0x5A }

@@ -1,4 +1,5 @@
 import CZlib
+import LoupeCore
 
 /// gzip decompression with the system zlib's `inflate`.
 public enum Gzip {
@@ -8,10 +9,15 @@ public enum Gzip {
     /// The decompressed contents of gzip data (several concatenated members are joined, as `gunzip`
     /// does). `file` names the source in errors.
     ///
-    /// - Throws: ``DataError/decompression(file:reason:)`` for corrupt or truncated data.
-    public static func decompress(_ bytes: [UInt8], file: String) throws -> [UInt8] {
+    /// - Parameter limit: the most bytes it may decompress to. gzip can shrink a run of zeros
+    ///   about 1,000-fold, so a small file can claim gigabytes: the default is half this machine's
+    ///   memory, past which the file could not be worked with anyway.
+    /// - Throws: ``DataError/decompression(file:reason:)`` for corrupt or truncated data, or data
+    ///   that decompresses to more than `limit` bytes.
+    public static func decompress(_ bytes: [UInt8], file: String,
+                                  limit: Int = SizePolicy.availableBytes / 2) throws -> [UInt8] {
         var output = [UInt8]()
-        output.reserveCapacity(bytes.count * 4)
+        output.reserveCapacity(min(bytes.count * 4, limit))
         var consumed = 0
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while consumed < bytes.count {
@@ -31,6 +37,10 @@ public enum Gzip {
                         return inflate(&stream, Z_NO_FLUSH)
                     }
                     let produced = chunk.count - Int(stream.avail_out)
+                    guard produced <= limit - output.count else {
+                        throw DataError.decompression(
+                            file: file, reason: "it decompresses to more than \(SizePolicy.readable(bytes: limit)) (from \(SizePolicy.readable(bytes: bytes.count)) compressed); the limit is half this machine's memory")
+                    }
                     output.append(contentsOf: chunk[0..<produced])
                     switch status {
                     case Z_OK, Z_STREAM_END:
