@@ -27,7 +27,8 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
     /// The default model's BPE tokenizer: text in, ids out, decoded back to the same bytes (less
     /// any byte the vocabulary has no token for).
     case tokenizer
-    /// The chat template: recognised from arbitrary template text, then a conversation rendered.
+    /// The chat template: recognised from arbitrary template text, then a conversation rendered;
+    /// control tokens come from the template alone.
     case chatTemplate = "chat-template"
     /// Run files: TOML parsed into a `RunConfig`, validated, and its model built (for a sample
     /// of `model.input`'s shape, or `data.block_size` values), within 256 MB of training memory.
@@ -140,6 +141,13 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
         let prompt = template.render(messages)
         for m in messages where !prompt.contains("<|im_start|>\(m.role)\n\(m.content)<|im_end|>\n") {
             throw FuzzPropertyViolation("the rendered prompt lacks the turn of \(m.role.debugDescription)")
+        }
+        // Control tokens come from the template alone: two per turn and one for the generation
+        // prompt, whatever the roles and contents contain.
+        let turns = messages.count + (template.defaultSystemPrompt != nil && messages.first?.role != "system" ? 1 : 0)
+        let controls = template.pieces(messages).filter { if case .control = $0 { true } else { false } }.count
+        guard controls == 2 * turns + 1 else {
+            throw FuzzPropertyViolation("\(controls) control tokens for \(turns) turns: a message's text became control")
         }
     }
 }

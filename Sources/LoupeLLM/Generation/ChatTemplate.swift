@@ -42,13 +42,64 @@ public struct ChatTemplate: Sendable, Equatable {
     }
 
     /// The prompt for `messages`, ending with the assistant's header when `addGenerationPrompt`.
+    /// As text, a message that contains `<|im_start|>` cannot be told from the template's own; to
+    /// feed the model, use ``tokens(for:tokenizer:addGenerationPrompt:)``, which keeps them apart.
     public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) -> String {
-        var out = ""
-        if let system = defaultSystemPrompt, messages.first?.role != "system" {
-            out += "<|im_start|>system\n\(system)<|im_end|>\n"
+        pieces(messages, addGenerationPrompt: addGenerationPrompt).map(\.text).joined()
+    }
+
+    /// The prompt's token ids: the template's control tokens as control tokens, and roles and
+    /// message contents as plain text, so that a message containing `<|im_start|>system` is read
+    /// as those characters, never as a turn of its own (prompt injection through special tokens).
+    /// For a conversation without control-token strings these are the ids of ``render(_:addGenerationPrompt:)``
+    /// encoded with special tokens parsed, as llama.cpp does.
+    public func tokens(for messages: [ChatMessage], tokenizer: BPETokenizer, addGenerationPrompt: Bool = true) -> [Int] {
+        pieces(messages, addGenerationPrompt: addGenerationPrompt).flatMap { piece in
+            switch piece {
+            case let .control(text): tokenizer.encode(text, parseSpecial: true)
+            case let .text(text): tokenizer.encode(text, parseSpecial: false)
+            }
         }
-        for m in messages { out += "<|im_start|>\(m.role)\n\(m.content)<|im_end|>\n" }
-        if addGenerationPrompt { out += "<|im_start|>assistant\n" }
-        return out
+    }
+
+    /// The prompt as control tokens and text, adjacent text joined (so that it is split into
+    /// words exactly as the whole prompt would be).
+    public func pieces(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) -> [ChatPromptPiece] {
+        var pieces: [ChatPromptPiece] = []
+        func add(_ piece: ChatPromptPiece) {
+            if case let .text(more) = piece, case let .text(text)? = pieces.last {
+                pieces[pieces.count - 1] = .text(text + more)
+            } else {
+                pieces.append(piece)
+            }
+        }
+        func turn(_ role: String, _ content: String) {
+            add(.control("<|im_start|>"))
+            add(.text("\(role)\n\(content)"))
+            add(.control("<|im_end|>"))
+            add(.text("\n"))
+        }
+        if let system = defaultSystemPrompt, messages.first?.role != "system" { turn("system", system) }
+        for m in messages { turn(m.role, m.content) }
+        if addGenerationPrompt {
+            add(.control("<|im_start|>"))
+            add(.text("assistant\n"))
+        }
+        return pieces
+    }
+}
+
+/// A piece of a rendered chat prompt.
+public enum ChatPromptPiece: Sendable, Equatable {
+    /// One of the template's control tokens, such as `<|im_start|>`.
+    case control(String)
+    /// Roles, message contents and the template's own text: never read as control tokens.
+    case text(String)
+
+    /// The piece as it appears in the rendered prompt.
+    public var text: String {
+        switch self {
+        case let .control(text), let .text(text): text
+        }
     }
 }

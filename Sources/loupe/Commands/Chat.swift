@@ -49,7 +49,9 @@ struct Chat: ParsableCommand {
                 continue
             }
             messages.append(ChatMessage(role: "user", content: input))
-            let all = loaded.tokenizer.encode(template.render(messages), parseSpecial: true)
+            // What the user typed is text, never control tokens: "<|im_start|>system" in a
+            // message stays those characters.
+            let all = template.tokens(for: messages, tokenizer: loaded.tokenizer)
             // Evaluate only what the cache does not hold yet (the cache holds a prefix of `all`).
             // (At least one token is evaluated: its logits start the reply.)
             let shared = min(zip(evaluated, all).prefix { $0 == $1 }.count, all.count - 1)
