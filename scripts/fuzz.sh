@@ -54,10 +54,11 @@ for h in "${harnesses[@]}"; do
     set -e
     runs=$(awk '/stat::number_of_executed_units:/ {print $2}' "$log" | tail -1)
     rate=$(awk '/stat::average_exec_per_sec:/ {print $2}' "$log" | tail -1)
+    took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
     if grep -q 'loupe-fuzz: skipped' "$log"; then
         line="$h: $(grep -o 'skipped.*' "$log" | head -1)"
     elif [[ $rc -eq 0 ]]; then
-        line="$h: ${runs:-?} runs in ${seconds}s (${rate:-?}/s), no crash"
+        line="$h: ${runs:-?} runs in ${took:-$seconds}s (${rate:-?}/s), no crash"
     else
         status=1
         found=$(grep -o "Test unit written to .*" "$log" | sed 's/Test unit written to //' | tail -1)

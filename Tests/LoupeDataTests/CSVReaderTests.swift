@@ -46,6 +46,10 @@ struct CSVReaderTests {
         let reader = CSVReader()
         let label = dataErrorMessage { _ = try reader.parse(Array("a,y\n1,2.5\n".utf8), file: "f.csv") }
         #expect(label.contains("f.csv:2") && label.contains("\"2.5\"") && label.contains("class index"))
+        // A label so large that the class count would overflow (it used to trap).
+        #expect(dataErrorMessage { _ = try reader.parse(Array("a,y\n1,0\n2,9223372036854775807\n".utf8), file: "f.csv") }
+            == "f.csv:3: column 2 (\"y\") holds \"9223372036854775807\", expected a class index (an integer from 0 to 16777215)")
+        #expect(try reader.parse(Array("a,y\n1,16777215\n".utf8), file: "f.csv").classCount == 16_777_216)
         #expect(dataErrorMessage { _ = try reader.parse(Array("a,b,y\n1,2,0\n1,2\n".utf8), file: "f.csv") }
             == "f.csv:3: the row has 2 fields, expected 3 (as in the header)")
         #expect(dataErrorMessage { _ = try CSVReader(label: .name("label")).parse(Array("a,y\n1,0\n".utf8), file: "f.csv") }

@@ -122,6 +122,15 @@ struct GGUFTests {
         // A misaligned offset.
         #expect { try GGUFFile(data: Self.oneTensor("odd", elements: 1, type: 0, offset: 3, dataBytes: 64), name: "x") }
             throws: { "\($0)".contains("alignment") }
+        // Two tensors sharing bytes: the sample's Q8_0 tensor moved onto the F32 one.
+        var overlapping = [UInt8](GGUFBuilder.sample().data)
+        let name = Array("quant".utf8)
+        let nameEnd = try #require((0...(overlapping.count - name.count)).first { Array(overlapping[$0..<($0 + name.count)]) == name }) + name.count
+        let offsetAt = nameEnd + 4 + 8 + 4   // n_dims u32, dim u64, type u32
+        #expect(overlapping[offsetAt] == 64)
+        overlapping[offsetAt] = 0
+        #expect { try GGUFFile(data: Data(overlapping), name: "x.gguf") }
+            throws: { "\($0)" == "x.gguf: tensor \"quant\" offset: its bytes 0..<34 overlap tensor \"weight\"'s 0..<32 (offsets are from the data section)" }
         // The same file, well formed, parses.
         #expect(try GGUFFile(data: Self.oneTensor("ok", elements: 1, type: 0, offset: 0, dataBytes: 4), name: "x").tensors.count == 1)
     }

@@ -33,6 +33,11 @@ public struct CSVReader: Sendable {
     public var hasHeader: Bool
     public var delimiter: UInt8
 
+    /// The largest class index a label may have: 2^24 − 1. A model needs one output per class, so
+    /// more classes than this could not be trained here, and a label such as 2^63 − 1 would make
+    /// the class count overflow.
+    public static let largestClassIndex = (1 << 24) - 1
+
     public init(label: LabelColumn = .index(-1), labelKind: LabelKind = .classIndex, hasHeader: Bool = true, delimiter: Character = ",") {
         self.label = label
         self.labelKind = labelKind
@@ -76,8 +81,9 @@ public struct CSVReader: Sendable {
                 if c == labelIndex && labelKind == .classIndex {
                     // Labels written as floats ("3.0") are accepted when they are whole numbers.
                     guard let k = Int(text) ?? Double(text).flatMap({ $0.isFinite && $0 == $0.rounded() && Swift.abs($0) < 1e15 ? Int($0) : nil }),
-                          k >= 0 else {
-                        throw DataError.badValue(file: file, line: line.number, column: columnName(c), text: text, expected: "a class index (an integer ≥ 0)")
+                          (0...Self.largestClassIndex).contains(k) else {
+                        throw DataError.badValue(file: file, line: line.number, column: columnName(c), text: text,
+                                                 expected: "a class index (an integer from 0 to \(Self.largestClassIndex))")
                     }
                     classes.append(k)
                     continue

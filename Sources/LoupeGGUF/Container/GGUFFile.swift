@@ -149,6 +149,13 @@ public struct GGUFFile: @unchecked Sendable {
             }
             tensors.append(GGUFTensorInfo(name: t.name, shape: t.shape, type: t.type, offset: t.offset, byteCount: bytes))
         }
+        // Two tensors sharing bytes would alias each other's weights (llama.cpp requires them laid
+        // out one after another; overlap is what matters for reading them safely).
+        let byOffset = tensors.sorted { ($0.offset, $0.byteCount) < ($1.offset, $1.byteCount) }
+        for (a, b) in zip(byOffset, byOffset.dropFirst()) where a.offset + a.byteCount > b.offset {
+            throw GGUFError.invalid(file: name, field: "tensor \"\(b.name)\" offset",
+                                    reason: "its bytes \(b.offset)..<\(b.offset + b.byteCount) overlap tensor \"\(a.name)\"'s \(a.offset)..<\(a.offset + a.byteCount) (offsets are from the data section)")
+        }
         self.name = name
         self.version = Int(version)
         self.metadata = metadata
