@@ -79,7 +79,7 @@ public enum Checkpoint {
         }
         return try file.metadata["loader"].map { text in
             do { return try LoupeJSON.decoder().decode(DataLoader.State.self, from: Data(text.utf8)) } catch {
-                throw fail("metadata 'loader' is not a data loader's position (\(error))")
+                throw fail("metadata 'loader' is not a data loader's position (\(ErrorMessage.plain(error, json: Data(text.utf8))))")
             }
         }
     }

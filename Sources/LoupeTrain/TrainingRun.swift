@@ -102,7 +102,7 @@ public struct TrainingRun {
         do {
             indices = try LoupeJSON.decoder().decode([Int].self, from: bytes)
         } catch {
-            throw RunConfigError.unreadable(file: file, reason: "data.exclude needs a JSON array of training-example indices (\(error.localizedDescription))")
+            throw RunConfigError.unreadable(file: file, reason: "data.exclude needs a JSON array of training-example indices (\(ErrorMessage.plain(error, json: bytes)))")
         }
         if let bad = indices.first(where: { $0 < 0 || $0 >= train.count }) {
             throw RunConfigError.invalidValue(key: "data.exclude", value: "index \(bad) in \(file)", allowed: "indices in 0..<\(train.count) (the training split)")

@@ -11,6 +11,14 @@ public enum RunConfigError: Error, CustomStringConvertible, Equatable {
     /// found before anything was allocated.
     case tooLarge(SizeError)
 
+    /// The error as said of the run file `file`: prefixed with its name unless it names a file itself.
+    public func message(for file: String) -> String {
+        switch self {
+        case .syntax, .unreadable: description
+        default: "\(file): \(description)"
+        }
+    }
+
     public var description: String {
         switch self {
         case let .syntax(file, line, column, message):
@@ -22,7 +30,7 @@ public enum RunConfigError: Error, CustomStringConvertible, Equatable {
         case let .invalidValue(key, value, allowed):
             "invalid value \(value) for '\(key)': expected \(allowed)"
         case let .unreadable(file, reason):
-            "cannot read run file \(file): \(reason)"
+            "cannot read \(file): \(reason)"
         case let .tooLarge(error):
             "\(error) (weights, gradients and optimizer state, and a batch's activations); make the layer or train.batch_size smaller"
         }

@@ -26,7 +26,7 @@ struct Chat: ParsableCommand {
     func run() throws {
         let loaded = try LoadedModel(path: sampling.model)
         let template: ChatTemplate
-        do { template = try ChatTemplate(gguf: loaded.model.file) } catch { throw ValidationError("\(error)") }
+        do { template = try ChatTemplate(gguf: loaded.model.file) } catch { throw CommandFailure(error) }
         let seed = sampling.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         let context = LlamaContext(model: loaded.model, threads: sampling.threads)
         let generator = TextGenerator(context: context, tokenizer: loaded.tokenizer)

@@ -60,7 +60,7 @@ struct Debug: ParsableCommand {
         for file in runFiles {
             let config: RunConfig
             do { config = try RunConfig(contentsOf: URL(fileURLWithPath: file)) } catch let e as RunConfigError {
-                throw ValidationError("\(file): \(e)")
+                throw CommandFailure(e.message(for: file))
             }
             if !json && runFiles.count == 1 {
                 print(Terminal.bold("Debugging \(config.run.name)") + Terminal.dim(" → \(session.options.runsDirectory.appendingPathComponent(config.run.name).path)"))

@@ -15,7 +15,7 @@ struct LoadedModel {
             model = try LlamaModel(gguf: file)
             tokenizer = try BPETokenizer(gguf: file)
         } catch {
-            throw ValidationError("\(error)")
+            throw CommandFailure(error)
         }
     }
 }

@@ -35,7 +35,7 @@ struct Profile: ParsableCommand {
     func run() throws {
         let config: RunConfig
         do { config = try RunConfig(contentsOf: URL(fileURLWithPath: runFile)) } catch let e as RunConfigError {
-            throw ValidationError("\(runFile): \(e)")
+            throw CommandFailure(e.message(for: runFile))
         }
         let url = URL(fileURLWithPath: chromeTrace ?? "\(config.run.name).profile.json")
         let (profile, chrome) = try storeOptions.recording(name: config.run.name, kind: .profile, runFile: config.tomlText, seed: config.run.seed,

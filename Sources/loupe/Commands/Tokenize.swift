@@ -29,7 +29,7 @@ struct Tokenize: ParsableCommand {
         let url = try DefaultModel.resolve(model)
         let tokenizer: BPETokenizer
         do { tokenizer = try BPETokenizer(gguf: GGUFFile(contentsOf: url)) } catch {
-            throw ValidationError("\(error)")
+            throw CommandFailure(error)
         }
         let ids = tokenizer.encode(input, parseSpecial: parseSpecial)
         if json {

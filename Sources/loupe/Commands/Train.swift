@@ -49,7 +49,7 @@ struct Train: ParsableCommand {
         setvbuf(stdout, nil, _IOLBF, 0)   // progress lines appear as they happen, even in a pipe
         var config: RunConfig
         do { config = try RunConfig(contentsOf: URL(fileURLWithPath: runFile)) } catch let e as RunConfigError {
-            throw ValidationError("\(runFile): \(e)")
+            throw CommandFailure(e.message(for: runFile))
         }
         if let epochs {
             guard epochs >= 1 else { throw ValidationError("--epochs must be ≥ 1") }
