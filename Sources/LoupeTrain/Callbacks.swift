@@ -37,8 +37,22 @@ extension TrainerCallback {
     public func trainEnded(_ trainer: Trainer) throws {}
 }
 
+/// A callback whose state is part of the run (the best loss so far, epochs without improvement):
+/// ``Checkpoint`` saves it in every checkpoint and restores it on resume, so that a resumed run
+/// goes on as if it had never stopped.
+public protocol StatefulCallback: TrainerCallback {
+    /// Its name in the checkpoint's metadata (`callback.<stateKey>`).
+    var stateKey: String { get }
+    /// Its state as text that ``restore(state:)`` reads back exactly.
+    var state: String { get }
+    /// Takes up the state a checkpoint saved; throws when `state` is not one ``state`` writes.
+    func restore(state: String) throws
+}
+
 /// Stops training when the monitored validation metric has not improved for `patience` epochs.
-public final class EarlyStopping: TrainerCallback {
+/// Its best value and the epochs waited are saved in checkpoints (``StatefulCallback``); a run
+/// resumed after it stopped stops again at once.
+public final class EarlyStopping: StatefulCallback {
     public let patience: Int, monitor: String, minDelta: Double
     public private(set) var best = Double.infinity
     private var waited = 0
@@ -55,8 +69,27 @@ public final class EarlyStopping: TrainerCallback {
             waited = 0
         } else {
             waited += 1
-            if waited >= patience { trainer.stop(reason: "early stopping: validation \(monitor) has not improved for \(patience) epochs") }
+            if waited >= patience { stop(trainer) }
         }
+    }
+
+    public func trainBegan(_ trainer: Trainer) throws {
+        if waited >= patience { stop(trainer) }
+    }
+
+    private func stop(_ trainer: Trainer) {
+        trainer.stop(reason: "early stopping: validation \(monitor) has not improved for \(patience) epochs")
+    }
+
+    public var stateKey: String { "early_stopping" }
+    /// "best,waited"; `best` in Swift's shortest form, which reads back to the same bits.
+    public var state: String { "\(best),\(waited)" }
+    public func restore(state: String) throws {
+        let parts = state.split(separator: ",")
+        guard parts.count == 2, let best = Double(parts[0]), !best.isNaN, let waited = Int(parts[1]), waited >= 0 else {
+            throw TensorError.invalidArgument(op: "EarlyStopping", reason: "saved state \"\(state)\" is not \"best,waited\"")
+        }
+        (self.best, self.waited) = (best, waited)
     }
 }
 
@@ -85,8 +118,22 @@ public final class MetricsLogger: TrainerCallback {
     public let url: URL
     public init(url: URL) { self.url = url }
 
+    /// A fresh run starts a fresh log. A resumed one keeps the lines up to its checkpoint's step and
+    /// drops any after it (written before an interruption that the checkpoint does not cover, so
+    /// they will be written again), then appends.
     public func trainBegan(_ trainer: Trainer) throws {
-        if trainer.step == 0 { try Data().write(to: url) }   // a fresh run starts a fresh log; a resumed one appends
+        guard trainer.step > 0, let old = try? Data(contentsOf: url) else {
+            try AtomicFile.write(Data(), to: url)
+            return
+        }
+        var kept = Data()
+        for line in old.split(separator: 0x0A) {
+            let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any]
+            guard let step = object?["step"] as? Int, step <= trainer.step else { continue }
+            kept.append(line)
+            kept.append(0x0A)
+        }
+        if kept != old { try AtomicFile.write(kept, to: url) }
     }
 
     public func epochEnded(_ trainer: Trainer, logs: EpochLogs) throws {

@@ -34,14 +34,22 @@ public enum Checkpoint {
         if let scheduler = trainer.scheduler {
             metadata["scheduler"] = scheduler.plateauState.map { String($0) }.joined(separator: ",")
         }
+        for case let callback as StatefulCallback in trainer.callbacks {
+            metadata["callback.\(callback.stateKey)"] = callback.state
+        }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try SafeTensors.write(tensors, metadata: metadata, to: url)
     }
 
-    /// Restores a trainer (model, optimizer, counters, dropout generators, schedule) from `url`;
-    /// returns the saved data-loader state, if any, to rebuild the loader with.
+    /// Restores a trainer (model, optimizer, counters, dropout generators, schedule, and the state
+    /// of its ``StatefulCallback``s) from `url`; returns the saved data-loader state, if any, to
+    /// rebuild the loader with.
+    ///
+    /// - Parameter check: called with the checkpoint's metadata before anything is restored; what
+    ///   it throws ends the restore with the trainer untouched.
     @discardableResult
-    public static func restore(_ trainer: Trainer, from url: URL) throws -> DataLoader.State? {
+    public static func restore(_ trainer: Trainer, from url: URL,
+                               check: ([String: String]) throws -> Void = { _ in }) throws -> DataLoader.State? {
         let file = try SafeTensors.read(contentsOf: url)
         func fail(_ reason: String) -> Error {
             TensorError.invalidArgument(op: "checkpoint \(url.path)", reason: reason)
@@ -49,6 +57,7 @@ public enum Checkpoint {
         guard file.metadata["format"] == format else {
             throw fail("not a Loupe checkpoint (metadata 'format' is \(file.metadata["format"] ?? "missing"), expected \(format))")
         }
+        try check(file.metadata)
         var model: [String: Tensor] = [:], optimizer: [String: Tensor] = [:]
         for (name, t) in file.tensors {
             if name.hasPrefix("model.") { model[String(name.dropFirst(6))] = t }
@@ -77,6 +86,10 @@ public enum Checkpoint {
         if let s = file.metadata["scheduler"] {
             trainer.scheduler?.plateauState = s.split(separator: ",").compactMap { Double($0) }
         }
+        for case let callback as StatefulCallback in trainer.callbacks {
+            guard let state = file.metadata["callback.\(callback.stateKey)"] else { continue }   // saved before it existed
+            do { try callback.restore(state: state) } catch { throw fail("metadata 'callback.\(callback.stateKey)': \(error)") }
+        }
         return try file.metadata["loader"].map { text in
             do { return try LoupeJSON.decoder().decode(DataLoader.State.self, from: Data(text.utf8)) } catch {
                 throw fail("metadata 'loader' is not a data loader's position (\(ErrorMessage.plain(error, json: Data(text.utf8))))")
@@ -85,18 +98,34 @@ public enum Checkpoint {
     }
 }
 
-/// Saves a checkpoint after every epoch (and keeps the best by validation loss).
-public final class ModelCheckpoint: TrainerCallback {
+/// Saves a checkpoint after every epoch (`last.safetensors`) and keeps the best by validation loss
+/// (`best.safetensors`). The best loss so far is saved in every checkpoint, so a resumed run
+/// replaces `best` only with a better one. Put it after the other stateful callbacks, so that a
+/// checkpoint holds their state after the epoch it ends.
+public final class ModelCheckpoint: StatefulCallback {
     public let directory: URL
-    private var best = Double.infinity
+    /// Added to every checkpoint's metadata (the run's configuration, say).
+    public var metadata: [String: String] = [:]
+    public private(set) var best = Double.infinity
 
-    public init(directory: URL) { self.directory = directory }
+    public init(directory: URL, metadata: [String: String] = [:]) { (self.directory, self.metadata) = (directory, metadata) }
 
     public func epochEnded(_ trainer: Trainer, logs: EpochLogs) throws {
-        try Checkpoint.save(trainer, to: directory.appendingPathComponent("last.safetensors"))
+        // `best` before `last`: interrupted between the two, the run resumes from the epoch before
+        // and comes to the same best again; the other way round, the new best would be lost.
         if let loss = logs.validation?["loss"], loss < best {
             best = loss
-            try Checkpoint.save(trainer, to: directory.appendingPathComponent("best.safetensors"))
+            try Checkpoint.save(trainer, to: directory.appendingPathComponent("best.safetensors"), extra: metadata)
         }
+        try Checkpoint.save(trainer, to: directory.appendingPathComponent("last.safetensors"), extra: metadata)
+    }
+
+    public var stateKey: String { "checkpoint_best_loss" }
+    public var state: String { "\(best)" }
+    public func restore(state: String) throws {
+        guard let best = Double(state), !best.isNaN else {
+            throw TensorError.invalidArgument(op: "ModelCheckpoint", reason: "saved best loss \"\(state)\" is not a number")
+        }
+        self.best = best
     }
 }

@@ -54,15 +54,20 @@ public struct RunFolders: Sendable {
     /// Returns the folder removed, or nil when none of `paths` lies in such a folder.
     @discardableResult
     public static func removeFolder(of id: String, holding paths: [String]) throws -> URL? {
+        guard let folder = folder(of: id, holding: paths) else { return nil }
+        let link = folder.deletingLastPathComponent().appendingPathComponent(latestName)
+        if (try? FileManager.default.destinationOfSymbolicLink(atPath: link.path)) == id { try FileManager.default.removeItem(at: link) }
+        if FileManager.default.fileExists(atPath: folder.path) { try FileManager.default.removeItem(at: folder) }
+        return folder
+    }
+
+    /// Run `id`'s folder: the folder named `id` that holds any of `paths` (its recorded files).
+    public static func folder(of id: String, holding paths: [String]) -> URL? {
         guard RunID.isValid(id) else { return nil }
         for path in paths {
             var folder = URL(fileURLWithPath: path).deletingLastPathComponent()
             while folder.path != "/" && folder.lastPathComponent != id { folder.deleteLastPathComponent() }
-            guard folder.lastPathComponent == id else { continue }
-            let link = folder.deletingLastPathComponent().appendingPathComponent(latestName)
-            if (try? FileManager.default.destinationOfSymbolicLink(atPath: link.path)) == id { try FileManager.default.removeItem(at: link) }
-            if FileManager.default.fileExists(atPath: folder.path) { try FileManager.default.removeItem(at: folder) }
-            return folder
+            if folder.lastPathComponent == id { return folder }
         }
         return nil
     }

@@ -3,6 +3,7 @@ import LoupeCore
 import LoupeData
 import LoupeNN
 import LoupeReport
+import LoupeSafeTensors
 import LoupeStore
 
 /// The prepared splits of a run, after limiting, label noise, normalization and scaling.
@@ -31,6 +32,43 @@ public struct TrainingRun {
         try config.validate()
         self.config = config
         self.directory = directory
+    }
+
+    /// The checkpoint metadata key of the run's configuration (config.json's JSON).
+    static let configKey = "run_config"
+
+    /// Throws what resuming would, before anything is done: no checkpoint, or a run file changed
+    /// since it in keys not in `accepting` (``RunConfigError/changedSinceCheckpoint(checkpoint:changes:)``).
+    /// - Returns: the changes `accepting` lets through.
+    @discardableResult
+    public func checkResumable(accepting: Set<String>) throws -> [RunConfig.Change] {
+        guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
+            throw RunConfigError.unreadable(file: checkpointURL.path, reason: "no checkpoint to resume from; run without --resume first")
+        }
+        return try checkUnchanged(since: try SafeTensors.read(contentsOf: checkpointURL).metadata, accepting: accepting)
+    }
+
+    /// Throws unless this run's configuration is the one a checkpoint (its `metadata`) was saved
+    /// with, but for the keys in `accepting`. Checkpoints from before the configuration was saved
+    /// in them are compared with the folder's config.json.
+    @discardableResult
+    func checkUnchanged(since metadata: [String: String], accepting: Set<String>) throws -> [RunConfig.Change] {
+        let saved: Data
+        if let text = metadata[Self.configKey] {
+            saved = Data(text.utf8)
+        } else if let file = try? Data(contentsOf: directory.appendingPathComponent("config.json")) {
+            saved = file
+        } else {
+            return []
+        }
+        let old: RunConfig
+        do { old = try LoupeJSON.decoder().decode(RunConfig.self, from: saved) } catch {
+            throw RunConfigError.unreadable(file: checkpointURL.path, reason: "its saved run configuration is unreadable (\(ErrorMessage.plain(error, json: saved)))")
+        }
+        let changes = config.changes(from: old)
+        let unaccepted = changes.filter { !accepting.contains($0.key) }
+        guard unaccepted.isEmpty else { throw RunConfigError.changedSinceCheckpoint(checkpoint: checkpointURL.path, changes: unaccepted) }
+        return changes
     }
 
     /// Where the last checkpoint is, inside a run's folder.
@@ -155,16 +193,34 @@ public struct TrainingRun {
         public var sample: String?
     }
 
-    /// Trains (or resumes) the run and writes its directory.
+    /// Trains (or resumes) the run and writes its directory, which it holds (``RunLock``) until it
+    /// returns: a second process in the same folder gets an error naming this one.
+    ///
+    /// A resumed run continues as if it had never stopped: model, optimizer, data order, dropout,
+    /// schedule, the best loss so far and early stopping come from the checkpoint;
+    /// `metrics.jsonl` loses any lines past the checkpoint; temporary files an interrupted write
+    /// left are removed. The run file must be the one the checkpoint was saved with, but for the
+    /// keys in `acceptingChanges` (`--override`); otherwise it throws
+    /// ``RunConfigError/changedSinceCheckpoint(checkpoint:changes:)``.
     /// - Parameters:
     ///   - extraCallbacks: added after the run's own callbacks.
     ///   - callbacksForData: callbacks that need the prepared data (the debugger's monitor), added last.
     ///   - stopOnNonFinite: a NaN/infinite loss stops the run quietly (its record is kept) instead of
     ///     throwing ``NonFiniteLossError``.
-    public func execute(resume: Bool = false, progress: Bool = true, extraCallbacks: [TrainerCallback] = [],
+    ///   - lock: the folder's lock when the caller took it already (before recording the run in a
+    ///     store, say); otherwise it is taken here.
+    public func execute(resume: Bool = false, acceptingChanges: Set<String> = [], lock: RunLock? = nil, progress: Bool = true,
+                        extraCallbacks: [TrainerCallback] = [],
                         callbacksForData: ((PreparedData) throws -> [TrainerCallback])? = nil,
                         stopOnNonFinite: Bool = false) throws -> Result {
         let started = Date()
+        let lock = try lock ?? RunLock(directory)
+        defer { withExtendedLifetime(lock) {} }
+        if resume {
+            guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
+                throw RunConfigError.unreadable(file: checkpointURL.path, reason: "no checkpoint to resume from; run without --resume first")
+            }
+        }
         let data = try prepareData()
         let (trainer, model) = try makeTrainer(data)
         var loader = try DataLoader(dataset: data.splits.train, batchSize: config.train.batchSize,
@@ -173,25 +229,34 @@ public struct TrainingRun {
         let totalSteps = config.train.steps ?? (config.train.epochs ?? 1) * perEpoch
         trainer.scheduler = makeScheduler(totalSteps: totalSteps)
 
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
-        if resume {
-            guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
-                throw RunConfigError.unreadable(file: checkpointURL.path, reason: "no checkpoint to resume from; run without --resume first")
-            }
-            if let state = try Checkpoint.restore(trainer, from: checkpointURL) {
-                loader = try DataLoader(dataset: data.splits.train, batchSize: config.train.batchSize,
-                                        shuffle: config.data.shuffle, dropLast: false, state: state)
-            }
-        } else {
-            try AtomicFile.write(try LoupeJSON.encoder(pretty: true).encode(config), to: directory.appendingPathComponent("config.json"))
-            if RunID.isValid(directory.lastPathComponent) { try RunFolders.markLatest(directory) }
-        }
-        trainer.callbacks = [TerminateOnNaN(throwsError: !stopOnNonFinite), MetricsLogger(url: directory.appendingPathComponent("metrics.jsonl")),
-                             ModelCheckpoint(directory: directory.appendingPathComponent("checkpoints"))]
+        let checkpoints = directory.appendingPathComponent("checkpoints")
+        try FileManager.default.createDirectory(at: checkpoints, withIntermediateDirectories: true)
+        let configJSON = try LoupeJSON.encoder(pretty: true).encode(config)
+        // Stateful callbacks (early stopping) before the checkpoint, so that it saves their state
+        // after the epoch; the metrics log before it too, as resuming trims what it wrote past it.
+        trainer.callbacks = [TerminateOnNaN(throwsError: !stopOnNonFinite), MetricsLogger(url: directory.appendingPathComponent("metrics.jsonl"))]
         if config.train.earlyStoppingPatience > 0 { trainer.callbacks.append(EarlyStopping(patience: config.train.earlyStoppingPatience)) }
+        trainer.callbacks.append(ModelCheckpoint(directory: checkpoints, metadata: [Self.configKey: String(decoding: configJSON, as: UTF8.self)]))
         if progress { trainer.callbacks.append(ProgressBar(epochs: config.train.epochs ?? (totalSteps + perEpoch - 1) / perEpoch)) }
         trainer.callbacks += extraCallbacks
         if let callbacksForData { trainer.callbacks += try callbacksForData(data) }
+
+        if resume {
+            AtomicFile.removeLeftovers(in: directory)
+            AtomicFile.removeLeftovers(in: checkpoints)
+            let state = try Checkpoint.restore(trainer, from: checkpointURL) { metadata in
+                try checkUnchanged(since: metadata, accepting: acceptingChanges)
+            }
+            if let state {
+                loader = try DataLoader(dataset: data.splits.train, batchSize: config.train.batchSize,
+                                        shuffle: config.data.shuffle, dropLast: false, state: state)
+            }
+            // The folder says what the run is now (the same, or with the accepted changes).
+            try AtomicFile.write(configJSON, to: directory.appendingPathComponent("config.json"))
+        } else {
+            try AtomicFile.write(configJSON, to: directory.appendingPathComponent("config.json"))
+            if RunID.isValid(directory.lastPathComponent) { try RunFolders.markLatest(directory) }
+        }
 
         try trainer.fit(&loader, validation: data.splits.validation, epochs: config.train.steps == nil ? config.train.epochs : nil,
                         steps: config.train.steps)

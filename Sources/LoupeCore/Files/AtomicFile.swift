@@ -1,10 +1,13 @@
 import Foundation
+import Synchronization
 
 /// Writes a file so that readers see either the old file or the complete new one, never a part.
 ///
 /// The bytes go to a temporary file in the target's directory (same file system, so the final
-/// `rename(2)` is atomic), are flushed with `fsync`, then renamed over the target. On any failure
-/// the temporary file is removed and the target is left untouched.
+/// `rename(2)` is atomic), are flushed with `fsync`, then renamed over the target, and the folder
+/// is flushed so the rename itself survives a power cut. On any failure the temporary file is
+/// removed and the target is left untouched; a process killed mid-write leaves only its temporary
+/// file, which ``removeLeftovers(in:)`` clears.
 public enum AtomicFile {
     /// Writes `data` to `url`, atomically (any file Loupe writes: configs, summaries, checkpoints).
     public static func write(_ data: Data, to url: URL) throws {
@@ -22,13 +25,37 @@ public enum AtomicFile {
         guard fd >= 0 else { throw failure(path, "cannot create a temporary file in \(directory)") }
         var renamed = false
         defer { if !renamed { unlink(temporary) } }
+        let killHere = FaultInjection.killsThisWrite()
         do {
             defer { close(fd) }
-            try produce { chunk in try writeAll(fd, chunk, path) }
+            try produce { chunk in
+                try writeAll(fd, chunk, path)
+                if killHere { FaultInjection.die() }
+            }
             guard fsync(fd) == 0 else { throw failure(path, "cannot flush \(temporary)") }
         }
         guard rename(temporary, path) == 0 else { throw failure(path, "cannot rename the temporary file over it") }
         renamed = true
+        let folder = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if folder >= 0 {
+            _ = fsync(folder)
+            close(folder)
+        }
+    }
+
+    /// Removes the temporary files that writes into `directory` left behind when their process was
+    /// killed (`.<name>.<UUID>.tmp`); returns their names. Call it only where no other process is
+    /// writing (a run's folder under its ``RunLock``), or it may take a file being written.
+    @discardableResult
+    public static func removeLeftovers(in directory: URL) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        let leftovers = names.filter { name in
+            guard name.hasPrefix("."), name.hasSuffix(".tmp") else { return false }
+            let parts = name.dropLast(4).split(separator: ".")
+            return parts.count >= 2 && UUID(uuidString: String(parts.last!)) != nil
+        }
+        for name in leftovers { unlink(directory.appendingPathComponent(name).path) }
+        return leftovers.sorted()
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ path: String) throws {
@@ -72,6 +99,25 @@ public struct AtomicFileError: Error, CustomStringConvertible, Equatable, Sendab
     public let reason: String
 
     public var description: String { "cannot write \(path): \(reason)" }
+}
+
+/// Crashes on purpose, for the fault tests (`scripts/fault-tests.sh`): with
+/// `LOUPE_FAULT_KILL_AT_WRITE=k` in the environment, the process kills itself (SIGKILL, as
+/// `kill -9` does) after the first chunk of its k-th atomic write, leaving a partial temporary file
+/// behind. Unset, it costs one comparison per write.
+enum FaultInjection {
+    static let killAtWrite = ProcessInfo.processInfo.environment["LOUPE_FAULT_KILL_AT_WRITE"].flatMap(Int.init)
+    static let writes = Atomic<Int>(0)
+
+    static func killsThisWrite() -> Bool {
+        guard let k = killAtWrite else { return false }
+        return writes.add(1, ordering: .relaxed).newValue == k
+    }
+
+    static func die() -> Never {
+        kill(getpid(), SIGKILL)
+        fatalError("SIGKILL did not end the process")
+    }
 }
 
 /// `write(2)`, reachable under another name because `AtomicFile.write` shadows it inside the type.

@@ -10,6 +10,9 @@ public enum RunConfigError: Error, CustomStringConvertible, Equatable {
     /// A model (or a batch of its activations) that would not fit in this machine's memory,
     /// found before anything was allocated.
     case tooLarge(SizeError)
+    /// `loupe train --resume` with a run file that differs from the one the checkpoint was saved
+    /// with, in settings not accepted with `--override`.
+    case changedSinceCheckpoint(checkpoint: String, changes: [RunConfig.Change])
 
     /// The error as said of the run file `file`: prefixed with its name unless it names a file itself.
     public func message(for file: String) -> String {
@@ -31,6 +34,11 @@ public enum RunConfigError: Error, CustomStringConvertible, Equatable {
             "invalid value \(value) for '\(key)': expected \(allowed)"
         case let .unreadable(file, reason):
             "cannot read \(file): \(reason)"
+        case let .changedSinceCheckpoint(checkpoint, changes):
+            "the run file differs from the one \(checkpoint) was saved with:\n"
+                + changes.map { "  \($0)\n" }.joined()
+                + "resuming with these would not continue the same run; to go on with them anyway, pass "
+                + "--override \(changes.map(\.key).joined(separator: ",")) (or drop --resume to start a new run)"
         case let .tooLarge(error):
             "\(error) (weights, gradients and optimizer state, and a batch's activations); make the layer or train.batch_size smaller"
         }

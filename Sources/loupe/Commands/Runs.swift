@@ -218,6 +218,13 @@ extension Runs {
                 print("Delete \(ids.count) run(s) and their files (\(ids.joined(separator: ", ")))? [y/N] ", terminator: "")
                 guard readLine()?.lowercased().hasPrefix("y") == true else { print("Nothing deleted."); return }
             }
+            // A run still training in its folder is not deleted under it.
+            for id in ids {
+                if let folder = RunFolders.folder(of: id, holding: try store.artifacts(id).map(\.path)),
+                   let holder = RunLock.holder(of: folder) {
+                    throw CommandFailure("\(id) is still in use by \(holder); stop it first")
+                }
+            }
             for id in ids {
                 let artifacts = try store.delete(id)
                 for artifact in artifacts { try? FileManager.default.removeItem(atPath: artifact.path) }

@@ -16,7 +16,10 @@ struct Train: ParsableCommand {
             runs/<name>/<run id>/ (runs/<name>/latest links to the newest): config.json (the \
             resolved settings), metrics.jsonl (one line per epoch), checkpoints/last.safetensors \
             (and best.safetensors by validation loss) and summary.json. --resume continues the \
-            newest run of the name that has a checkpoint, in its folder and under its run id.
+            newest run of the name that has a checkpoint, in its folder and under its run id, as if \
+            it had never stopped; a run file changed since the checkpoint is refused with what \
+            changed, unless --override names those keys. One process at a time may use a run's \
+            folder.
 
             Values of the keys that take one of a set:
             \(choices)
@@ -25,6 +28,7 @@ struct Train: ParsableCommand {
               loupe train examples/digits-mlp.toml
               loupe train examples/digits-mlp.toml --json
               loupe train examples/digits-mlp.toml --resume     # continue from the last checkpoint
+              loupe train examples/digits-mlp.toml --resume --override train.epochs   # …for more epochs
             """
     )
 
@@ -37,6 +41,8 @@ struct Train: ParsableCommand {
     @Argument(help: "The run file (TOML).") var runFile: String
     @Flag(help: "End by printing one JSON object with the final metrics per split.") var json = false
     @Flag(help: "Continue the newest run of this name from its last checkpoint (bit-identical to an uninterrupted run).") var resume = false
+    @Option(help: ArgumentHelp("With --resume, continue although these keys of the run file changed since the checkpoint (comma-separated, e.g. train.lr,train.epochs); without it, a changed run file is refused with the list.", valueName: "keys"))
+    var override: String?
     @Option(help: "Where run directories go.") var runsDir = "runs"
     @Option(help: "Override train.epochs from the run file.") var epochs: Int?
     @Flag(help: "Attach the training debugger's monitor and end with its findings (health.json, report.html in the run's folder; see `loupe debug`).")
@@ -73,6 +79,18 @@ struct Train: ParsableCommand {
         } else {
             run = try TrainingRun(config: config, runsDirectory: folders.root, runID: runID)
         }
+        // The folder is this process's until it ends: taken before the run is recorded, so a
+        // second process gets the error without touching the first one's record.
+        let lock = try RunLock(run.directory)
+        let accepted = Set((override ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        if resume {
+            let changes = try run.checkResumable(accepting: accepted)
+            if !json && !changes.isEmpty {
+                print("Resuming with changed settings (--override):\n" + changes.map { "  \($0)" }.joined(separator: "\n"))
+            }
+        } else if override != nil {
+            throw ValidationError("--override goes with --resume")
+        }
         if !json {
             print(Terminal.bold("Run \(config.run.name)") + Terminal.dim(" → \(run.directory.path)"))
         }
@@ -86,7 +104,7 @@ struct Train: ParsableCommand {
         let result = try storeOptions.recording(name: config.run.name, kind: .train, runFile: config.tomlText, seed: config.run.seed,
                                                 params: config.hyperparameters, id: runID, reopening: reopening) { recorder in
             recordedID = recorder?.id
-            let result = try run.execute(resume: resume, progress: !json,
+            let result = try run.execute(resume: resume, acceptingChanges: accepted, lock: lock, progress: !json,
                                          extraCallbacks: [epochPrinter] + [tensorBoard].compactMap { $0 }
                                              + (recorder.map { [RecordingCallback(recorder: $0)] } ?? []))
             if let recorder { try run.record(result, into: recorder) }
