@@ -43,6 +43,7 @@ test: setup
 	swift build --build-tests $(TEST_FLAGS)
 	swift test --skip-build $(TEST_FLAGS)
 	scripts/smoke-cli.sh $(LOUPE)
+	scripts/fault-tests.sh $(LOUPE)
 	scripts/peers/tensorboard-check.sh
 	$(HOME)/.cache/loupe/peers-venv/bin/python scripts/peers/dashboard_browser_check.py $(LOUPE)
 

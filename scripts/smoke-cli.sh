@@ -31,6 +31,17 @@ session=$(printf 'head 5 3\nablate layer 25\npatch 10 3 "The capital of Germany 
 [[ "$session" == *"re-run with ablate layer L25"* && "$session" == *"patch residual L10 @3"* && "$session" == *"unknown command 'bogus'"* ]] \
     || { echo "smoke: interactive session printed: $session" >&2; exit 1; }
 echo "smoke: trace --interactive ok"
+# A file error is one sentence: no usage after it, no Foundation error dump.
+set +e; out=$("$LOUPE" train "$work/missing.toml" 2>&1); status=$?; set -e
+[[ $status == 1 && "$out" == "Error: cannot read $work/missing.toml: no such file" ]] \
+    || { echo "smoke: a missing run file said ($status): $out" >&2; exit 1; }
+echo "smoke: a missing run file is one sentence"
+# A patch prompt longer than the context is that command's error; the session goes on.
+long=$(python3 -c "print(' '.join(['word'] * 9000))")
+session=$(printf 'patch 10 3 "%s"\nhead 5 3\nquit\n' "$long" | "$LOUPE" trace "The capital of France is" --steps 2 --interactive)
+[[ "$session" == *"error: the context holds 8192 tokens and 9000 were asked for"*"the session goes on"* && "$session" == *"> head 5 3"*"> quit"* ]] \
+    || { echo "smoke: a too-long patch ended the session: ${session: -300}" >&2; exit 1; }
+echo "smoke: trace --interactive survives a too-long patch"
 "$LOUPE" profile examples/digits-mlp.toml --chrome-trace "$work/p.json" --json \
     | check profile 'd["step_ms"] > 0 and any(m["module"].startswith("layers.") and m["backward_ms"] > 0 for m in d["modules"])'
 # The run store: two recorded runs, listed, shown, compared and deleted; bad references and stores fail clearly.

@@ -30,7 +30,7 @@ public final class RunLock: @unchecked Sendable {
         let path = folder.appendingPathComponent(Self.fileName).path
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw RunLockError(folder: folder.path, holder: nil, reason: "cannot open \(path): \(String(cString: strerror(errno)))")
+            throw RunLockError(folder: folder.path, holder: nil, reason: "\(path): \(String(cString: strerror(errno)).lowercased())")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = Self.holder(fd)
@@ -80,13 +80,13 @@ public struct RunLockError: Error, CustomStringConvertible, Equatable, Sendable 
     public let folder: String
     /// Who holds it ("process 4242 (loupe train mlp.toml --resume), since …"), when that is why.
     public let holder: String?
-    /// Why the lock could not be taken otherwise.
+    /// Why the lock could not be taken otherwise, with the path ("runs/x/…: read-only file system").
     public let reason: String?
 
     public var description: String {
         if let holder {
             return "\(folder) is in use by \(holder); wait for it to finish or stop it (two processes in one run's folder would mix their checkpoints and logs)"
         }
-        return "cannot lock \(folder): \(reason ?? "unknown reason")"
+        return "cannot use the run folder: \(reason ?? "\(folder): unknown reason")"
     }
 }

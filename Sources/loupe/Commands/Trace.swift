@@ -146,6 +146,10 @@ struct TraceCommand: ParsableCommand {
                 if !output.isEmpty { print(output) }
             } catch let error as TraceError {
                 print(Terminal.yellow("error: ") + error.message)
+            } catch {
+                // Whatever one command runs into (a patch prompt longer than the context, say)
+                // ends that command, not the session.
+                print(Terminal.yellow("error: ") + ErrorMessage.plain(error) + " — the session goes on")
             }
         }
     }
