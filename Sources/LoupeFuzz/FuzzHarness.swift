@@ -33,6 +33,8 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
     /// Run files: TOML parsed into a `RunConfig`, validated, and its model built (for a sample
     /// of `model.input`'s shape, or `data.block_size` values), within 256 MB of training memory.
     case runFile = "run-file"
+    /// The run store's readers on a database they did not write (``StoreHarness``).
+    case store
 
     /// The largest input worth generating (libFuzzer's `-max_len`): enough for every structure
     /// of the format, small enough for fast runs.
@@ -40,6 +42,7 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
         switch self {
         case .gguf, .safetensors: 4096
         case .csv, .runFile, .chatTemplate: 2048
+        case .store: 65536
         case .idx: 1024
         case .cifar: 3 * CIFAR10.recordSize
         case .tokenizer: 512
@@ -74,6 +77,7 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
         case .cifar: _ = try CIFAR10.parseBatch(bytes, file: "<fuzz>")
         case .tokenizer: try Self.tokenizerRoundTrip(bytes)
         case .chatTemplate: try Self.chatTemplate(bytes)
+        case .store: try StoreHarness.run(bytes)
         case .runFile:
             let config = try RunConfig(toml: String(decoding: bytes, as: UTF8.self), file: "<fuzz>")
             try config.validate()

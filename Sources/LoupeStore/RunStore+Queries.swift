@@ -70,8 +70,8 @@ extension RunStore {
             let rows = try Row.fetchAll(db, sql: "SELECT id, host, pid, heartbeat_at FROM run WHERE status = 'running'")
             var crashed: [String] = []
             for row in rows {
-                let id: String = row["id"], runHost: String = row["host"]
-                let pid: Int? = row["pid"], heartbeat: Double? = row["heartbeat_at"]
+                let id: String = try row.decode(forColumn: "id"), runHost: String = try row.decode(forColumn: "host")
+                let pid: Int? = try row.decode(forColumn: "pid"), heartbeat: Double? = try row.decode(forColumn: "heartbeat_at")
                 let gone = runHost == host ? !(pid.map(Self.processExists) ?? false) : now - (heartbeat ?? 0) > staleAfter
                 guard gone else { continue }
                 try db.execute(sql: "UPDATE run SET status = 'crashed', ended_at = heartbeat_at, error = ? WHERE id = ?",
@@ -101,7 +101,7 @@ extension RunStore {
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM run \(filter) ORDER BY started_at DESC, id DESC\(limitClause)",
                                         arguments: StatementArguments(arguments))
             let tags = try Self.tags(db)
-            return rows.map { Self.info($0, tags: tags[$0["id"]] ?? []) }
+            return try rows.map { try Self.info($0, tags: tags[try $0.decode(forColumn: "id")] ?? []) }
         }
     }
 
@@ -112,7 +112,7 @@ extension RunStore {
                 throw StoreError.unknownRun(id)
             }
             let tags = try String.fetchAll(db, sql: "SELECT tag FROM tag WHERE run_id = ? ORDER BY tag", arguments: [id])
-            return Self.info(row, tags: tags)
+            return try Self.info(row, tags: tags)
         }
     }
 
@@ -136,19 +136,19 @@ extension RunStore {
         try read { db in
             var params: [String: ParamValue] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key, type, value FROM param WHERE run_id = ?", arguments: [id]) {
-                params[row["key"]] = Self.param(row)
+                params[try row.decode(forColumn: "key")] = try Self.param(row)
             }
             return params
         }
     }
 
     /// A `param` row's typed value.
-    static func param(_ row: Row) -> ParamValue {
-        switch row["type"] as String {
-        case "int": .int(row["value"])
-        case "double": .double((row["value"] as Double?) ?? .nan)
-        case "bool": .bool(row["value"])
-        default: .string(row["value"])
+    static func param(_ row: Row) throws -> ParamValue {
+        switch try row.decode(forColumn: "type") as String {
+        case "int": .int(try row.decode(forColumn: "value"))
+        case "double": .double((try row.decode(forColumn: "value") as Double?) ?? .nan)
+        case "bool": .bool(try row.decode(forColumn: "value"))
+        default: .string(try row.decode(forColumn: "value"))
         }
     }
 
@@ -159,7 +159,7 @@ extension RunStore {
             let filter = keys.map { "WHERE key IN (\(databaseQuestionMarks(count: $0.count)))" } ?? ""
             var all: [String: [String: ParamValue]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT run_id, key, type, value FROM param \(filter)", arguments: StatementArguments(keys ?? [])) {
-                all[row["run_id"], default: [:]][row["key"]] = Self.param(row)
+                all[try row.decode(forColumn: "run_id"), default: [:]][try row.decode(forColumn: "key")] = try Self.param(row)
             }
             return all
         }
@@ -170,7 +170,7 @@ extension RunStore {
         try read { db in
             var counts: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT run_id, COUNT(*) AS n FROM record WHERE kind = ? GROUP BY run_id", arguments: [kind]) {
-                counts[row["run_id"]] = row["n"]
+                counts[try row.decode(forColumn: "run_id")] = try row.decode(forColumn: "n")
             }
             return counts
         }
@@ -188,7 +188,7 @@ extension RunStore {
                 SELECT p.step, p.value, p.time FROM point p JOIN series s ON s.id = p.series_id
                 WHERE s.run_id = ? AND s.key = ? ORDER BY p.step
                 """,
-                             arguments: [id, key]).map { ScalarPoint(step: $0["step"], value: ($0["value"] as Double?) ?? .nan, time: $0["time"]) }
+                             arguments: [id, key]).map { ScalarPoint(step: try $0.decode(forColumn: "step"), value: (try $0.decode(forColumn: "value") as Double?) ?? .nan, time: try $0.decode(forColumn: "time")) }
         }
     }
 
@@ -196,7 +196,7 @@ extension RunStore {
     public func records(_ id: String, kind: String? = nil) throws -> [RunRecord] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT kind, json FROM record WHERE run_id = ? AND (? IS NULL OR kind = ?) ORDER BY seq",
-                             arguments: [id, kind, kind]).map { RunRecord(kind: $0["kind"], json: $0["json"]) }
+                             arguments: [id, kind, kind]).map { RunRecord(kind: try $0.decode(forColumn: "kind"), json: try $0.decode(forColumn: "json")) }
         }
     }
 
@@ -204,7 +204,7 @@ extension RunStore {
     public func artifacts(_ id: String) throws -> [Artifact] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT role, path, bytes, sha256 FROM artifact WHERE run_id = ? ORDER BY rowid", arguments: [id])
-                .map { Artifact(role: $0["role"], path: $0["path"], bytes: $0["bytes"], sha256: $0["sha256"]) }
+                .map { Artifact(role: try $0.decode(forColumn: "role"), path: try $0.decode(forColumn: "path"), bytes: try $0.decode(forColumn: "bytes"), sha256: try $0.decode(forColumn: "sha256")) }
         }
     }
 
@@ -215,16 +215,16 @@ extension RunStore {
 
     static func tags(_ db: Database) throws -> [String: [String]] {
         var tags: [String: [String]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT run_id, tag FROM tag ORDER BY tag") { tags[row["run_id"], default: []].append(row["tag"]) }
+        for row in try Row.fetchAll(db, sql: "SELECT run_id, tag FROM tag ORDER BY tag") { tags[try row.decode(forColumn: "run_id"), default: []].append(try row.decode(forColumn: "tag")) }
         return tags
     }
 
-    static func info(_ row: Row, tags: [String]) -> RunInfo {
-        RunInfo(id: row["id"], name: row["name"], kind: RunKind(rawValue: row["kind"]) ?? .train, parentID: row["parent_id"],
-                command: row["command"], runFile: row["run_file"], runFileHash: row["run_file_hash"], gitCommit: row["git_commit"],
-                gitDirty: row["git_dirty"], host: row["host"], cpu: row["cpu"], threads: row["threads"], version: row["version"],
-                seed: (row["seed"] as Int64?).map { UInt64(bitPattern: $0) }, startedAt: Date(timeIntervalSince1970: row["started_at"]),
-                endedAt: (row["ended_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-                status: RunStatus(rawValue: row["status"]) ?? .failed, error: row["error"], tags: tags)
+    static func info(_ row: Row, tags: [String]) throws -> RunInfo {
+        RunInfo(id: try row.decode(forColumn: "id"), name: try row.decode(forColumn: "name"), kind: RunKind(rawValue: try row.decode(forColumn: "kind")) ?? .train, parentID: try row.decode(forColumn: "parent_id"),
+                command: try row.decode(forColumn: "command"), runFile: try row.decode(forColumn: "run_file"), runFileHash: try row.decode(forColumn: "run_file_hash"), gitCommit: try row.decode(forColumn: "git_commit"),
+                gitDirty: try row.decode(forColumn: "git_dirty"), host: try row.decode(forColumn: "host"), cpu: try row.decode(forColumn: "cpu"), threads: try row.decode(forColumn: "threads"), version: try row.decode(forColumn: "version"),
+                seed: (try row.decode(forColumn: "seed") as Int64?).map { UInt64(bitPattern: $0) }, startedAt: Date(timeIntervalSince1970: try row.decode(forColumn: "started_at")),
+                endedAt: (try row.decode(forColumn: "ended_at") as Double?).map(Date.init(timeIntervalSince1970:)),
+                status: RunStatus(rawValue: try row.decode(forColumn: "status")) ?? .failed, error: try row.decode(forColumn: "error"), tags: tags)
     }
 }

@@ -57,7 +57,7 @@ extension RunStore {
         try read { db in
             var summaries: [String: ScalarSummary] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT * FROM summary WHERE run_id = ?", arguments: [id]) {
-                let summary = Self.summary(row)
+                let summary = try Self.summary(row)
                 summaries[summary.key] = summary
             }
             return summaries
@@ -71,8 +71,8 @@ extension RunStore {
             let filter = keys.map { "WHERE key IN (\(databaseQuestionMarks(count: $0.count)))" } ?? ""
             var all: [String: [String: ScalarSummary]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT * FROM summary \(filter)", arguments: StatementArguments(keys ?? [])) {
-                let summary = Self.summary(row)
-                all[row["run_id"], default: [:]][summary.key] = summary
+                let summary = try Self.summary(row)
+                all[try row.decode(forColumn: "run_id"), default: [:]][summary.key] = summary
             }
             return all
         }
@@ -81,7 +81,7 @@ extension RunStore {
     /// The scalar keys recorded in any run, sorted, with how many runs recorded each.
     public func scalarKeysOfAllRuns() throws -> [(key: String, runs: Int)] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT key, COUNT(*) AS n FROM summary GROUP BY key ORDER BY key").map { ($0["key"], $0["n"]) }
+            try Row.fetchAll(db, sql: "SELECT key, COUNT(*) AS n FROM summary GROUP BY key ORDER BY key").map { (try $0.decode(forColumn: "key"), try $0.decode(forColumn: "n")) }
         }
     }
 
@@ -96,12 +96,12 @@ extension RunStore {
         }
     }
 
-    static func summary(_ row: Row) -> ScalarSummary {
-        let key: String = row["key"]
+    static func summary(_ row: Row) throws -> ScalarSummary {
+        let key: String = try row.decode(forColumn: "key")
         let minimize = MetricGoal(key: key) == .minimize
-        let best: Double? = minimize ? row["low"] : row["high"]
-        let bestStep: Int? = minimize ? row["low_step"] : row["high_step"]
-        return ScalarSummary(key: key, best: best ?? .nan, bestStep: best == nil ? nil : bestStep, last: (row["last"] as Double?) ?? .nan,
-                             lastStep: row["last_step"], count: row["count"])
+        let best: Double? = minimize ? try row.decode(forColumn: "low") : try row.decode(forColumn: "high")
+        let bestStep: Int? = minimize ? try row.decode(forColumn: "low_step") : try row.decode(forColumn: "high_step")
+        return ScalarSummary(key: key, best: best ?? .nan, bestStep: best == nil ? nil : bestStep, last: (try row.decode(forColumn: "last") as Double?) ?? .nan,
+                             lastStep: try row.decode(forColumn: "last_step"), count: try row.decode(forColumn: "count"))
     }
 }

@@ -124,3 +124,20 @@ for d in ["examples", "examples/faults"]:
     for name in sorted(os.listdir(d)):
         if name.endswith(".toml"):
             copy("run-file", os.path.join(d, name))
+
+# --- store: mode byte, then 4-byte edits (table, column, kind, value) or a database file ---------
+# (see Sources/LoupeFuzz/StoreHarness.swift: tables and columns are taken modulo the store's own)
+put("store", "no-edits", b"\x01")
+put("store", "null-everywhere", b"\x01" + bytes(b for t in range(12) for b in (t, 0, 0, 0)))
+put("store", "text-for-numbers", b"\x01" + bytes(b for t in range(12) for c in range(4) for b in (t, c, 1, 65)))
+put("store", "huge-and-blobs", b"\x01" + bytes([3, 2, 4, 9, 5, 1, 5, 0, 7, 3, 6, 200, 2, 2, 7, 99]))
+import sqlite3, tempfile
+with tempfile.TemporaryDirectory() as tmp:
+    db = os.path.join(tmp, "s.sqlite")
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE run (id TEXT, name TEXT, status TEXT)")
+    con.execute("INSERT INTO run VALUES ('0000000000000001', 'x', 'running')")
+    con.execute("PRAGMA user_version = 3")
+    con.commit()
+    con.close()
+    put("store", "foreign-database", b"\x00" + open(db, "rb").read())
