@@ -13,8 +13,12 @@ import LoupeStore
 /// run of every kind of row, whose schema has its NOT NULL constraints removed so that any value
 /// can be put anywhere.
 enum StoreHarness {
+    /// Where the databases go: memory (/dev/shm) where there is one, as SQLite's fsyncs to a disk
+    /// would slow each run down to a fraction of a second.
+    static let folder = FileManager.default.fileExists(atPath: "/dev/shm") ? URL(fileURLWithPath: "/dev/shm") : FileManager.default.temporaryDirectory
+
     static func run(_ bytes: [UInt8]) throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-fuzz-store-\(getpid()).sqlite").path
+        let path = folder.appendingPathComponent("loupe-fuzz-store-\(getpid()).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) } }
         if bytes.first == 0 {
             try Data(bytes.dropFirst()).write(to: URL(fileURLWithPath: path))
@@ -72,7 +76,7 @@ enum StoreHarness {
     /// A small store: one run of every kind of row (params of each type, scalars, summaries,
     /// records, artifacts, tags, a child run), with its schema's NOT NULL constraints removed.
     static let base: Result<(data: Data, columns: [(table: String, columns: [String])]), Error> = Result {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-fuzz-store-base-\(getpid()).sqlite").path
+        let path = folder.appendingPathComponent("loupe-fuzz-store-base-\(getpid()).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) } }
         do {
             let store = try RunStore(path: path)

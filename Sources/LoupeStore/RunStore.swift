@@ -75,8 +75,13 @@ public final class RunStore: Sendable {
                 return pool
             } catch {
                 if try pool.read({ db in try migrator.hasCompletedMigrations(db) }) { return pool }
+                // Only a store another process is migrating is worth waiting for: one being
+                // written (busy), or one whose migrations have begun. A database that is not a
+                // store, or a damaged one, is an error at once, not after five seconds.
+                let busy = (error as? DatabaseError).map { [.SQLITE_BUSY, .SQLITE_LOCKED].contains($0.resultCode) } ?? false
+                let begun = (try? pool.read { db in try !migrator.appliedIdentifiers(db).isEmpty }) ?? false
                 attempt += 1
-                guard attempt < 50 else { throw error }
+                guard attempt < 50, busy || begun else { throw error }
                 Thread.sleep(forTimeInterval: 0.1)
             }
         }
