@@ -151,7 +151,7 @@ wait "$busy" 2>/dev/null || true
 [[ $status != 0 && $out == *"is in use by process $busy"* ]] || fail "a second --resume of a busy run said ($status): $out"
 echo "fault: a --resume of a run still training is refused: ${out%%;*}"
 # With the holder gone (killed), its lock went with it: the run can be resumed (here for one more epoch).
-"$LOUPE" train "$work/long.toml" --runs-dir "$work/busy" --resume --epochs 1 --override train.epochs --json > /dev/null \
+"$LOUPE" train "$work/long.toml" --runs-dir "$work/busy" --resume --epochs 1 --json > /dev/null \
     || fail "the lock of a killed process was left behind"
 echo "fault: the lock of a killed process goes with it"
 

@@ -63,8 +63,14 @@ public enum Checkpoint {
             if name.hasPrefix("model.") { model[String(name.dropFirst(6))] = t }
             else if name.hasPrefix("optimizer.") { optimizer[String(name.dropFirst(10))] = t }
         }
-        try trainer.model.load(stateDict: model)
-        try trainer.optimizer.load(stateDict: optimizer)
+        // Said of the checkpoint: a model or optimizer that does not fit is a run file changed
+        // since it (accepted with --override) or another run's checkpoint.
+        do { try trainer.model.load(stateDict: model) } catch {
+            throw fail("its model does not fit the run file's: \(error)")
+        }
+        do { try trainer.optimizer.load(stateDict: optimizer) } catch {
+            throw fail("its optimizer state does not fit the run file's optimizer: \(error)")
+        }
         // Bounded as a run file's train.steps and train.epochs are, so counting on cannot overflow.
         guard let step = file.metadata["step"].flatMap(Int.init), (0...1_000_000_000_000).contains(step),
               let epoch = file.metadata["epoch"].flatMap(Int.init), (0...1_000_000).contains(epoch) else {

@@ -55,5 +55,13 @@ struct CheckpointTamperTests {
     @Test func integersAreNotReadAsWeights() throws {
         let error = try Self.restoreError { t, _ in t["model.layers.0.weight"] = Tensor.zeros([2, 4], dtype: .int64) }
         #expect(error?.contains("the saved tensor is int64, the parameter float32") == true, "\(error ?? "restored")")
+        #expect(error?.contains("its model does not fit the run file's") == true, "\(error ?? "restored")")
+    }
+
+    @Test("a checkpoint of another model says so, naming the checkpoint and the tensor")
+    func anotherModel() throws {
+        let error = try Self.restoreError { t, _ in t["model.layers.0.bias"] = nil }
+        #expect(error?.hasPrefix("checkpoint ") == true && error?.contains("its model does not fit the run file's") == true
+                && error?.contains("layers.0.bias") == true, "\(error ?? "restored")")
     }
 }

@@ -28,7 +28,8 @@ struct Train: ParsableCommand {
               loupe train examples/digits-mlp.toml
               loupe train examples/digits-mlp.toml --json
               loupe train examples/digits-mlp.toml --resume     # continue from the last checkpoint
-              loupe train examples/digits-mlp.toml --resume --override train.epochs   # …for more epochs
+              loupe train examples/digits-mlp.toml --resume --epochs 80   # …to 80 epochs in all
+              loupe train examples/digits-mlp.toml --resume --override train.lr   # …with the run file's new lr
             """
     )
 
@@ -44,7 +45,7 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("With --resume, continue although these keys of the run file changed since the checkpoint (comma-separated, e.g. train.lr,train.epochs); without it, a changed run file is refused with the list.", valueName: "keys"))
     var override: String?
     @Option(help: "Where run directories go.") var runsDir = "runs"
-    @Option(help: "Override train.epochs from the run file.") var epochs: Int?
+    @Option(help: "Override train.epochs from the run file (with --resume: train on to this many epochs in all).") var epochs: Int?
     @Flag(help: "Attach the training debugger's monitor and end with its findings (health.json, report.html in the run's folder; see `loupe debug`).")
     var watch = false
     @Option(help: "Also write TensorBoard event files, live, into DIR/<run name>/ (with --watch, each layer's weight and gradient histograms too; open with `tensorboard --logdir DIR`).")
@@ -82,7 +83,9 @@ struct Train: ParsableCommand {
         // The folder is this process's until it ends: taken before the run is recorded, so a
         // second process gets the error without touching the first one's record.
         let lock = try RunLock(run.directory)
-        let accepted = Set((override ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        var accepted = Set((override ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        // `--resume --epochs N` asks for another length in so many words.
+        if epochs != nil { accepted.formUnion(["train.epochs", "train.steps"]) }
         if resume {
             let changes = try run.checkResumable(accepting: accepted)
             if !json && !changes.isEmpty {
