@@ -30,8 +30,10 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
     /// The chat template: recognised from arbitrary template text, then a conversation rendered;
     /// control tokens come from the template alone.
     case chatTemplate = "chat-template"
-    /// Run files: TOML parsed into a `RunConfig`, validated, and its model built (for a sample
-    /// of `model.input`'s shape, or `data.block_size` values), within 256 MB of training memory.
+    /// Run files: TOML parsed into a `RunConfig`, validated, and its model built (for a sample of
+    /// `model.input`'s shape, or `data.block_size` values) within 64 MB of training memory: a
+    /// bigger model is refused as too large, since building one under the sanitizer takes seconds,
+    /// which libFuzzer counts as a hang.
     case runFile = "run-file"
     /// The run store's readers on a database they did not write (``StoreHarness``).
     case store
@@ -86,7 +88,7 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
             let vocabulary = config.model.layers.contains { if case .gpt(_, _, _, _, nil, _) = $0 { true } else { false } }
             _ = try ModelBuilder.build(config.model, sampleShape: config.model.input ?? [config.data.blockSize],
                                        outputs: vocabulary ? 64 : nil,
-                                       seed: config.run.seed, batchSize: config.train.batchSize, memoryLimit: 256 << 20)
+                                       seed: config.run.seed, batchSize: config.train.batchSize, memoryLimit: 64 << 20)
         }
     }
 
