@@ -55,7 +55,7 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable, Sendabl
     public var description: String {
         switch self {
         case let .io(path, reason):
-            "safetensors \(path): \(reason)"
+            "\(path): \(reason)"
         case let .invalidHeader(source, reason):
             "safetensors \(source): invalid header: \(reason)"
         case let .invalidEntry(source, tensor, field?, reason):
