@@ -83,7 +83,9 @@ extension RunStore {
     }
 
     static func processExists(_ pid: Int) -> Bool {
-        kill(pid_t(pid), 0) == 0 || errno == EPERM
+        // A pid that no process can have (a damaged store) is no process.
+        guard let pid = pid_t(exactly: pid), pid > 0 else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
     }
 
     // MARK: Reading

@@ -122,9 +122,13 @@ public final class MetricsLogger: TrainerCallback {
     /// drops any after it (written before an interruption that the checkpoint does not cover, so
     /// they will be written again), then appends.
     public func trainBegan(_ trainer: Trainer) throws {
-        guard trainer.step > 0, let old = try? Data(contentsOf: url) else {
+        guard trainer.step > 0, FileManager.default.fileExists(atPath: url.path) else {
             try AtomicFile.write(Data(), to: url)
             return
+        }
+        let old: Data
+        do { old = try Data(contentsOf: url) } catch {
+            throw AtomicFileError(path: url.path, reason: "cannot read it to resume: \(ErrorMessage.plain(error))")
         }
         var kept = Data()
         for line in old.split(separator: 0x0A) {
@@ -142,10 +146,14 @@ public final class MetricsLogger: TrainerCallback {
         if let v = logs.validation { object["validation"] = v }
         var line = try LoupeJSON.data(object)
         line.append(0x0A)
-        let handle = try FileHandle(forWritingTo: url)
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: line)
+        do {
+            let handle = try FileHandle(forWritingTo: url)
+            defer { try? handle.close() }
+            try handle.seekToEnd()
+            try handle.write(contentsOf: line)
+        } catch {
+            throw AtomicFileError(path: url.path, reason: "cannot append epoch \(logs.epoch): \(ErrorMessage.plain(error))")
+        }
     }
 }
 

@@ -33,8 +33,12 @@ public final class RunLock: @unchecked Sendable {
             throw RunLockError(folder: folder.path, holder: nil, reason: "\(path): \(String(cString: strerror(errno)).lowercased())")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
             let holder = Self.holder(fd)
             close(fd)
+            guard code == EWOULDBLOCK else {
+                throw RunLockError(folder: folder.path, holder: nil, reason: "\(path): cannot lock it: \(String(cString: strerror(code)).lowercased())")
+            }
             throw RunLockError(folder: folder.path, holder: holder ?? "another process", reason: nil)
         }
         descriptor = fd

@@ -53,17 +53,18 @@ public struct TrainingRun {
     /// in them are compared with the folder's config.json.
     @discardableResult
     func checkUnchanged(since metadata: [String: String], accepting: Set<String>) throws -> [RunConfig.Change] {
-        let saved: Data
+        let old: RunConfig
         if let text = metadata[Self.configKey] {
-            saved = Data(text.utf8)
-        } else if let file = try? Data(contentsOf: directory.appendingPathComponent("config.json")) {
-            saved = file
+            do { old = try LoupeJSON.decoder().decode(RunConfig.self, from: Data(text.utf8)) } catch {
+                throw RunConfigError.unreadable(file: checkpointURL.path, reason: "its saved run configuration is unreadable (\(ErrorMessage.plain(error, json: Data(text.utf8))))")
+            }
+        } else if let file = try? Data(contentsOf: directory.appendingPathComponent("config.json")),
+                  let decoded = try? LoupeJSON.decoder().decode(RunConfig.self, from: file) {
+            // A checkpoint from before the configuration was saved in it: the folder's config.json
+            // (one an older Loupe wrote that no longer reads means the configuration is unknown).
+            old = decoded
         } else {
             return []
-        }
-        let old: RunConfig
-        do { old = try LoupeJSON.decoder().decode(RunConfig.self, from: saved) } catch {
-            throw RunConfigError.unreadable(file: checkpointURL.path, reason: "its saved run configuration is unreadable (\(ErrorMessage.plain(error, json: saved)))")
         }
         let changes = config.changes(from: old)
         let unaccepted = changes.filter { !accepting.contains($0.key) }

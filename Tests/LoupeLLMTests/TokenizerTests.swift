@@ -32,6 +32,16 @@ struct TokenizerTests {
         #expect(tokenizer.decode(c.tokens) == c.detokenized)
     }
 
+    @Test("user-defined tokens are matched whole even without special parsing; control tokens only with it")
+    func userDefinedTokens() throws {
+        // A byte-level vocabulary of "a", "b", "c", a control token and a user-defined one.
+        let tokenizer = try BPETokenizer(tokens: ["a", "b", "c", "<|ctl|>", "<tool>"], merges: [],
+                                         specialTokens: [(3, "<|ctl|>"), (4, "<tool>")], userDefined: [4], bos: nil, eos: nil)
+        #expect(tokenizer.encode("a<tool>b<|ctl|>c", parseSpecial: true) == [0, 4, 1, 3, 2])
+        let plain = tokenizer.encode("a<tool>b<|ctl|>c", parseSpecial: false)
+        #expect(plain.starts(with: [0, 4, 1]) && !plain.contains(3), "\(plain)")
+    }
+
     @Test func preTokenizerSplitsDigitsAndSpaces() {
         #expect(PreTokenizer.split("The year 2024") == ["The", " year", " ", "2", "0", "2", "4"])
         #expect(PreTokenizer.split("a   b") == ["a", "  ", " b"])

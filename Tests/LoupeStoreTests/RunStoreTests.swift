@@ -136,6 +136,11 @@ struct RunStoreTests {
         #expect(try store.run(info.id).status == .crashed && store.run(alive.id).status == .running)
         try alive.finish(.failed, error: "boom")
         #expect(try store.run(alive.id).status == .failed && store.run(alive.id).error == "boom")
+        // A pid no process can have (a damaged store) is a dead process, not a trap.
+        let odd = store.newRun(name: "odd-pid", kind: .train, command: "x")
+        try store.write { db in try store.insert(odd, pid: Int(Int32.max) + 1, db) }
+        #expect(try store.detectCrashes() == [odd.id])
+        #expect(!RunStore.processExists(Int.max) && !RunStore.processExists(-1) && !RunStore.processExists(0))
     }
 
     @Test func aReopenedRunContinuesWhereItStopped() throws {

@@ -98,6 +98,8 @@ public struct AtomicFileError: Error, CustomStringConvertible, Equatable, Sendab
     /// What failed, with the system's reason ("cannot create a temporary file in runs/x: Permission denied").
     public let reason: String
 
+    public init(path: String, reason: String) { (self.path, self.reason) = (path, reason) }
+
     public var description: String { "cannot write \(path): \(reason)" }
 }
 

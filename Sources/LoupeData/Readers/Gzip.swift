@@ -16,6 +16,10 @@ public enum Gzip {
     ///   that decompresses to more than `limit` bytes.
     public static func decompress(_ bytes: [UInt8], file: String,
                                   limit: Int = SizePolicy.availableBytes / 2) throws -> [UInt8] {
+        // zlib counts its input in 32 bits.
+        guard bytes.count < Int(UInt32.max) else {
+            throw DataError.decompression(file: file, reason: "compressed files of 4 GiB or more are not supported; decompress it first (gunzip)")
+        }
         var output = [UInt8]()
         output.reserveCapacity(min(bytes.count * 4, limit))
         var consumed = 0

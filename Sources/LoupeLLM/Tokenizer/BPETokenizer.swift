@@ -32,8 +32,9 @@ public struct BPETokenizer: Sendable {
         guard types.count == typeValues.count, types.isEmpty || types.count == tokens.count else {
             throw LLMError(message: "\(file.name): tokenizer.ggml.token_type must be an array of integers, one per token (\(tokens.count)), got \(typeValues.count) entries")
         }
-        var special: [(Int, String)] = []
+        var special: [(Int, String)] = [], userDefined: Set<Int> = []
         for (id, type) in types.enumerated() where type == 3 || type == 4 { special.append((id, tokens[id])) }
+        for (id, type) in types.enumerated() where type == 4 { userDefined.insert(id) }
         func tokenID(_ key: String) throws -> Int? {
             guard let value = file[key] else { return nil }
             guard let id = value.int, (0..<tokens.count).contains(id) else {
@@ -41,11 +42,15 @@ public struct BPETokenizer: Sendable {
             }
             return id
         }
-        try self.init(tokens: tokens, merges: merges, specialTokens: special,
+        try self.init(tokens: tokens, merges: merges, specialTokens: special, userDefined: userDefined,
                       bos: tokenID("tokenizer.ggml.bos_token_id"), eos: tokenID("tokenizer.ggml.eos_token_id"))
     }
 
-    public init(tokens: [String], merges: [String], specialTokens: [(Int, String)], bos: Int?, eos: Int?) throws {
+    /// - Parameter userDefined: the ids among `specialTokens` that are user-defined (GGUF token type
+    ///   4, e.g. Qwen's `<tool_call>`): ordinary vocabulary that is matched whole in any text, as
+    ///   llama.cpp does, where control tokens (type 3) are matched only with `parseSpecial`.
+    public init(tokens: [String], merges: [String], specialTokens: [(Int, String)], userDefined: Set<Int> = [],
+                bos: Int?, eos: Int?) throws {
         self.tokens = tokens
         var ids: [String: Int] = [:]
         for (i, t) in tokens.enumerated() where ids[t] == nil { ids[t] = i }
@@ -55,9 +60,13 @@ public struct BPETokenizer: Sendable {
         self.ranks = ranks
         // Longest first, so "<|im_start|>" wins over any special token that is its prefix.
         self.specialTokens = specialTokens.filter { !$0.1.isEmpty }.sorted { $0.1.count > $1.1.count }.map { (id: $0.0, text: $0.1) }
+        self.userDefined = userDefined
         self.bos = bos
         self.eos = eos
     }
+
+    /// Ids of user-defined tokens (matched whole even without `parseSpecial`).
+    let userDefined: Set<Int>
 
     /// Token ids of `text`. With `parseSpecial`, control-token strings such as `<|im_start|>`
     /// become their ids; without, they are tokenized as ordinary text.
@@ -87,9 +96,10 @@ public struct BPETokenizer: Sendable {
     private enum Fragment { case text(String), special(Int) }
 
     private func partition(_ text: String, parseSpecial: Bool) -> [Fragment] {
-        guard parseSpecial, !specialTokens.isEmpty else { return text.isEmpty ? [] : [.text(text)] }
+        let matched = parseSpecial ? specialTokens : specialTokens.filter { userDefined.contains($0.id) }
+        guard !matched.isEmpty else { return text.isEmpty ? [] : [.text(text)] }
         var fragments: [Fragment] = [.text(text)]
-        for (id, special) in specialTokens {
+        for (id, special) in matched {
             var next: [Fragment] = []
             for f in fragments {
                 guard case let .text(t) = f else { next.append(f); continue }

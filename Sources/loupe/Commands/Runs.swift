@@ -219,7 +219,11 @@ extension Runs {
                 guard readLine()?.lowercased().hasPrefix("y") == true else { print("Nothing deleted."); return }
             }
             // A run still training in its folder is not deleted under it.
+            // (The store marked runs whose process died as crashed when it opened.)
             for id in ids {
+                if try store.run(id).status == .running {
+                    throw CommandFailure("\(id) is still running; stop it first (or wait for it to finish)")
+                }
                 if let folder = RunFolders.folder(of: id, holding: try store.artifacts(id).map(\.path)),
                    let holder = RunLock.holder(of: folder) {
                     throw CommandFailure("\(id) is still in use by \(holder); stop it first")

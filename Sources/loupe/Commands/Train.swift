@@ -80,6 +80,15 @@ struct Train: ParsableCommand {
         } else {
             run = try TrainingRun(config: config, runsDirectory: folders.root, runID: runID)
         }
+        if override != nil && !resume { throw ValidationError("--override goes with --resume") }
+        if !json {
+            print(Terminal.bold("Run \(config.run.name)") + Terminal.dim(" → \(run.directory.path)"))
+        }
+        let epochPrinter = EpochPrinter(enabled: !json)
+        if watch {
+            try watched(config, printer: epochPrinter, tensorBoard: tensorboard.map { URL(fileURLWithPath: $0) })
+            return
+        }
         // The folder is this process's until it ends: taken before the run is recorded, so a
         // second process gets the error without touching the first one's record.
         let lock = try RunLock(run.directory)
@@ -91,16 +100,14 @@ struct Train: ParsableCommand {
             if !json && !changes.isEmpty {
                 print("Resuming with changed settings (--override):\n" + changes.map { "  \($0)" }.joined(separator: "\n"))
             }
-        } else if override != nil {
-            throw ValidationError("--override goes with --resume")
         }
-        if !json {
-            print(Terminal.bold("Run \(config.run.name)") + Terminal.dim(" → \(run.directory.path)"))
-        }
-        let epochPrinter = EpochPrinter(enabled: !json)
-        if watch {
-            try watched(config, printer: epochPrinter, tensorBoard: tensorboard.map { URL(fileURLWithPath: $0) })
-            return
+        // A fresh run that fails before writing anything (the store cannot be opened, say) leaves
+        // no empty folder behind.
+        defer {
+            if !resume, (try? FileManager.default.contentsOfDirectory(atPath: run.directory.path)) == [".lock"] {
+                lock.release()
+                try? FileManager.default.removeItem(at: run.directory)
+            }
         }
         let tensorBoard = tensorboard.map { TensorBoardCallback(directory: URL(fileURLWithPath: $0).appendingPathComponent(config.run.name)) }
         var recordedID: String?
