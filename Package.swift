@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "LoupeSafeTensors", targets: ["LoupeSafeTensors"]),
         .library(name: "LoupeGGUF", targets: ["LoupeGGUF"]),
         .library(name: "LoupeReport", targets: ["LoupeReport"]),
+        .library(name: "LoupeEval", targets: ["LoupeEval"]),
         .library(name: "LoupeStore", targets: ["LoupeStore"]),
         .library(name: "LoupeTOML", targets: ["LoupeTOML"]),
         .library(name: "LoupeTrain", targets: ["LoupeTrain"]),
@@ -77,6 +78,8 @@ let package = Package(
         ),
         // What every report draws with: SVG charts, HTML pages, terminal output, the JSON policy.
         .target(name: "LoupeReport", dependencies: ["LoupeCore"]),
+        // Quality and cost of a model: metrics as scikit-learn computes them, calibration, verdicts.
+        .target(name: "LoupeEval", dependencies: ["LoupeCore"]),
         // Every run remembered: one SQLite database (GRDB) of runs, hyperparameters, scalars,
         // records and artifacts; the recorder features write through.
         .target(name: "LoupeStore", dependencies: ["LoupeCore", "LoupeReport", "LoupeTensorBoard", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -140,6 +143,7 @@ let package = Package(
         .testTarget(name: "LoupeGGUFTests", dependencies: ["LoupeGGUF", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeFuzzTests", dependencies: ["LoupeFuzz", "LoupeTrain", "LoupeTestSupport"]),
         .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeEvalTests", dependencies: ["LoupeEval", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeStoreTests", dependencies: ["LoupeStore", "LoupeTestSupport"]),
         .testTarget(name: "LoupeTensorBoardTests", dependencies: [
             "LoupeTensorBoard", "LoupeTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
