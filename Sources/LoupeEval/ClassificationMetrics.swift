@@ -146,6 +146,32 @@ public struct ClassificationMetrics: Sendable, Equatable {
         return Double(hits) / Double(count)
     }
 
+    /// Every figure by the name a ``Requirement`` gives it: `accuracy`, `top_2_accuracy`,
+    /// `macro_f1` (and `_precision`, `_recall`, for `macro`, `micro`, `weighted`), per class
+    /// `precision[class=K]`, `recall[class=K]`, `f1[class=K]`, `roc_auc[class=K]`,
+    /// `average_precision[class=K]`, and `roc_auc_macro`, `average_precision_macro`, `log_loss`,
+    /// `brier`, `ece`, `mce`. Figures that are undefined (a class absent from the labels) are left out.
+    public var figures: [String: Double] {
+        var f: [String: Double] = ["accuracy": accuracy, "log_loss": logLoss, "brier": brier,
+                                   "ece": calibration.expectedError, "mce": calibration.maximumError]
+        if classes > 2 { f["top_2_accuracy"] = topK(2) }
+        for (name, average) in [("macro", macro), ("micro", micro), ("weighted", weighted)] {
+            f["\(name)_precision"] = average.precision
+            f["\(name)_recall"] = average.recall
+            f["\(name)_f1"] = average.f1
+        }
+        for (k, scores) in perClass.enumerated() {
+            f["precision[class=\(k)]"] = scores.precision
+            f["recall[class=\(k)]"] = scores.recall
+            f["f1[class=\(k)]"] = scores.f1
+            f["roc_auc[class=\(k)]"] = rocAUC[k]
+            f["average_precision[class=\(k)]"] = averagePrecision[k]
+        }
+        f["roc_auc_macro"] = rocAUCMacro
+        f["average_precision_macro"] = averagePrecisionMacro
+        return f
+    }
+
     /// The first index of the largest value (numpy's `argmax`).
     static func argmax(_ row: [Double]) -> Int {
         var best = 0

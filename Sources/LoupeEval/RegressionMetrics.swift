@@ -16,6 +16,9 @@ public struct RegressionMetrics: Sendable, Equatable {
     /// (scikit-learn's `force_finite`).
     public let r2: Double
 
+    /// The figures by the names a ``Requirement`` gives them: `mae`, `rmse`, `r2`.
+    public var figures: [String: Double] { ["mae": meanAbsoluteError, "rmse": rootMeanSquaredError, "r2": r2] }
+
     /// - Throws: ``EvalError`` for no examples, counts that differ, or a value that is not finite.
     public init(targets: [Double], predictions: [Double]) throws(EvalError) {
         guard !targets.isEmpty else { throw .empty(what: "targets") }
