@@ -55,8 +55,9 @@ public struct ClassificationMetrics: Sendable, Equatable {
     public let brier: Double
     public let calibration: Calibration
 
-    private let probabilities: [[Double]]
-    private let labels: [Int]
+    /// What was scored (for ``topK(_:)`` and ``FailureAnalysis``).
+    let probabilities: [[Double]]
+    let labels: [Int]
 
     /// - Parameters:
     ///   - labels: the true class of each example, in `0..<K`.

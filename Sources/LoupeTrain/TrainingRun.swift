@@ -252,12 +252,10 @@ public struct TrainingRun {
                 loader = try DataLoader(dataset: data.splits.train, batchSize: config.train.batchSize,
                                         shuffle: config.data.shuffle, dropLast: false, state: state)
             }
-            // The folder says what the run is now (the same, or with the accepted changes).
-            try AtomicFile.write(configJSON, to: directory.appendingPathComponent("config.json"))
-        } else {
-            try AtomicFile.write(configJSON, to: directory.appendingPathComponent("config.json"))
-            if RunID.isValid(directory.lastPathComponent) { try RunFolders.markLatest(directory) }
         }
+        // The folder says what the run is (resumed: the same, or with the accepted changes).
+        try AtomicFile.write(configJSON, to: directory.appendingPathComponent("config.json"))
+        if !resume && RunID.isValid(directory.lastPathComponent) { try RunFolders.markLatest(directory) }
 
         try trainer.fit(&loader, validation: data.splits.validation, epochs: config.train.steps == nil ? config.train.epochs : nil,
                         steps: config.train.steps)

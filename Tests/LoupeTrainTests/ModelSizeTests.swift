@@ -45,9 +45,11 @@ struct ModelSizeTests {
 
     @Test func theErrorSaysWhatItWouldNeed() {
         let error = RunConfigError.tooLarge(SizeError(source: "model.layers[0] (linear)", bytes: 16_000_000_000_000, limit: 24 << 30))
-        #expect(error.description == "model.layers[0] (linear) would need 16 TB of memory; this machine has 24 GiB "
+        #expect(error.description == "model.layers[0] (linear) would need 16 TB of memory; the limit is 24 GiB "
                 + "(weights, gradients and optimizer state, and a batch's activations); make the layer or train.batch_size smaller")
-        #expect(SizeError(source: "x", bytes: nil, limit: 1 << 30).description == "x would need more than 9.2 EB of memory; this machine has 1.0 GiB")
+        #expect(SizeError(source: "x", bytes: nil, limit: 1 << 30).description == "x would need more than 9.2 EB of memory; the limit is 1.0 GiB")
+        // Compared with the machine's own memory, it says so.
+        #expect(SizeError(source: "x", bytes: nil, limit: SizePolicy.availableBytes).description.contains("; this machine has "))
     }
 
     @Test func theEstimateCountsEveryParameterOfRealModels() throws {

@@ -74,6 +74,8 @@ public struct SizeError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String {
         let needed = bytes.map { SizePolicy.readable(bytes: $0) } ?? "more than 9.2 EB"
-        return "\(source) would need \(needed) of memory; this machine has \(SizePolicy.readable(bytes: limit, binary: true))"
+        // A limit below the machine's memory is a caller's cap (a fuzz harness, a server's budget).
+        let available = limit == SizePolicy.availableBytes ? "this machine has" : "the limit is"
+        return "\(source) would need \(needed) of memory; \(available) \(SizePolicy.readable(bytes: limit, binary: true))"
     }
 }
