@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(name: "LoupeGGUFTests", dependencies: ["LoupeGGUF", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeFuzzTests", dependencies: ["LoupeFuzz", "LoupeTrain", "LoupeTestSupport"]),
         .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeTestSupport"]),
-        .testTarget(name: "LoupeEvalTests", dependencies: ["LoupeEval", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeEvalTests", dependencies: ["LoupeEval", "LoupeNN", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeStoreTests", dependencies: ["LoupeStore", "LoupeTestSupport"]),
         .testTarget(name: "LoupeTensorBoardTests", dependencies: [
             "LoupeTensorBoard", "LoupeTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
