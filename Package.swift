@@ -116,6 +116,7 @@ let package = Package(
             dependencies: [
                 "LoupeCore",
                 "LoupeTrain",
+                "LoupeEval",
                 "LoupeDebug",
                 "LoupeLLM",
                 "LoupeTrace",

@@ -31,6 +31,23 @@ session=$(printf 'head 5 3\nablate layer 25\npatch 10 3 "The capital of Germany 
 [[ "$session" == *"re-run with ablate layer L25"* && "$session" == *"patch residual L10 @3"* && "$session" == *"unknown command 'bogus'"* ]] \
     || { echo "smoke: interactive session printed: $session" >&2; exit 1; }
 echo "smoke: trace --interactive ok"
+# loupe eval: the last checkpoint's test accuracy is the one training reported; a requirement gates
+# the exit status; a malformed one is a usage error.
+"$LOUPE" train examples/digits-mlp.toml --epochs 3 --runs-dir "$work/eval-runs" --no-record --json > "$work/eval-train.json"
+"$LOUPE" eval digits-mlp --runs-dir "$work/eval-runs" --checkpoint last --json > "$work/eval.json"
+python3 - "$work/eval-train.json" "$work/eval.json" <<'PY' || { echo "smoke: loupe eval disagrees with training" >&2; exit 1; }
+import json, sys
+trained, evaluated = (json.load(open(p)) for p in sys.argv[1:3])
+assert abs(trained["test"]["accuracy"] - evaluated["figures"]["accuracy"]) < 1e-12, (trained["test"], evaluated["figures"]["accuracy"])
+assert evaluated["accuracy_ci95"][0] <= evaluated["figures"]["accuracy"] <= evaluated["accuracy_ci95"][1]
+assert len(evaluated["confusion"]) == 10 and "macro_f1" in evaluated["figures"]
+PY
+if "$LOUPE" eval digits-mlp --runs-dir "$work/eval-runs" --require "accuracy >= 0.9999" > /dev/null; then echo "smoke: an unmet requirement exited 0" >&2; exit 1; fi
+"$LOUPE" eval digits-mlp --runs-dir "$work/eval-runs" --require "accuracy >= 0.5" | grep -q "PASS: every requirement holds" \
+    || { echo "smoke: a met requirement did not pass" >&2; exit 1; }
+set +e; out=$("$LOUPE" eval digits-mlp --runs-dir "$work/eval-runs" --require "accuracy => 0.9" 2>&1); status=$?; set -e
+[[ $status == 64 && "$out" == *"at character 10, expected a comparison"* ]] || { echo "smoke: a malformed requirement said ($status): $out" >&2; exit 1; }
+echo "smoke: loupe eval ok"
 # A file error is one sentence: no usage after it, no Foundation error dump.
 set +e; out=$("$LOUPE" train "$work/missing.toml" 2>&1); status=$?; set -e
 [[ $status == 1 && "$out" == "Error: cannot read $work/missing.toml: no such file" ]] \

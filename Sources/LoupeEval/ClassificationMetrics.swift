@@ -174,7 +174,7 @@ public struct ClassificationMetrics: Sendable, Equatable {
     }
 
     /// The first index of the largest value (numpy's `argmax`).
-    static func argmax(_ row: [Double]) -> Int {
+    public static func argmax(_ row: [Double]) -> Int {
         var best = 0
         for i in row.indices where row[i] > row[best] { best = i }
         return best

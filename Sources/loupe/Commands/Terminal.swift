@@ -13,6 +13,7 @@ enum Terminal {
     static func dim(_ s: String) -> String { style.dim(s) }
     static func green(_ s: String) -> String { style.colored(s, .green) }
     static func yellow(_ s: String) -> String { style.colored(s, .yellow) }
+    static func red(_ s: String) -> String { style.colored(s, .red) }
 
     /// Writes `s` to standard output now (no buffering): streamed model output.
     static func stream(_ s: String) {
