@@ -34,30 +34,10 @@ trap 'umount "$work/full" "$work/ro" 2>/dev/null || true; rm -rf "$work"' EXIT
 fail() { echo "fault: $*" >&2; exit 1; }
 export NO_COLOR=1 LOUPE_STORE="$work/store.sqlite"
 
-# A run with state in every corner: dropout, a cosine schedule with warm-up, early stopping.
+# A run with state in every corner (dropout, a cosine schedule with warm-up, early stopping): the
+# one the resume tests use too.
 run_file=$work/fault.toml
-cat > "$run_file" <<'EOF'
-[run]
-name = "fault"
-seed = 5
-[data]
-dataset = "digits"
-[model]
-input = [64]
-layers = [
-  { type = "linear", units = 32, activation = "relu" },
-  { type = "dropout", rate = 0.3 },
-  { type = "linear", units = 10 },
-]
-[train]
-optimizer = "adam"
-lr = 0.02
-batch_size = 128
-epochs = 30
-schedule = "cosine"
-warmup = 3
-early_stopping_patience = 2
-EOF
+cp Tests/LoupeTrainTests/Fixtures/resume.toml "$run_file"
 
 # The files two runs must agree on: checkpoints byte for byte, the log without its timings.
 fingerprint() {
@@ -79,8 +59,8 @@ if "$LOUPE" train "$run_file" --runs-dir "$work/none" --override train.lr > /dev
 # Random kills land anywhere in the time a whole run takes here (start-up included), a window
 # that widens with each attempt so that the run ends.
 reference_ms=$(( ($(date +%s%N) - started) / 1000000 ))
-expected=$(fingerprint "$work/reference/fault/latest")
-echo "fault: reference run done ($(wc -l < "$work/reference/fault/latest/metrics.jsonl") epochs, ${reference_ms} ms)"
+expected=$(fingerprint "$work/reference/resume/latest")
+echo "fault: reference run done ($(wc -l < "$work/reference/resume/latest/metrics.jsonl") epochs, ${reference_ms} ms)"
 
 # Runs the run to its end under faults: `$1` is a command that starts one attempt in the
 # background with its pid in $!; the attempt is then killed after a random delay, or dies on
@@ -111,7 +91,7 @@ run_to_end() {
         # Killed (137) is the fault; anything else is a failure to report.
         [[ $status == 137 ]] || { cat "$work/err" >&2; fail "$mode: attempt $attempts exited $status"; }
         # Killed before the first checkpoint: the next attempt starts afresh.
-        if compgen -G "$runs/fault/*/checkpoints/last.safetensors" > /dev/null; then first=0; fi
+        if compgen -G "$runs/resume/*/checkpoints/last.safetensors" > /dev/null; then first=0; fi
     done
 }
 
@@ -119,7 +99,7 @@ for mode in random write; do
     for round in $(seq 1 "$ROUNDS"); do
         runs=$work/$mode-$round
         run_to_end "$runs" "$mode"
-        folder=$(readlink -f "$runs/fault/latest")
+        folder=$(readlink -f "$runs/resume/latest")
         [[ $(fingerprint "$folder") == "$expected" ]] \
             || fail "$mode kill, round $round: after $attempts attempts the run differs from the uninterrupted one ($folder)"
         # (A fresh attempt killed before its first checkpoint leaves a folder that is never
@@ -134,7 +114,7 @@ done
 first=$!
 "$LOUPE" train "$run_file" --runs-dir "$work/twice" --json > /dev/null
 wait "$first"
-folders=("$work"/twice/fault/[0-9a-f]*)
+folders=("$work"/twice/resume/[0-9a-f]*)
 [[ ${#folders[@]} == 2 ]] || fail "two fresh runs made ${#folders[@]} folder(s)"
 for f in "${folders[@]}"; do [[ $(fingerprint "$f") == "$expected" ]] || fail "concurrent fresh runs mixed their files ($f)"; done
 echo "fault: two fresh runs of one name at once: two folders, both as the uninterrupted run"
@@ -176,15 +156,15 @@ fi
 # 2. A disk that fills up: room for the last and best checkpoints but not for a third file, so
 #    the first write of a new best checkpoint (while last and best exist) runs out of space.
 #    tmpfs counts whole pages: two checkpoints, config.json, metrics.jsonl, .lock and one spare.
-pages=$(( ($(stat -c %s "$work/reference/fault/latest/checkpoints/last.safetensors") + 4095) / 4096 ))
+pages=$(( ($(stat -c %s "$work/reference/resume/latest/checkpoints/last.safetensors") + 4095) / 4096 ))
 umount "$work/full"
 mount -t tmpfs -o size=$(( (2 * pages + 4) * 4096 )) tmpfs "$work/full"
 set +e; out=$("$LOUPE" train "$run_file" --runs-dir "$work/full/runs" --no-record 2>&1); status=$?; set -e
 [[ $status != 0 ]] || fail "a run on a full disk succeeded"
-[[ ${out,,} == *"no space left on device"* && $out == *"$work/full/runs/fault/"* ]] || fail "a full disk said: $(tail -n 3 <<<"$out")"
+[[ ${out,,} == *"no space left on device"* && $out == *"$work/full/runs/resume/"* ]] || fail "a full disk said: $(tail -n 3 <<<"$out")"
 [[ $out != *"Domain="* ]] || fail "a full disk's error is a Foundation dump: $out"
 no_leftovers "$work/full"
-folder=$(readlink -f "$work/full/runs/fault/latest")
+folder=$(readlink -f "$work/full/runs/resume/latest")
 python3 - "$folder/checkpoints/last.safetensors" <<'EOF' || fail "the last checkpoint before the disk filled is not loadable"
 import json, struct, sys
 data = open(sys.argv[1], "rb").read()
@@ -203,7 +183,7 @@ echo "fault: disk full, then room again: --resume ends as the uninterrupted run"
 # 3. Read-only: a runs folder on a read-only file system, and a finished run's folder made read-only.
 mount -t tmpfs -o size=4m tmpfs "$work/ro"
 "$LOUPE" train "$run_file" --runs-dir "$work/ro/runs" --no-record --json > /dev/null
-before=$(fingerprint "$work/ro/runs/fault/latest")
+before=$(fingerprint "$work/ro/runs/resume/latest")
 mount -o remount,ro "$work/ro"
 set +e; out=$("$LOUPE" train "$run_file" --runs-dir "$work/ro/runs" --no-record 2>&1); status=$?; set -e
 [[ $status != 0 && ${out,,} == *"read-only file system"* && $out == *"$work/ro/runs"* && $out != *"Domain="* ]] \
@@ -211,6 +191,6 @@ set +e; out=$("$LOUPE" train "$run_file" --runs-dir "$work/ro/runs" --no-record 
 echo "fault: read-only runs folder: \"$(grep -m1 '^Error' <<<"$out" | cut -c1-160)\""
 set +e; out=$("$LOUPE" train "$run_file" --runs-dir "$work/ro/runs" --no-record --resume 2>&1); status=$?; set -e
 [[ $status != 0 && ${out,,} == *"read-only file system"* ]] || fail "resuming in a read-only folder said ($status): $out"
-[[ $(fingerprint "$work/ro/runs/fault/latest") == "$before" ]] || fail "a failed resume changed the read-only run"
+[[ $(fingerprint "$work/ro/runs/resume/latest") == "$before" ]] || fail "a failed resume changed the read-only run"
 echo "fault: resume in a read-only folder: \"$(grep -m1 '^Error' <<<"$out" | cut -c1-160)\"; nothing changed"
 echo "fault: all fault tests passed"

@@ -13,28 +13,10 @@ struct ResumeTests {
     /// Dropout, a cosine schedule, early stopping: state in the model, the data order, the
     /// schedule and two callbacks.
     static func config(lr: Double = 0.02, patience: Int = 2) throws -> RunConfig {
-        try RunConfig(toml: """
-            [run]
-            name = "resume"
-            seed = 5
-            [data]
-            dataset = "digits"
-            [model]
-            input = [64]
-            layers = [
-              { type = "linear", units = 32, activation = "relu" },
-              { type = "dropout", rate = 0.3 },
-              { type = "linear", units = 10 },
-            ]
-            [train]
-            optimizer = "adam"
-            lr = \(lr)
-            batch_size = 128
-            epochs = 30
-            schedule = "cosine"
-            warmup = 3
-            early_stopping_patience = \(patience)
-            """)
+        var config = try resumeFixture()
+        config.train.lr = lr
+        config.train.earlyStoppingPatience = patience
+        return config
     }
 
     struct Interrupted: Error {}

@@ -23,28 +23,16 @@ struct TrainingRunTests {
         #expect(accuracy >= 0.98, "test accuracy \(accuracy)")
     }
 
+    /// The shared small run without early stopping, for `epochs` epochs.
     static func smallRun(epochs: Int) throws -> RunConfig {
-        try RunConfig(toml: """
-            [run]
-            name = "resume"
-            seed = 3
-            [data]
-            dataset = "digits"
-            [model]
-            input = [64]
-            layers = [
-              { type = "linear", units = 32, activation = "relu" },
-              { type = "dropout", rate = 0.3 },
-              { type = "linear", units = 10 },
-            ]
-            [train]
-            optimizer = "adam"
-            lr = 0.003
-            batch_size = 64
-            epochs = \(epochs)
-            schedule = "cosine"
-            warmup = 5
-            """)
+        var config = try resumeFixture()
+        config.run.seed = 3
+        config.train.lr = 0.003
+        config.train.batchSize = 64
+        config.train.epochs = epochs
+        config.train.schedule = .cosine(warmup: 5)
+        config.train.earlyStoppingPatience = 0
+        return config
     }
 
     /// Interrupts a run at the end of an epoch, as a crash after the checkpoint would.
