@@ -78,8 +78,9 @@ let package = Package(
         ),
         // What every report draws with: SVG charts, HTML pages, terminal output, the JSON policy.
         .target(name: "LoupeReport", dependencies: ["LoupeCore"]),
-        // Quality and cost of a model: metrics as scikit-learn computes them, calibration, verdicts.
-        .target(name: "LoupeEval", dependencies: ["LoupeCore"]),
+        // Quality and cost of a model: metrics as scikit-learn computes them, calibration, verdicts,
+        // cost, language-model perplexity/KLD/multiple choice, the evaluation report and Pareto.
+        .target(name: "LoupeEval", dependencies: ["LoupeCore", "LoupeLLM", "LoupeReport", "LoupeStore", "LoupeTrain"]),
         // Every run remembered: one SQLite database (GRDB) of runs, hyperparameters, scalars,
         // records and artifacts; the recorder features write through.
         .target(name: "LoupeStore", dependencies: ["LoupeCore", "LoupeReport", "LoupeTensorBoard", .product(name: "GRDB", package: "GRDB.swift")]),

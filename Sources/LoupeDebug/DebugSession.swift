@@ -98,9 +98,7 @@ public struct DebugSession {
     }
 
     /// Where a run's suspect training labels (indices into its training split) are written, in its folder.
-    public static func suspectLabelsURL(in directory: URL) -> URL {
-        directory.appendingPathComponent("suspect_labels.json")
-    }
+    public static func suspectLabelsURL(in directory: URL) -> URL { TrainingRun.suspectLabelsURL(in: directory) }
 
     /// Diagnoses the run, then applies the top finding's first applicable fix and re-runs, up to
     /// `maxFixAttempts` times, until no warning or error remains. A cured run's file is written

@@ -86,7 +86,7 @@ public struct Requirement: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// One checked requirement.
-    public struct Line: Sendable, Equatable {
+    public struct Line: Codable, Sendable, Equatable {
         public let requirement: Requirement
         public let actual: Double
         public let passed: Bool
@@ -120,7 +120,7 @@ public enum RequirementError: Error, CustomStringConvertible, Equatable, Sendabl
 
 /// Requirements checked together: PASS when every line passes (what `loupe eval` turns into its
 /// exit status, so that a CI pipeline can gate a model on it).
-public struct Verdict: Sendable, Equatable {
+public struct Verdict: Codable, Sendable, Equatable {
     public let lines: [Requirement.Line]
     public var passed: Bool { lines.allSatisfy(\.passed) }
 
@@ -129,5 +129,31 @@ public struct Verdict: Sendable, Equatable {
         var lines: [Requirement.Line] = []
         for requirement in requirements { lines.append(try requirement.check(against: figures)) }
         self.lines = lines
+    }
+}
+
+extension Requirement: Codable {
+    /// A requirement is stored as its line, `"recall[class=3] >= 0.9"`.
+    public init(from decoder: Decoder) throws {
+        try self.init(try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+extension Verdict {
+    private enum CodingKeys: String, CodingKey { case passed, lines }
+
+    public init(from decoder: Decoder) throws {
+        lines = try decoder.container(keyedBy: CodingKeys.self).decode([Requirement.Line].self, forKey: .lines)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(passed, forKey: .passed)
+        try container.encode(lines, forKey: .lines)
     }
 }

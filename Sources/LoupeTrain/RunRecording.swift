@@ -66,6 +66,9 @@ extension TrainingRun {
         for (split, metrics) in result.metrics {
             for (name, value) in metrics { recorder.scalar("final/\(split)/\(name)", step: result.steps, value: value) }
         }
+        // CPU time sums over a run's records: a resumed run adds a record per process.
+        try recorder.record(TrainingResources(cpuSeconds: ProcessUsage.cpuSeconds, wallSeconds: result.seconds,
+                                              peakMemoryBytes: ProcessUsage.peakResidentBytes), kind: TrainingResources.recordKind)
         let files: [(String, String)] = [("config", "config.json"), ("metrics", "metrics.jsonl"), ("summary", "summary.json"),
                                          ("checkpoint", "checkpoints/last.safetensors"), ("checkpoint", "checkpoints/best.safetensors")]
         for (role, file) in files {
@@ -73,4 +76,14 @@ extension TrainingRun {
             if FileManager.default.fileExists(atPath: url.path) { try recorder.artifact(role: role, url: url) }
         }
     }
+}
+
+/// What one training process used, recorded with the run (kind `resources`): a resumed run has
+/// one record per process, and its cost is their sum.
+public struct TrainingResources: Codable, Sendable, Equatable {
+    public static let recordKind = "resources"
+    /// User plus system CPU time of the training process (its data preparation included).
+    public var cpuSeconds: Double
+    public var wallSeconds: Double
+    public var peakMemoryBytes: Int?
 }

@@ -133,6 +133,50 @@ public struct TrainingRun {
                             outputs: outputs, vocabulary: loaded.vocabulary)
     }
 
+    /// Where the training debugger writes a run's suspect training labels (indices into its
+    /// training split, as JSON), in its folder; `loupe eval` reports them.
+    public static func suspectLabelsURL(in directory: URL) -> URL {
+        directory.appendingPathComponent("suspect_labels.json")
+    }
+
+    /// Examples from another source (`loupe eval --data`) made ready for this run's model as its own
+    /// splits were: every example of the source (its training and test files together), normalized
+    /// with the statistics of this run's training split and scaled alike.
+    ///
+    /// - Throws: ``RunConfigError/invalidValue(key:value:allowed:)`` naming `--data` when the examples' shape or
+    ///   labels do not fit the model; the source's read errors.
+    public func prepareData(from source: DatasetSource) throws -> TensorDataset {
+        let d = config.data
+        let loaded = try BuiltinDatasets.load(source, options: .init(blockSize: d.blockSize, seed: config.run.seed))
+        var data = loaded.train
+        if let test = loaded.test {
+            data = try TensorDataset(inputs: Tensor.concat([data.inputs, test.inputs], axis: 0),
+                                     targets: Tensor.concat([data.targets, test.targets], axis: 0))
+        }
+        // The run's own training split, as prepareData saw it before normalizing.
+        let own = try BuiltinDatasets.load(d.dataset, options: .init(blockSize: d.blockSize, seed: config.run.seed))
+        var train = try DatasetSplits(splitting: own.train, fractions: d.split, seed: config.run.seed).train
+        if d.trainLimit > 0 { train = try train.limited(to: d.trainLimit) }
+        let expected = Array(train.inputs.shape.dropFirst()), found = Array(data.inputs.shape.dropFirst())
+        guard expected == found else {
+            throw RunConfigError.invalidValue(key: "--data", value: source.name,
+                                              allowed: "examples of shape \(expected), as the run's model takes (this data's are \(found))")
+        }
+        guard data.hasClassLabels == train.hasClassLabels else {
+            throw RunConfigError.invalidValue(key: "--data", value: source.name, allowed: train.hasClassLabels
+                ? "class labels, as the run is a classifier" : "numeric targets, as the run is a regression")
+        }
+        if data.hasClassLabels, let classes = own.classCount, let bad = try data.labels().first(where: { $0 < 0 || $0 >= classes }) {
+            throw RunConfigError.invalidValue(key: "--data", value: source.name,
+                                              allowed: "labels 0...\(classes - 1), the run's classes (this data has \(bad))")
+        }
+        if data.inputs.dtype.isFloatingPoint, d.normalize != .none {
+            data = try Normalizer.fit(d.normalize, on: train).apply(data)
+        }
+        if d.inputScale != 1 && data.inputs.dtype.isFloatingPoint { data = try data.scaled(by: Float(d.inputScale)) }
+        return data
+    }
+
     /// The training split without the examples listed (as a JSON array of indices) in `file`.
     static func excluding(_ file: String, from train: TensorDataset) throws -> TensorDataset {
         let indices: [Int]

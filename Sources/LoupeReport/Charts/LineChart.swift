@@ -59,6 +59,8 @@ public struct LineChart: Sendable {
     public enum XAxis: Sendable {
         /// Numbers on a linear axis with nice ticks (steps, epochs).
         case numeric
+        /// Positive numbers on a log10 axis with ticks at decades (costs that span orders of magnitude).
+        case log10
         /// Named positions 0, 1, 2, … (layers), each labelled, evenly spaced edge to edge.
         case categories([String])
     }
@@ -91,7 +93,7 @@ public struct LineChart: Sendable {
         var svg = SVG.open(width: width, height: height, label: title) + (showsTitle ? SVG.title(title) : "") + layout.legend
         let yTitle = self.yTitle + (logY ? " (log)" : "")
         switch xAxis {
-        case .numeric:
+        case .numeric, .log10:
             svg += layout.area.axes(x: layout.x, y: layout.y, xTitle: xTitle, yTitle: yTitle)
         case let .categories(labels):
             let spacing = layout.area.width / Double(Swift.max(labels.count - 1, 1))
@@ -121,7 +123,7 @@ public struct LineChart: Sendable {
         var entries: [Legend.Entry] = []
         for (index, s) in series.enumerated() {
             let count = xs.count
-            for (x, y) in zip(s.x, s.y) where x.isFinite && y.isFinite && (!logY || y > 0) {
+            for (x, y) in zip(s.x, s.y) where x.isFinite && y.isFinite && (!logY || y > 0) && (!xIsLog || x > 0) {
                 xs.append(x)
                 ys.append(y)
             }
@@ -133,6 +135,7 @@ public struct LineChart: Sendable {
         let xScale: AxisScale?
         switch xAxis {
         case .numeric: xScale = AxisScale(covering: xs + markers.map(\.x), log: false)
+        case .log10: xScale = AxisScale(covering: xs + markers.map(\.x).filter { $0 > 0 }, log: true)
         case let .categories(labels): xScale = ys.isEmpty ? nil : AxisScale(covering: [0, Double(labels.count - 1)], log: false, nice: false)
         }
         guard let yScale = AxisScale(covering: ys, log: logY), let xScale else { return nil }
@@ -142,12 +145,17 @@ public struct LineChart: Sendable {
         // The last x label is centred on the right edge; half of it must fit the margin.
         let lastLabel: Double
         switch xAxis {
-        case .numeric: lastLabel = xScale.ticks.last.map { SVG.textWidth(xScale.label($0)) / 2 } ?? 0
+        case .numeric, .log10: lastLabel = xScale.ticks.last.map { SVG.textWidth(xScale.label($0)) / 2 } ?? 0
         case let .categories(labels): lastLabel = labels.last.map { SVG.textWidth(SVG.truncated($0, 12), fontSize: 10) / 2 } ?? 0
         }
         let area = PlotArea(left: 24 + tickWidth + 6, top: top + 4 + legend.height + 6,
                             right: width - Swift.max(16, lastLabel + 4), bottom: height - 38)
         return Layout(x: xScale, y: yScale, area: area, legend: legend.svg)
+    }
+
+    private var xIsLog: Bool {
+        if case .log10 = xAxis { return true }
+        return false
     }
 
     private func color(_ index: Int) -> String {

@@ -19,6 +19,7 @@ public struct RunConfig: Equatable, Sendable {
     public var data = DataSection()
     public var model = ModelSection()
     public var train = TrainSection()
+    public var eval = EvalSection()
 
     public init() {}
 
@@ -28,6 +29,7 @@ public struct RunConfig: Equatable, Sendable {
         try data.validate()
         try model.validate()
         try train.validate()
+        try eval.validate()
     }
 }
 
@@ -38,11 +40,13 @@ extension RunConfig: RunFileTable, Codable {
         data = try t.table("data", DataSection.init(reading:)) ?? data
         model = try t.table("model", ModelSection.init(reading:)) ?? model
         train = try t.table("train", TrainSection.init(reading:)) ?? train
+        eval = try t.table("eval", EvalSection.init(reading:)) ?? eval
     }
 
     /// The sections in the order run files give them.
     var sections: [(name: String, entries: [RunFileEntry])] {
         [("run", run.entries), ("data", data.entries), ("model", model.entries), ("train", train.entries)]
+            + (eval == EvalSection() ? [] : [("eval", eval.entries)])
     }
 
     var entries: [RunFileEntry] {

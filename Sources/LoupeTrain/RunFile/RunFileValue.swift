@@ -78,6 +78,10 @@ extension RunFileValue {
     var int: Int? {
         if case let .int(i) = self { i } else { nil }
     }
+
+    var string: String? {
+        if case let .string(s) = self { s } else { nil }
+    }
 }
 
 /// A coding key for any string: JSON objects with the run file's keys.

@@ -132,6 +132,14 @@ final class TableReader {
         return numbers
     }
 
+    func strings(_ k: String) throws -> [String]? {
+        guard let v = value(k) else { return nil }
+        guard case let .array(items) = v, case let strings = items.compactMap(\.string), strings.count == items.count else {
+            throw invalid(k, v, "an array of strings, e.g. [\"macro_f1 >= 0.95\"]")
+        }
+        return strings
+    }
+
     func ints(_ k: String) throws -> [Int]? {
         guard let v = value(k) else { return nil }
         guard case let .array(items) = v, case let ints = items.compactMap(\.int), ints.count == items.count else {

@@ -83,14 +83,8 @@ struct LLMBenchmark {
         let llama = try LlamaModel(contentsOf: model)
         let context = LlamaContext(model: llama, contextLength: 1024, threads: threads)
         for t in tokens(128, vocabulary: llama.config.vocabulary, seed: 2) { _ = try context.evaluate([t]) }
-        // VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across fork and exec, so a
-        // probe started by a benchmark that already ran would report the benchmark's peak.
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else {
-            throw ValidationError("cannot read VmHWM from /proc/self/status")
-        }
-        print(kib / 1024)
+        guard let peak = ProcessUsage.peakResidentBytes else { throw ValidationError("cannot read VmHWM from /proc/self/status") }
+        print(Double(peak) / 1_048_576)
     }
 
     /// Runs llama.cpp's benchmark script, passes its lines through, and returns its figures by

@@ -21,28 +21,39 @@ struct Eval: ParsableCommand {
             most confused classes and the most confidently wrong examples; for regression MAE, \
             RMSE and R². docs/EVALUATION.md defines each figure.
 
-            --require states what the model must reach, one line per figure; the command exits \
-            with status 1 when any fails, so a CI pipeline can gate a model on it.
+            --require (and the run file's [eval] require) states what the model must reach, one \
+            line per figure, quality or cost; the command exits with status 1 when any fails, so a \
+            CI pipeline can gate a model on it.
 
             Examples:
               loupe eval digits-mlp
               loupe eval runs/digits-cnn/latest --split validation --json
               loupe eval digits-mlp --require "macro_f1 >= 0.95" --require "recall[class=3] >= 0.9"
+              loupe eval digits-cnn --require "p95_latency_ms <= 2" --price 0.10
+              loupe eval digits-mlp --data csv:more-digits.csv --no-cost
             """
     )
 
     @Argument(help: ArgumentHelp("A run's folder, or a run name.", valueName: "run")) var reference: String
     @Option(help: "The split to score: test, validation or train.") var split = "test"
+    @Option(help: ArgumentHelp("Score every example of this data instead of a split (csv:PATH, mnist:DIR, …), prepared as the run's own.", valueName: "source"))
+    var data: String?
     @Option(help: "The checkpoint to load: best or last.") var checkpoint = "best"
-    @Option(name: .customLong("require"), help: ArgumentHelp("A requirement, e.g. \"macro_f1 >= 0.95\" (repeatable).", valueName: "line"))
+    @Option(name: .customLong("require"), help: ArgumentHelp("A requirement, e.g. \"macro_f1 >= 0.95\" (repeatable; adds to the run file's [eval] require).", valueName: "line"))
     var requirements: [String] = []
+    @Option(help: ArgumentHelp("US$ per CPU core-hour for the cost per million predictions (default: the run file's eval.price_per_core_hour, else \(Pricing.defaultUSDPerCoreHour)).", valueName: "usd"))
+    var price: Double?
+    @Flag(help: "Skip the timing (latency, throughput, price): quality only, in a second.") var noCost = false
+    @Option(help: ArgumentHelp("Write the HTML report here (default: <run folder>/eval/report.html).", valueName: "path")) var html: String?
     @Option(help: "Where run folders are.") var runsDir = "runs"
     @Option(help: "Bootstrap seed for the confidence intervals.") var seed: UInt64 = 1
+    @OptionGroup var storeOptions: StoreOptions
     @Flag(help: "Print one JSON object with every figure and the verdict.") var json = false
 
     func validate() throws {
-        guard ["test", "validation", "train"].contains(split) else { throw ValidationError("--split must be test, validation or train, not '\(split)'") }
-        guard ["best", "last"].contains(checkpoint) else { throw ValidationError("--checkpoint must be best or last, not '\(checkpoint)'") }
+        guard RunEvaluator.Split(rawValue: split) != nil else { throw ValidationError("--split must be test, validation or train, not '\(split)'") }
+        guard RunEvaluator.CheckpointChoice(rawValue: checkpoint) != nil else { throw ValidationError("--checkpoint must be best or last, not '\(checkpoint)'") }
+        if let price, !(price.isFinite && price >= 0) { throw ValidationError("--price must be a number ≥ 0 (US$ per core-hour)") }
     }
 
     func run() throws {
@@ -51,97 +62,38 @@ struct Eval: ParsableCommand {
             throw ValidationError("\(error)")
         }
         let folder = try Self.folder(of: reference, runsDir: runsDir)
-        let configURL = folder.appendingPathComponent("config.json")
-        let config: RunConfig
-        do {
-            config = try LoupeJSON.decoder().decode(RunConfig.self, from: InputFile.read(configURL.path))
-        } catch {
-            throw CommandFailure("\(configURL.path): \(ErrorMessage.plain(error)); is \(folder.path) a run's folder?")
+        var evaluator = RunEvaluator(folder: folder)
+        evaluator.checkpoint = RunEvaluator.CheckpointChoice(rawValue: checkpoint)!
+        evaluator.examples = try data.map { .source(try DatasetSource(name: $0)) } ?? .split(RunEvaluator.Split(rawValue: split)!)
+        evaluator.requirements = parsed
+        evaluator.seed = seed
+        evaluator.measuresCost = !noCost
+        let config = try evaluator.config()
+        evaluator.pricing = Pricing(usdPerCoreHour: price ?? config.eval.pricePerCoreHour ?? Pricing.defaultUSDPerCoreHour)
+        let store = try storeOptions.recordingStore()
+        // The run folder is named by the training run's id; its CPU-seconds are in its records.
+        let runID = folder.lastPathComponent
+        if let store, (try? store.run(runID)) != nil {
+            evaluator.trainingRunID = runID
+            let resources = try store.records(runID, kind: TrainingResources.recordKind).compactMap {
+                try? LoupeJSON.decoder().decode(TrainingResources.self, from: Data($0.json.utf8))
+            }
+            if !resources.isEmpty { evaluator.trainingCPUSeconds = resources.map(\.cpuSeconds).reduce(0, +) }
         }
-        let training = try TrainingRun(config: config, directory: folder)
-        let data = try training.prepareData()
-        let dataset = split == "test" ? data.splits.test : split == "validation" ? data.splits.validation : data.splits.train
-        guard dataset.count > 0 else { throw CommandFailure("the run's \(split) split is empty; choose another with --split") }
-        let (trainer, _) = try training.makeTrainer(data)
-        let checkpointURL = folder.appendingPathComponent("checkpoints/\(checkpoint).safetensors")
-        try Checkpoint.restore(trainer, from: checkpointURL)
-        let outputs = try trainer.predict(dataset.inputs)
-
-        var figures: [String: Double]
-        var report: [String: Any] = ["run": folder.path, "split": split, "checkpoint": checkpointURL.path, "examples": dataset.count]
-        var lines: [String] = []
-        if dataset.hasClassLabels {
-            guard outputs.rank == 2 else {
-                throw CommandFailure("the model's output is \(outputs.shape), not [examples, classes]; loupe eval scores classifiers and regressors (language models: eval-lm, to come)")
-            }
-            let probabilities = try outputs.softmax(axis: -1)
-            let k = outputs.shape[1]
-            let values = probabilities.doubles()
-            let rows = (0..<dataset.count).map { Array(values[($0 * k)..<($0 * k + k)]) }
-            let labels = try dataset.labels()
-            let metrics: ClassificationMetrics
-            do { metrics = try ClassificationMetrics(labels: labels, probabilities: rows) } catch { throw CommandFailure("\(error)") }
-            figures = metrics.figures
-            let correct = zip(labels, rows).map { $0 == ClassificationMetrics.argmax($1) }
-            let accuracyCI = Bootstrap.interval(count: labels.count, seed: seed) { s in Double(s.filter { correct[$0] }.count) / Double(s.count) }
-            let macroF1CI = Bootstrap.interval(count: labels.count, resamples: 300, seed: seed) { s in
-                (try? ClassificationMetrics(labels: s.map { labels[$0] }, probabilities: s.map { rows[$0] }))?.macro.f1 ?? .nan
-            }
-            report["accuracy_ci95"] = [accuracyCI.low, accuracyCI.high]
-            report["macro_f1_ci95"] = [macroF1CI.low, macroF1CI.high]
-            report["confusion"] = metrics.confusion
-            report["confused_pairs"] = FailureAnalysis.confusedPairs(metrics, limit: 5).map {
-                ["true": $0.trueClass, "predicted": $0.predictedClass, "count": $0.count, "rate": $0.rate] as [String: Any]
-            }
-            report["confidently_wrong"] = FailureAnalysis.confidentlyWrong(metrics, limit: 8).map {
-                ["index": $0.index, "true": $0.trueClass, "predicted": $0.predictedClass, "confidence": $0.confidence] as [String: Any]
-            }
-            lines.append(String(format: "accuracy  %.4f  (95%% CI %.4f–%.4f)", metrics.accuracy, accuracyCI.low, accuracyCI.high))
-            lines.append(String(format: "macro F1  %.4f  (95%% CI %.4f–%.4f)", metrics.macro.f1, macroF1CI.low, macroF1CI.high))
-            lines.append(String(format: "log loss %.4f   Brier %.4f   ECE %.4f   MCE %.4f", metrics.logLoss, metrics.brier,
-                                metrics.calibration.expectedError, metrics.calibration.maximumError)
-                         + (metrics.rocAUCMacro.map { String(format: "   ROC-AUC %.4f", $0) } ?? ""))
-            lines.append("")
-            lines.append("class  precision  recall  f1      support  roc-auc")
-            for (c, s) in metrics.perClass.enumerated() {
-                lines.append(String(format: "%5d  %9.4f  %6.4f  %6.4f  %7d  %@", c, s.precision, s.recall, s.f1, s.support,
-                                    metrics.rocAUC[c].map { String(format: "%.4f", $0) } ?? "-"))
-            }
-            let pairs = FailureAnalysis.confusedPairs(metrics, limit: 3)
-            if !pairs.isEmpty {
-                lines.append("")
-                lines.append("most confused: " + pairs.map { "\($0.trueClass) → \($0.predictedClass) (\($0.count))" }.joined(separator: ", "))
-            }
-        } else {
-            let targets = dataset.targets.doubles(), predictions = outputs.doubles()
-            let metrics: RegressionMetrics
-            do { metrics = try RegressionMetrics(targets: targets, predictions: predictions) } catch { throw CommandFailure("\(error)") }
-            figures = metrics.figures
-            lines.append(String(format: "MAE %.4f   RMSE %.4f   R² %.4f", metrics.meanAbsoluteError, metrics.rootMeanSquaredError, metrics.r2))
+        let evaluation = try evaluator.evaluate { phase in
+            if TerminalStyle.isTerminal(STDERR_FILENO) && !json { Terminal.status("  \(phase)…") }
         }
-        report["figures"] = figures
-        let verdict: Verdict
-        do { verdict = try Verdict(parsed, figures: figures) } catch { throw CommandFailure("\(error)") }
-        if !parsed.isEmpty {
-            report["verdict"] = ["passed": verdict.passed, "lines": verdict.lines.map {
-                ["requirement": $0.requirement.description, "actual": $0.actual, "passed": $0.passed] as [String: Any]
-            }] as [String: Any]
-        }
+        let reportURL = URL(fileURLWithPath: html ?? folder.appendingPathComponent("eval/report.html").path)
+        try FileManager.default.createDirectory(at: reportURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try AtomicFile.write(Data(EvaluationReport(evaluation).page.html.utf8), to: reportURL)
+        let evalID = try store.map { try EvaluationStore.record(evaluation, in: $0, command: StoreOptions.commandLine, report: reportURL) }
         if json {
-            print(String(decoding: try LoupeJSON.data(report), as: UTF8.self))
+            print(String(decoding: try LoupeJSON.encoder().encode(evaluation), as: UTF8.self))
         } else {
-            print(Terminal.bold("Evaluation of \(config.run.name)") + Terminal.dim(" — \(split) split, \(dataset.count) examples, \(checkpointURL.path)"))
-            for line in lines { print(line) }
-            if !parsed.isEmpty {
-                print("")
-                for line in verdict.lines {
-                    let mark = line.passed ? Terminal.green("PASS") : Terminal.red("FAIL")
-                    print("\(mark)  \(line.requirement)   (actual \(String(format: "%.4f", line.actual)))")
-                }
-                print(verdict.passed ? Terminal.green("PASS: every requirement holds") : Terminal.red("FAIL: \(verdict.lines.filter { !$0.passed }.count) requirement(s) not met"))
-            }
+            print(EvaluationText(evaluation, style: Terminal.style).text)
+            print(Terminal.dim("Report: \(reportURL.path)") + (evalID.map { Terminal.dim("   evaluation \($0) in \(storeOptions.path)") } ?? ""))
         }
-        if !verdict.passed { throw ExitCode(1) }
+        if evaluation.verdict?.passed == false { throw ExitCode(1) }
     }
 
     /// A run's folder: `run` itself when it holds a config.json, else `<runsDir>/<run>/latest`.

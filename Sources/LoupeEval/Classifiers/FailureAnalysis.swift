@@ -8,7 +8,7 @@
 /// ```
 public enum FailureAnalysis {
     /// Off-diagonal cells of the confusion matrix.
-    public struct ConfusedPair: Sendable, Equatable {
+    public struct ConfusedPair: Codable, Sendable, Equatable {
         public let trueClass: Int, predictedClass: Int
         public let count: Int
         /// The share of the true class's examples that went this way.
@@ -16,7 +16,7 @@ public enum FailureAnalysis {
     }
 
     /// A misclassified example.
-    public struct WrongExample: Sendable, Equatable {
+    public struct WrongExample: Codable, Sendable, Equatable {
         /// Its position in the evaluated split.
         public let index: Int
         public let trueClass: Int, predictedClass: Int

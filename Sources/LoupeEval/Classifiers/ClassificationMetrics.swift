@@ -13,14 +13,14 @@ import Foundation
 /// ```
 public struct ClassificationMetrics: Sendable, Equatable {
     /// One class's scores (scikit-learn's `precision_recall_fscore_support`, zero_division=0).
-    public struct ClassScores: Sendable, Equatable {
+    public struct ClassScores: Codable, Sendable, Equatable {
         public let precision: Double, recall: Double, f1: Double
         /// Examples whose true label is this class.
         public let support: Int
     }
 
     /// Precision, recall and F1 averaged over classes.
-    public struct Average: Sendable, Equatable {
+    public struct Average: Codable, Sendable, Equatable {
         public let precision: Double, recall: Double, f1: Double
     }
 
@@ -186,7 +186,7 @@ public struct ClassificationMetrics: Sendable, Equatable {
 /// torchmetrics' `MulticlassCalibrationError` bins them.
 public struct Calibration: Sendable, Equatable {
     /// One bin of the reliability diagram.
-    public struct Bin: Sendable, Equatable {
+    public struct Bin: Codable, Sendable, Equatable {
         public let lower: Double, upper: Double
         public let count: Int
         /// Mean confidence and accuracy of the examples in it (0 when empty).
