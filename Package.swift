@@ -101,7 +101,7 @@ let package = Package(
         // The web dashboard: server-rendered pages over the run store (Hummingbird), charts from
         // LoupeReport, live updates by server-sent events.
         .target(name: "LoupeDashboard", dependencies: [
-            "LoupeStore", "LoupeReport", .product(name: "Hummingbird", package: "hummingbird"),
+            "LoupeStore", "LoupeReport", "LoupeEval", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         // One fuzz entry point per reader of user input, shared by the libFuzzer binary and the

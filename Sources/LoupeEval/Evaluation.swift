@@ -85,4 +85,6 @@ public struct LanguageModelDetails: Codable, Sendable, Equatable {
     public var multipleChoice: MultipleChoiceReport?
     public var multipleChoiceTask: String?
     public var speed: LanguageModelSpeed?
+
+    public init() {}
 }

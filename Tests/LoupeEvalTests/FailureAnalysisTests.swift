@@ -12,7 +12,7 @@ struct FailureAnalysisTests {
         #expect(pairs.map { [$0.trueClass, $0.predictedClass, $0.count] } == [[0, 1, 1], [2, 0, 1]])
         #expect(pairs[0].rate == 0.5 && pairs[1].rate == 1)
         #expect(worst == [FailureAnalysis.WrongExample(index: 1, trueClass: 0, predictedClass: 1, confidence: 0.8, trueClassProbability: 0.2)])
-        #expect(try docExampleMismatch(0, in: "Sources/LoupeEval/FailureAnalysis.swift", markedAs: "FailureAnalysis", in: #filePath) == nil)
+        #expect(try docExampleMismatch(0, in: "Sources/LoupeEval/Classifiers/FailureAnalysis.swift", markedAs: "FailureAnalysis", in: #filePath) == nil)
     }
 
     @Test("the most frequent confusion comes first; the most confident mistakes in order")

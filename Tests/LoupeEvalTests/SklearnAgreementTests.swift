@@ -115,7 +115,7 @@ struct SklearnAgreementTests {
         let auc = metrics.rocAUCMacro               // 1.0: every positive scores above every negative
         // end example
         #expect(abs(accuracy - 2.0 / 3) < 1e-12 && recall == 0.5 && auc == 1)
-        #expect(try docExampleMismatch(0, in: "Sources/LoupeEval/ClassificationMetrics.swift", markedAs: "ClassificationMetrics", in: #filePath) == nil)
+        #expect(try docExampleMismatch(0, in: "Sources/LoupeEval/Classifiers/ClassificationMetrics.swift", markedAs: "ClassificationMetrics", in: #filePath) == nil)
     }
 
     @Test func regressionExample() throws {
@@ -125,6 +125,6 @@ struct SklearnAgreementTests {
         let r2 = metrics.r2                   // 0.5
         // end example
         #expect(abs(mae - 1.0 / 3) < 1e-12 && r2 == 0.5)
-        #expect(try docExampleMismatch(0, in: "Sources/LoupeEval/RegressionMetrics.swift", markedAs: "RegressionMetrics", in: #filePath) == nil)
+        #expect(try docExampleMismatch(0, in: "Sources/LoupeEval/Classifiers/RegressionMetrics.swift", markedAs: "RegressionMetrics", in: #filePath) == nil)
     }
 }

@@ -74,6 +74,18 @@ struct DocExampleTests {
         #expect(try docExampleMismatch(0, in: "Sources/LoupeReport/Charts/LineChart.swift", markedAs: "LineChart", in: #filePath) == nil)
     }
 
+    @Test func imageGridExample() throws {
+        // example: ImageGrid
+        let grid = ImageGrid(title: "Most confidently wrong",
+                             images: [.init(channels: 1, height: 2, width: 2, pixels: [0, 1, 1, 0], caption: "3 → 8 (0.97)")])
+        let svg = grid.svg
+        // end example
+        // Four pixels stretched black to white, the caption under them.
+        #expect(svg.contains("fill=\"rgb(0,0,0)\"") && svg.contains("fill=\"rgb(255,255,255)\"") && svg.contains(">3 → 8 (0.97)</text>"))
+        #expect(Self.count("<rect", in: svg) == 4 && SVGProbe.isWellFormed(svg))
+        #expect(try docExampleMismatch(0, in: "Sources/LoupeReport/Charts/ImageGrid.swift", markedAs: "ImageGrid", in: #filePath) == nil)
+    }
+
     @Test func timelineChartExample() throws {
         // example: TimelineChart
         let timeline = TimelineChart(title: "Time per cycle and entropy",

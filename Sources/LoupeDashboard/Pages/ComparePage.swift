@@ -1,4 +1,5 @@
 import Foundation
+import LoupeEval
 import LoupeReport
 import LoupeStore
 
@@ -39,6 +40,7 @@ struct ComparePage {
         }
         body += "</table>\n"
 
+        body += try bestBuy(runs)
         body += "<h2>Hyperparameters and \(e(metric ?? "metric"))</h2>\n" + metricForm(runs: runs, keys: metricKeys, selected: metric)
         body += "<figure>" + parallelCoordinates(runs, differing: differing, metric: metric).svg + "</figure>\n"
 
@@ -70,6 +72,20 @@ struct ComparePage {
         if shared.isEmpty { body += "<p class=\"note\">No curve was recorded by two of these runs.</p>\n" }
         body += "</div>\n"
         return PageLayout.page(title: "Loupe compare: " + runs.map(\.info.name).joined(separator: " vs "), body: body)
+    }
+
+    /// When two or more of the runs are evaluated (or are evaluations): quality against cost,
+    /// the Pareto front and the recommendation, as `loupe compare` gives them.
+    private func bestBuy(_ runs: [Run]) throws -> String {
+        let entries: [EvaluationComparison.Entry] = try runs.compactMap { run in
+            let found = try run.info.kind == .eval ? EvaluationStore.evaluation(of: run.info.id, in: store).map { (run.info.id, $0) }
+                : EvaluationStore.evaluations(ofTraining: run.info.id, in: store).first
+            return found.map { EvaluationComparison.Entry(label: run.label, id: $0.0, evaluation: $0.1) }
+        }
+        guard entries.count >= 2 else { return "" }
+        let comparison = EvaluationComparison(entries)
+        return "<h2 id=\"pareto\">Which is the best buy</h2>\n<p><b>\(XMLText.escape(comparison.recommendation))</b></p>\n"
+            + "<figure>\(comparison.paretoChart.svg)</figure>\n"
     }
 
     /// The runs the query names, resolved, in the order given, each once.

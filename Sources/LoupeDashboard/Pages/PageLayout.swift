@@ -1,3 +1,4 @@
+import LoupeEval
 import LoupeReport
 
 /// What every dashboard page shares: LoupeReport's ``HTMLPage`` (its base stylesheet, so the
@@ -8,7 +9,7 @@ enum PageLayout {
     /// page (a table of many columns) takes the whole window instead of a reading column.
     static func page(title: String, body: String, script: String? = nil, wide: Bool = false) -> String {
         let bar = "<nav class=\"bar\"><a href=\"/\"><b>Loupe</b> runs</a></nav>\n"
-        return HTMLPage(title: title, stylesheet: stylesheet + (wide ? "main { max-width: none; }\n" : ""), body: bar + body, script: script).html
+        return HTMLPage(title: title, stylesheet: stylesheet + EvaluationReport.stylesheet + (wide ? "main { max-width: none; }\n" : ""), body: bar + body, script: script).html
     }
 
     static let stylesheet = """

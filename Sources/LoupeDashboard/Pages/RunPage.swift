@@ -1,4 +1,5 @@
 import Foundation
+import LoupeEval
 import LoupeReport
 import LoupeStore
 
@@ -27,8 +28,14 @@ struct RunPage {
         body += "</p>\n"
         if let error = info.error { body += "<p class=\"problem\">\(e(error))</p>\n" }
         body += try facts(info)
-        let charts = try RunCharts.html(store: store, id: id, findings: findings)
-        body += "<h2>Curves</h2>\n<div id=\"charts\">\n" + charts + "</div>\n"
+        if info.kind == .eval, let evaluation = try EvaluationStore.evaluation(of: id, in: store) {
+            // An evaluation's page is its report.
+            body += "<section class=\"evaluation\">" + EvaluationReport(evaluation).body + "</section>\n"
+        } else {
+            let charts = try RunCharts.html(store: store, id: id, findings: findings)
+            body += "<h2>Curves</h2>\n<div id=\"charts\">\n" + charts + "</div>\n"
+        }
+        body += try evaluations(of: info)
         if !findings.isEmpty {
             body += "<h2>Findings</h2>\n" + findings.map(\.card).joined()
         }
@@ -53,6 +60,23 @@ struct RunPage {
         }
         return PageLayout.page(title: "Loupe run \(info.name) \(info.id.prefix(12))", body: body,
                                script: info.status == .running ? Self.liveScript(id: id, points: progress.points) : nil)
+    }
+
+    /// A training run's evaluations: the newest one's report, and a line per evaluation with its
+    /// headline figure and verdict, linked to its own page.
+    private func evaluations(of info: RunInfo) throws -> String {
+        guard info.kind != .eval else { return "" }
+        let all = try EvaluationStore.evaluations(ofTraining: info.id, in: store)
+        guard let newest = all.first else { return "" }
+        let e = XMLText.escape
+        var html = "<h2 id=\"evaluation\">Evaluation</h2>\n<table><tr><th>evaluation</th><th>data</th><th>headline</th><th>verdict</th></tr>"
+        for (id, evaluation) in all {
+            let headline = evaluation.headline.map { "\($0.name) \(NumberText.readable($0.value))" } ?? "-"
+            let verdict = evaluation.verdict.map { $0.passed ? "PASS" : "FAIL" } ?? "-"
+            html += "<tr><td class=\"id\">\(RunText.link(id))</td><td>\(e(evaluation.data))</td><td>\(e(headline))</td><td>\(verdict)</td></tr>"
+        }
+        html += "</table>\n"
+        return html + "<section class=\"evaluation\">" + EvaluationReport(newest.evaluation).body + "</section>\n"
     }
 
     private func facts(_ info: RunInfo) throws -> String {

@@ -108,6 +108,9 @@ public enum BuiltinDatasets {
     }
 
     /// The path of a committed file in the module's `Builtin` resource folder.
+    /// The built-in Shakespeare text's file (what `loupe eval-lm` reads by default).
+    public static func shakespearePath() throws -> String { try resourcePath("shakespeare.txt") }
+
     static func resourcePath(_ file: String) throws -> String {
         guard let url = Bundle.module.url(forResource: file, withExtension: nil, subdirectory: "Builtin") else {
             throw DataError.unreadable(file: "Builtin/\(file)", reason: "the resource is missing from the LoupeData bundle")
