@@ -31,23 +31,54 @@ session=$(printf 'head 5 3\nablate layer 25\npatch 10 3 "The capital of Germany 
 [[ "$session" == *"re-run with ablate layer L25"* && "$session" == *"patch residual L10 @3"* && "$session" == *"unknown command 'bogus'"* ]] \
     || { echo "smoke: interactive session printed: $session" >&2; exit 1; }
 echo "smoke: trace --interactive ok"
-# loupe eval: the last checkpoint's test accuracy is the one training reported; a requirement gates
-# the exit status; a malformed one is a usage error.
-"$LOUPE" train examples/digits-mlp.toml --epochs 3 --runs-dir "$work/eval-runs" --no-record --json > "$work/eval-train.json"
-"$LOUPE" eval digits-mlp --runs-dir "$work/eval-runs" --checkpoint last --json > "$work/eval.json"
+# loupe eval: the last checkpoint's test accuracy is the one training reported; the evaluation is
+# recorded, costed and reported; a requirement gates the exit status; bad input is one clear error.
+store="$work/eval.sqlite"
+"$LOUPE" train examples/digits-mlp.toml --epochs 3 --runs-dir "$work/eval-runs" --store "$store" --json > "$work/eval-train.json"
+"$LOUPE" eval digits-mlp --runs-dir "$work/eval-runs" --store "$store" --checkpoint last --json > "$work/eval.json"
 python3 - "$work/eval-train.json" "$work/eval.json" <<'PY' || { echo "smoke: loupe eval disagrees with training" >&2; exit 1; }
-import json, sys
+import json, os, sys
 trained, evaluated = (json.load(open(p)) for p in sys.argv[1:3])
-assert abs(trained["test"]["accuracy"] - evaluated["figures"]["accuracy"]) < 1e-12, (trained["test"], evaluated["figures"]["accuracy"])
-assert evaluated["accuracy_ci95"][0] <= evaluated["figures"]["accuracy"] <= evaluated["accuracy_ci95"][1]
-assert len(evaluated["confusion"]) == 10 and "macro_f1" in evaluated["figures"]
+f = evaluated["figures"]
+assert abs(trained["test"]["accuracy"] - f["accuracy"]) < 1e-12, (trained["test"], f["accuracy"])
+assert evaluated["intervals"]["accuracy"]["low"] <= f["accuracy"] <= evaluated["intervals"]["accuracy"]["high"]
+assert len(evaluated["classifier"]["confusion"]) == 10 and "macro_f1" in f
+cost = evaluated["cost"]
+assert cost["parameters"] == 9610 and cost["latency"]["p50Ms"] > 0 and cost["bestExamplesPerSecond"] > 0 and f["usd_per_million"] > 0
+assert cost["trainingCPUSeconds"] > 0 and f["p95_latency_ms"] >= f["p50_latency_ms"]
 PY
-if "$LOUPE" eval digits-mlp --runs-dir "$work/eval-runs" --require "accuracy >= 0.9999" > /dev/null; then echo "smoke: an unmet requirement exited 0" >&2; exit 1; fi
-"$LOUPE" eval digits-mlp --runs-dir "$work/eval-runs" --require "accuracy >= 0.5" | grep -q "PASS: every requirement holds" \
+ls "$work"/eval-runs/digits-mlp/*/eval/report.html > /dev/null
+if "$LOUPE" eval digits-mlp --runs-dir "$work/eval-runs" --no-record --no-cost --require "accuracy >= 0.9999" > /dev/null; then echo "smoke: an unmet requirement exited 0" >&2; exit 1; fi
+"$LOUPE" eval digits-mlp --runs-dir "$work/eval-runs" --no-record --no-cost --require "accuracy >= 0.5" | grep -q "PASS: every requirement holds" \
     || { echo "smoke: a met requirement did not pass" >&2; exit 1; }
 set +e; out=$("$LOUPE" eval digits-mlp --runs-dir "$work/eval-runs" --require "accuracy => 0.9" 2>&1); status=$?; set -e
 [[ $status == 64 && "$out" == *"at character 10, expected a comparison"* ]] || { echo "smoke: a malformed requirement said ($status): $out" >&2; exit 1; }
+set +e; out=$("$LOUPE" eval digits-mlp --runs-dir "$work/eval-runs" --split holdout 2>&1); status=$?; set -e
+[[ $status == 64 && "$out" == *"--split must be test, validation or train"* ]] || { echo "smoke: a split that does not exist said ($status): $out" >&2; exit 1; }
+printf 'a,b,label\n1,2,0\n3,4,1\n' > "$work/wrong-shape.csv"
+set +e; out=$("$LOUPE" eval digits-mlp --runs-dir "$work/eval-runs" --no-record --data "csv:$work/wrong-shape.csv" 2>&1); status=$?; set -e
+[[ $status == 1 && "$out" == *"--data"*"shape [8, 8] like the run"*"are [2]"* ]] || { echo "smoke: data of the wrong shape said ($status): $out" >&2; exit 1; }
+# A second model, then loupe compare weighs the two.
+sed 's/name = "digits-mlp"/name = "digits-mlp-small"/; s/units = 128/units = 16/' examples/digits-mlp.toml > "$work/small.toml"
+"$LOUPE" train "$work/small.toml" --epochs 3 --runs-dir "$work/eval-runs" --store "$store" > /dev/null
+"$LOUPE" eval digits-mlp-small --runs-dir "$work/eval-runs" --store "$store" > /dev/null
+"$LOUPE" compare digits-mlp digits-mlp-small --store "$store" --html "$work/compare.html" --json \
+    | check "compare" 'd["quality"] == "macro_f1" and d["cost"] == "usd_per_million" and len(d["models"]) == 2 and len(d["front"]) >= 1 and d["recommendation"]'
+grep -q "Pareto front" "$work/compare.html" || { echo "smoke: no Pareto chart" >&2; exit 1; }
 echo "smoke: loupe eval ok"
+# loupe eval-lm: llama.cpp's chunks (2 of 64 tokens: 31 scored each), a task, bad text.
+"$LOUPE" eval-lm --context 64 --chunks 2 --no-speed --store "$store" --json \
+    | check "eval-lm perplexity" 'd["languageModel"]["perplexity"]["scoredTokens"] == 62 and 5 < d["figures"]["perplexity"] < 200 and 0 < d["figures"]["bits_per_byte"] < 4'
+"$LOUPE" eval-lm --no-perplexity --no-speed --task examples/tasks/everyday-sense.jsonl --no-record --json \
+    | check "eval-lm multiple choice" 'len(d["languageModel"]["multipleChoice"]["items"]) == 24 and d["figures"]["acc"] >= 0.5'
+: > "$work/empty.txt"
+set +e; out=$("$LOUPE" eval-lm --text "$work/empty.txt" --no-record 2>&1); status=$?; set -e
+[[ $status == 1 && "$out" == *"empty.txt: the text is empty"* ]] || { echo "smoke: an empty text said ($status): $out" >&2; exit 1; }
+echo "short text" > "$work/short.txt"
+set +e; out=$("$LOUPE" eval-lm --text "$work/short.txt" --no-speed --no-record 2>&1); status=$?; set -e
+[[ $status == 1 && "$out" == *"a context of 512 needs at least 1024"* ]] || { echo "smoke: a short text said ($status): $out" >&2; exit 1; }
+"$LOUPE" --help | grep -q "eval-lm" && "$LOUPE" eval --help | grep -q "OVERVIEW" || { echo "smoke: --help does not print the help" >&2; exit 1; }
+echo "smoke: loupe eval-lm ok"
 # A file error is one sentence: no usage after it, no Foundation error dump.
 set +e; out=$("$LOUPE" train "$work/missing.toml" 2>&1); status=$?; set -e
 [[ $status == 1 && "$out" == "Error: cannot read $work/missing.toml: no such file" ]] \

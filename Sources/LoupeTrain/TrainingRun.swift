@@ -160,7 +160,7 @@ public struct TrainingRun {
         let expected = Array(train.inputs.shape.dropFirst()), found = Array(data.inputs.shape.dropFirst())
         guard expected == found else {
             throw RunConfigError.invalidValue(key: "--data", value: source.name,
-                                              allowed: "examples of shape \(expected), as the run's model takes (this data's are \(found))")
+                                              allowed: "examples of shape \(expected) like the run's own data (this data's are \(found))")
         }
         guard data.hasClassLabels == train.hasClassLabels else {
             throw RunConfigError.invalidValue(key: "--data", value: source.name, allowed: train.hasClassLabels

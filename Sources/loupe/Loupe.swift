@@ -28,7 +28,9 @@ struct Loupe: ParsableCommand {
             let name = usage.split(separator: " ").prefix { !$0.hasPrefix("<") && !$0.hasPrefix("[") }.joined(separator: " ")
             FileHandle.standardError.write(Data("Error: \(error.message)\nUsage: \(usage)\n  See '\(name) --help' for more.\n".utf8))
             exit(withError: ExitCode.validationFailure)
-        } catch where error is CleanExit || error is ExitCode || error is CommandFailure {
+        } catch where error is CleanExit || error is ExitCode || error is CommandFailure
+                        // The parser's own requests (`loupe help train` runs a command that throws one) are its to print.
+                        || String(reflecting: Swift.type(of: error)).hasPrefix("ArgumentParser.") {
             exit(withError: error)
         } catch {
             exit(withError: CommandFailure(error))
