@@ -11,6 +11,7 @@ Needs Debian's chromium and chromium-driver and Selenium (pip install selenium==
 ~/.cache/loupe/peers-venv). Usage: dashboard_browser_check.py [.build/release/loupe]
 Exits non-zero with a message on the first failed check.
 """
+import glob
 import os
 import re
 import shutil
@@ -90,6 +91,10 @@ def main():
         loupe("train", mlp, "--epochs", "2", work=work)
         loupe("train", mlp, "--epochs", "4", work=work)
         loupe("debug", os.path.join(EXAMPLES, "diverging-mlp.toml"), "--fix", work=work)
+        # Both training runs evaluated (loupe eval RUN-FOLDER): the evaluation tab and the Pareto chart.
+        folders = sorted(glob.glob(os.path.join(work, "runs", "digits-mlp", "1*")))
+        for folder in folders:
+            loupe("eval", folder, work=work)
 
         server, base = start_dashboard(os.path.join(work, "s.sqlite"), cwd=work)
         processes.append(server)
@@ -114,6 +119,25 @@ def main():
         markers = driver.find_elements(By.CSS_SELECTOR, 'svg[aria-label="Loss"] g.markers text')
         check("run page marks the findings on the loss chart", len(markers) >= 1)
 
+        # A training run's evaluation: the report's charts drawn in the page, at a real size.
+        driver.get(base + "?kind=train")
+        driver.find_element(By.CSS_SELECTOR, "table.runs td.id a").click()
+        check("run page has an evaluation section", len(driver.find_elements(By.ID, "evaluation")) == 1)
+        cells = driver.find_elements(By.CSS_SELECTOR, 'svg[aria-label^="Confusion matrix"] g.cells rect')
+        check("evaluation draws the confusion matrix, 10 × 10", len(cells) == 100, f"({len(cells)} cells)")
+        for label in ["Reliability diagram", "ROC curves", "Precision–recall curves"]:
+            charts = driver.find_elements(By.CSS_SELECTOR, f'svg[aria-label^="{label}"]')
+            check(f"evaluation draws the {label.lower()} at a visible size",
+                  len(charts) == 1 and charts[0].size["width"] > 200 and charts[0].size["height"] > 150,
+                  str(charts[0].size) if charts else "missing")
+        # The standalone report, as a file.
+        reports = glob.glob(os.path.join(folders[-1], "eval", "report.html"))
+        driver.get("file://" + reports[0])
+        check("the HTML report shows the quality table and the cost",
+              "Quality" in driver.page_source and "US$ per million predictions" in driver.page_source)
+        driver.save_screenshot(os.path.join(work, "report.png"))
+        check("the report renders (a screenshot)", os.path.getsize(os.path.join(work, "report.png")) > 10_000)
+
         # Compare the two training runs: both series on the shared curves, the parallel axes.
         driver.get(base + "?kind=train")
         for box in driver.find_elements(By.CSS_SELECTOR, 'input[name="ids"]')[:2]:
@@ -124,6 +148,9 @@ def main():
         check("compare page overlays both runs", len(series) == 2 and all(s.startswith("digits-mlp ") for s in series), str(series))
         lines = driver.find_elements(By.CSS_SELECTOR, 'svg[aria-label^="Hyperparameters and best"] g.series path')
         check("compare page draws one parallel-coordinates line per run", len(lines) == 2)
+        dots = driver.find_elements(By.CSS_SELECTOR, 'svg[aria-label*="against usd_per_million"] g.series circle')
+        check("compare page draws the evaluations' Pareto chart, a dot per model", len(dots) >= 2, f"({len(dots)} dots)")
+        check("compare page recommends a model", "is the best on macro_f1" in driver.page_source or "The cheapest model within" in driver.page_source)
 
         # A run in progress: its page gains points without a reload.
         trainer = subprocess.Popen([LOUPE, "train", mlp, "--epochs", "2000", "--store", os.path.join(work, "s.sqlite"),
