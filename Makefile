@@ -16,17 +16,24 @@ setup:
 build: setup
 	swift build $(SWIFT_FLAGS) --product loupe
 
-## Look inside a small network, train a CNN on the built-in digits from its run file, let the
-## debugger catch a diverging run and repair it, run SmolLM2-135M (a raw prompt, then a chat
-## turn through the model's template), trace a short generation (runs/trace.html, a Chrome trace
-## beside it), profile one training step, measure the engine, list the runs and screenshot the
-## dashboard's pages (runs/dashboard-*.png).
+## Look inside a small network, train a CNN and an MLP on the built-in digits from their run
+## files, evaluate both against a requirement (reports in runs/digits-*/latest/eval/report.html)
+## and say which is the best buy, let the debugger catch a diverging run and repair it, run
+## SmolLM2-135M (a raw prompt, then a chat turn through the model's template), score its
+## perplexity on the built-in Shakespeare and a small multiple-choice task, trace a short
+## generation (runs/trace.html, a Chrome trace beside it), profile one training step, measure the
+## engine, list the runs and screenshot the dashboard's pages (runs/dashboard-*.png).
 demo: build
 	$(LOUPE) demo
 	$(LOUPE) train examples/digits-cnn.toml
+	$(LOUPE) train examples/digits-mlp.toml
+	$(LOUPE) eval digits-cnn --require "macro_f1 >= 0.93" --require "p95_latency_ms <= 5"
+	$(LOUPE) eval digits-mlp --require "macro_f1 >= 0.93" --require "p95_latency_ms <= 5"
+	$(LOUPE) compare digits-cnn digits-mlp
 	$(LOUPE) debug examples/diverging-mlp.toml --fix
 	$(LOUPE) generate "The three primary colors are" --temperature 0 --max-tokens 40
 	echo "Write a haiku about the ocean." | $(LOUPE) chat --temperature 0.7 --seed 1 --max-tokens 60
+	$(LOUPE) eval-lm --context 512 --chunks 8 --task examples/tasks/everyday-sense.jsonl
 	$(LOUPE) trace "The capital of France is" --steps 8 --full --target " Paris" --distractor " Berlin" \
 		--html runs/trace.html --chrome-trace runs/trace.chrome.json
 	$(LOUPE) profile examples/digits-cnn.toml --chrome-trace runs/digits-cnn.profile.json

@@ -106,7 +106,7 @@ let package = Package(
         ]),
         // One fuzz entry point per reader of user input, shared by the libFuzzer binary and the
         // replay tests (docs/RELIABILITY.md).
-        .target(name: "LoupeFuzz", dependencies: ["LoupeGGUF", "LoupeSafeTensors", "LoupeData", "LoupeLLM", "LoupeTrain", "LoupeStore",
+        .target(name: "LoupeFuzz", dependencies: ["LoupeGGUF", "LoupeSafeTensors", "LoupeData", "LoupeEval", "LoupeLLM", "LoupeTrain", "LoupeStore",
                                               .product(name: "GRDB", package: "GRDB.swift")]),
         // The fuzz binary: libFuzzer when scripts/fuzz.sh builds it, a replayer in a plain build.
         .executableTarget(name: "loupe-fuzz", dependencies: ["LoupeFuzz"], path: "Fuzz/Harness"),
@@ -145,7 +145,7 @@ let package = Package(
         .testTarget(name: "LoupeGGUFTests", dependencies: ["LoupeGGUF", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeFuzzTests", dependencies: ["LoupeFuzz", "LoupeTrain", "LoupeTestSupport"]),
         .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeTestSupport"]),
-        .testTarget(name: "LoupeEvalTests", dependencies: ["LoupeEval", "LoupeNN", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeEvalTests", dependencies: ["LoupeEval", "LoupeNN", "LoupeStore", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeStoreTests", dependencies: ["LoupeStore", "LoupeTestSupport"]),
         .testTarget(name: "LoupeTensorBoardTests", dependencies: [
             "LoupeTensorBoard", "LoupeTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeData
+import LoupeEval
 import LoupeGGUF
 import LoupeLLM
 import LoupeSafeTensors
@@ -37,13 +38,15 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
     case runFile = "run-file"
     /// The run store's readers on a database they did not write (``StoreHarness``).
     case store
+    /// A multiple-choice task file (JSONL) for `loupe eval-lm --task`.
+    case mcTask = "mc-task"
 
     /// The largest input worth generating (libFuzzer's `-max_len`): enough for every structure
     /// of the format, small enough for fast runs.
     public var maxLength: Int {
         switch self {
         case .gguf, .safetensors: 4096
-        case .csv, .runFile, .chatTemplate: 2048
+        case .csv, .runFile, .chatTemplate, .mcTask: 2048
         case .store: 65536
         case .idx: 1024
         case .cifar: 3 * CIFAR10.recordSize
@@ -80,6 +83,10 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
         case .tokenizer: try Self.tokenizerRoundTrip(bytes)
         case .chatTemplate: try Self.chatTemplate(bytes)
         case .store: try StoreHarness.run(bytes)
+        case .mcTask:
+            for item in try MultipleChoice.parseTask(Data(bytes), file: "<fuzz>") where item.choices.count < 2 || !item.choices.indices.contains(item.gold) {
+                throw FuzzPropertyViolation("an item with \(item.choices.count) choices and gold \(item.gold) was accepted")
+            }
         case .runFile:
             let config = try RunConfig(toml: String(decoding: bytes, as: UTF8.self), file: "<fuzz>")
             try config.validate()

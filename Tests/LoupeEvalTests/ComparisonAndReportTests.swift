@@ -1,5 +1,6 @@
 import Foundation
 import LoupeReport
+import LoupeStore
 import LoupeTestSupport
 import Testing
 @testable import LoupeEval
@@ -85,5 +86,30 @@ struct EvaluationRecordTests {
         let meter = try #require(EnergyMeter(root: root.path))
         #expect(meter.joules(from: [9_000_000], to: [1_000_000]) == 2)
         #expect(meter.sample() == [1000])
+    }
+}
+
+struct EvaluationStoreTests {
+    @Test("an evaluation is an eval run under its training run; a name or the training run finds the newest")
+    func recordsAndResolves() throws {
+        let store = try RunStore(path: temporaryDirectory().appendingPathComponent("s.sqlite").path)
+        let training = try RunRecorder(store: store, info: store.newRun(name: "m", kind: .train, command: "loupe train m.toml"))
+        try training.finish(.completed)
+        var first = EvaluationComparisonTests.entry("m", f1: 0.9, usd: 1).evaluation
+        first.trainingRunID = training.id
+        first.createdAt = 1
+        var second = first
+        (second.figures["macro_f1"], second.createdAt) = (0.95, 2)
+        second.verdict = try Verdict([Requirement("macro_f1 >= 0.99")], figures: second.figures)
+        let a = try EvaluationStore.record(first, in: store, command: "loupe eval m")
+        let b = try EvaluationStore.record(second, in: store, command: "loupe eval m")
+        #expect(try store.run(a).parentID == training.id && store.run(a).kind == .eval && store.run(a).status == .completed)
+        // A FAIL verdict is a failed eval run, so run lists show it.
+        #expect(try store.run(b).status == .failed)
+        #expect(try EvaluationStore.evaluations(ofTraining: training.id, in: store).map(\.id) == [b, a])
+        #expect(try EvaluationStore.resolve(training.id, in: store).id == b)
+        #expect(try EvaluationStore.resolve(a, in: store).evaluation == first)
+        #expect(try store.scalars(b, key: "eval/macro_f1").first?.value == 0.95)
+        #expect(throws: (any Error).self) { try EvaluationStore.resolve("nothing", in: store) }
     }
 }

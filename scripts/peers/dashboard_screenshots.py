@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Screenshots of the dashboard's pages for `make demo`: the runs page, the newest debug run's page
-(its curves with the findings marked) and a compare of the two newest debug runs (in the demo, two
+(its curves with the findings marked), the newest training run's page (its evaluation) and a compare of the two newest debug runs (in the demo, two
 `--fix` attempts at the diverging run), as PNGs.
 
 Usage: dashboard_screenshots.py LOUPE STORE OUTDIR   (headless Chromium through Selenium, as in
@@ -41,6 +41,12 @@ def main():
         if links:
             links[0].click()
             shoot("run")
+        # The newest training run with its evaluation (in the demo, the digits MLP).
+        driver.get(base + "?kind=train")
+        links = driver.find_elements(By.CSS_SELECTOR, "table.runs td.id a")
+        if links:
+            links[0].click()
+            shoot("evaluation")
         # The two newest debug runs side by side.
         driver.get(base + "?kind=debug")
         boxes = driver.find_elements(By.CSS_SELECTOR, 'input[name="ids"]')[:2]

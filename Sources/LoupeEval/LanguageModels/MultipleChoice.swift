@@ -45,9 +45,13 @@ public enum MultipleChoice {
     /// - Throws: ``EvalError/invalidTask(file:line:reason:)`` naming the line and what is wrong,
     ///   ``EvalError/empty(what:)`` for a file with no items; the file's read errors.
     public static func readTask(_ url: URL) throws -> [MultipleChoiceItem] {
-        let data = try InputFile.read(url.path)
+        try parseTask(InputFile.read(url.path), file: url.path)
+    }
+
+    /// The items of a task file's bytes (see ``readTask(_:)``); `file` names it in errors.
+    public static func parseTask(_ data: Data, file: String) throws(EvalError) -> [MultipleChoiceItem] {
         guard let text = String(data: data, encoding: .utf8) else {
-            throw EvalError.invalidTask(file: url.path, line: 1, reason: "is not UTF-8 text")
+            throw EvalError.invalidTask(file: file, line: 1, reason: "is not UTF-8 text")
         }
         var items: [MultipleChoiceItem] = []
         let decoder = JSONDecoder()
@@ -56,21 +60,21 @@ public enum MultipleChoice {
             guard !trimmed.isEmpty else { continue }
             let item: MultipleChoiceItem
             do { item = try decoder.decode(MultipleChoiceItem.self, from: Data(trimmed.utf8)) } catch {
-                throw EvalError.invalidTask(file: url.path, line: n + 1,
+                throw EvalError.invalidTask(file: file, line: n + 1,
                                             reason: "expected {\"context\": string, \"choices\": [string, ...], \"gold\": index}: \(ErrorMessage.plain(error))")
             }
             guard item.choices.count >= 2 else {
-                throw EvalError.invalidTask(file: url.path, line: n + 1, reason: "has \(item.choices.count) choice(s); a question needs at least 2")
+                throw EvalError.invalidTask(file: file, line: n + 1, reason: "has \(item.choices.count) choice(s); a question needs at least 2")
             }
             guard item.choices.indices.contains(item.gold) else {
-                throw EvalError.invalidTask(file: url.path, line: n + 1, reason: "gold is \(item.gold); expected 0...\(item.choices.count - 1)")
+                throw EvalError.invalidTask(file: file, line: n + 1, reason: "gold is \(item.gold); expected 0...\(item.choices.count - 1)")
             }
             if let empty = item.choices.firstIndex(where: \.isEmpty) {
-                throw EvalError.invalidTask(file: url.path, line: n + 1, reason: "choice \(empty) is empty")
+                throw EvalError.invalidTask(file: file, line: n + 1, reason: "choice \(empty) is empty")
             }
             items.append(item)
         }
-        guard !items.isEmpty else { throw EvalError.empty(what: "questions in \(url.path)") }
+        guard !items.isEmpty else { throw EvalError.empty(what: "questions in \(file)") }
         return items
     }
 
