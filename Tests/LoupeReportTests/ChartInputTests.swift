@@ -19,6 +19,11 @@ struct ChartInputTests {
                                                                                         .init("t", x: values, y: x)],
                                            markers: [.init(x: .nan, label: "m"), .init(x: 1e308, label: "far")]).svg),
                 ("log line \(kind)", LineChart(title: "l", xTitle: "x", yTitle: "y", series: [.init("s", x: x, y: values)], logY: true).svg),
+                ("log-x line \(kind)", LineChart(title: "l", xTitle: "x", yTitle: "y", series: [.init("s", x: values, y: x)], xAxis: .log10).svg),
+                ("image grid \(kind)", ImageGrid(title: "g", images: values.isEmpty ? [] : [
+                    .init(channels: 1, height: 1, width: values.count, pixels: values.map(Float.init), caption: "c"),
+                    .init(channels: 3, height: 2, width: 2, pixels: [1], caption: "too few pixels"),
+                ]).svg),
                 ("categories \(kind)", LineChart(title: "c", xTitle: "x", yTitle: "y", series: [.init("s", values: values)],
                                                  xAxis: .categories(x.map { "\($0)" })).svg),
                 ("heatmap \(kind)", Heatmap(title: "h", rowLabels: ["a", "b"], columns: .numeric(x), values: [values, values.reversed()],

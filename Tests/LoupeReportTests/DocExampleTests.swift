@@ -81,7 +81,7 @@ struct DocExampleTests {
         let svg = grid.svg
         // end example
         // Four pixels stretched black to white, the caption under them.
-        #expect(svg.contains("fill=\"rgb(0,0,0)\"") && svg.contains("fill=\"rgb(255,255,255)\"") && svg.contains(">3 → 8 (0.97)</text>"))
+        #expect(svg.contains("fill=\"#000000\"") && svg.contains("fill=\"#ffffff\"") && svg.contains(">3 → 8 (0.97)</text>"))
         #expect(Self.count("<rect", in: svg) == 4 && SVGProbe.isWellFormed(svg))
         #expect(try docExampleMismatch(0, in: "Sources/LoupeReport/Charts/ImageGrid.swift", markedAs: "ImageGrid", in: #filePath) == nil)
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Small images in a grid, each drawn pixel by pixel with a caption under it: the examples a
 /// model got most confidently wrong, with their true and predicted labels.
 ///
@@ -52,7 +54,7 @@ public struct ImageGrid: Sendable {
         guard image.channels >= 1, plane > 0, image.pixels.count >= image.channels * plane else {
             return SVG.rect(x: x0, y: y0, width: cell, height: cell, fill: Palette.missing)
         }
-        let finite = image.pixels.filter(\.isFinite)
+        let finite = image.pixels.filter(\.isFinite).map(Double.init)
         let low = finite.min() ?? 0, high = finite.max() ?? 1, span = high > low ? high - low : 1
         let side = cell / Double(max(image.height, image.width))
         var svg = ""
@@ -60,11 +62,12 @@ public struct ImageGrid: Sendable {
             for column in 0..<image.width {
                 let channel: (Int) -> Int = { c in
                     let v = image.pixels[min(c, image.channels - 1) * plane + row * image.width + column]
-                    return v.isFinite ? Int((Double((v - low) / span) * 255).rounded()) : 0
+                    let t = (Double(v) - low) / span
+                    return t.isFinite ? Int((SVG.clamp(t, 0, 1) * 255).rounded()) : 0
                 }
                 let (r, g, b) = image.channels >= 3 ? (channel(0), channel(1), channel(2)) : (channel(0), channel(0), channel(0))
                 svg += "<rect x=\"\(SVG.px(x0 + Double(column) * side))\" y=\"\(SVG.px(y0 + Double(row) * side))\" "
-                    + "width=\"\(SVG.px(side + 0.5))\" height=\"\(SVG.px(side + 0.5))\" fill=\"rgb(\(r),\(g),\(b))\"/>"
+                    + "width=\"\(SVG.px(side + 0.5))\" height=\"\(SVG.px(side + 0.5))\" fill=\"\(String(format: "#%02x%02x%02x", r, g, b))\"/>"
             }
         }
         return svg
