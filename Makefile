@@ -47,7 +47,7 @@ demo: build
 ## real tensorboard), then the event-file writer against tensorboard itself. The replay test in
 ## `swift test` feeds every fuzz harness its seeds and every crash ever found; then the fault
 ## tests (kill -9, full disk, read-only folders, two processes) and every fuzz harness briefly
-## (10 s each, a debug build with AddressSanitizer; `make fuzz` fuzzes at length).
+## (6 s each, a debug build with AddressSanitizer; `make fuzz` fuzzes at length).
 test: setup
 	swift build --build-tests $(TEST_FLAGS)
 	swift test --skip-build $(TEST_FLAGS)
@@ -55,7 +55,7 @@ test: setup
 	scripts/fault-tests.sh $(LOUPE)
 	scripts/peers/tensorboard-check.sh
 	$(HOME)/.cache/loupe/peers-venv/bin/python scripts/peers/dashboard_browser_check.py $(LOUPE)
-	FUZZ_BUILD=debug scripts/fuzz.sh 10
+	FUZZ_BUILD=debug scripts/fuzz.sh 6
 
 ## The full engine benchmark (figures in BENCHMARKS.md).
 bench: build
