@@ -69,6 +69,9 @@ echo "smoke: loupe eval ok"
 # loupe eval-lm: llama.cpp's chunks (2 of 64 tokens: 31 scored each), a task, bad text.
 "$LOUPE" eval-lm --context 64 --chunks 2 --no-speed --store "$store" --json \
     | check "eval-lm perplexity" 'd["languageModel"]["perplexity"]["scoredTokens"] == 62 and 5 < d["figures"]["perplexity"] < 200 and 0 < d["figures"]["bits_per_byte"] < 4'
+# The model against itself as its base: llama-perplexity --kl-divergence's figures, all zero.
+"$LOUPE" eval-lm --context 64 --chunks 2 --no-speed --no-perplexity --base "$HOME/.cache/loupe/models/SmolLM2-135M-Instruct.Q4_1.gguf" --no-record --json \
+    | check "eval-lm KL divergence" 'abs(d["figures"]["mean_kld"]) < 1e-9 and d["figures"]["same_top_token"] == 1 and d["languageModel"]["klDivergence"]["scoredTokens"] == 62'
 "$LOUPE" eval-lm --no-perplexity --no-speed --task examples/tasks/everyday-sense.jsonl --no-record --json \
     | check "eval-lm multiple choice" 'len(d["languageModel"]["multipleChoice"]["items"]) == 24 and d["figures"]["acc"] >= 0.5'
 : > "$work/empty.txt"

@@ -28,6 +28,17 @@ final class TableScorer: LanguageModelScorer {
     static var fixed: TableScorer { TableScorer(table: Array(repeating: [0.5, 0.25, 0.125, 0.125], count: 4)) }
 }
 
+/// A scorer claiming a vocabulary too large for any machine: its windows must be refused unread.
+final class HugeVocabularyScorer: LanguageModelScorer {
+    private(set) var called = false
+    var vocabularySize: Int { 1 << 60 }
+    var contextLength: Int { 64 }
+    var beginningOfSequence: Int? { nil }
+    func tokenize(_ text: String) -> [Int] { text.map { _ in 0 } }
+    func byteCount(of id: Int) -> Int { 1 }
+    func logits(_ tokens: [Int]) throws -> [Float] { called = true; return [] }
+}
+
 struct PerplexityTests {
     @Test("llama.cpp's chunks: the second half of each chunk is scored; the perplexity is exp of the mean NLL")
     func chunks() throws {
@@ -85,6 +96,11 @@ struct PerplexityTests {
             .contains("at most the model's 64 tokens"))
         #expect(message { _ = try Perplexity.evaluate("abcabcab", scorer: scorer, method: .slidingWindow(context: 4, stride: 5)) }
             .contains("the stride is 5"))
+        // A window whose logits would not fit in memory: refused before the model runs.
+        let huge = HugeVocabularyScorer()
+        let refused = message { _ = try Perplexity.evaluate("abcabcab", scorer: huge, method: .chunks(context: 4)) }
+        #expect(refused.contains("a window of 4 tokens"), "\(refused)")
+        #expect(huge.called == false)
     }
 }
 
