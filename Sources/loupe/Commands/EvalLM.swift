@@ -136,7 +136,7 @@ struct EvalLM: ParsableCommand {
         } catch let error as EvalError {
             throw CommandFailure("\(textPath): \(error)")
         }
-        var evaluation = Evaluation(task: .languageModel, model: modelName, source: modelURL.path, data: needsText ? textPath : (task ?? ""),
+        var evaluation = Evaluation(task: .languageModel, model: modelName, source: modelURL.path, data: needsText ? (text ?? "the built-in Shakespeare") : (task ?? ""),
                                     examples: scored, figures: figures, languageModel: details, seed: 0)
         let verdict: Verdict
         do { verdict = try Verdict(parsed, figures: figures) } catch { throw CommandFailure("\(error)") }
