@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "LoupeGGUF", targets: ["LoupeGGUF"]),
         .library(name: "LoupeReport", targets: ["LoupeReport"]),
         .library(name: "LoupeEval", targets: ["LoupeEval"]),
+        .library(name: "LoupeServe", targets: ["LoupeServe"]),
         .library(name: "LoupeStore", targets: ["LoupeStore"]),
         .library(name: "LoupeTOML", targets: ["LoupeTOML"]),
         .library(name: "LoupeTrain", targets: ["LoupeTrain"]),
@@ -98,6 +99,8 @@ let package = Package(
         .target(name: "LoupeLLM", dependencies: ["LoupeGGUF", "LoupeCore", "CBLAS"], swiftSettings: vectorKernelFlags),
         // The inference tracer: every generated token's forward pass recorded as a cycle.
         .target(name: "LoupeTrace", dependencies: ["LoupeLLM", "LoupeReport"]),
+        // Serving (issue 16): the OpenAI API's requests, responses and errors, read and checked.
+        .target(name: "LoupeServe", dependencies: ["LoupeLLM"]),
         // The web dashboard: server-rendered pages over the run store (Hummingbird), charts from
         // LoupeReport, live updates by server-sent events.
         .target(name: "LoupeDashboard", dependencies: [
@@ -146,6 +149,7 @@ let package = Package(
         .testTarget(name: "LoupeFuzzTests", dependencies: ["LoupeFuzz", "LoupeTrain", "LoupeTestSupport"]),
         .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeTestSupport"]),
         .testTarget(name: "LoupeEvalTests", dependencies: ["LoupeEval", "LoupeNN", "LoupeStore", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeServeTests", dependencies: ["LoupeServe", "LoupeTestSupport"]),
         .testTarget(name: "LoupeStoreTests", dependencies: ["LoupeStore", "LoupeTestSupport"]),
         .testTarget(name: "LoupeTensorBoardTests", dependencies: [
             "LoupeTensorBoard", "LoupeTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
