@@ -27,23 +27,9 @@ public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// The JSON body.
     public var body: Data {
-        struct Body: Encodable {
-            struct Inner: Encodable {
-                let message: String, type: String, param: String?, code: String?
-                func encode(to encoder: Encoder) throws {
-                    // OpenAI sends param and code as null rather than leaving them out.
-                    var c = encoder.container(keyedBy: CodingKeys.self)
-                    try c.encode(message, forKey: .message)
-                    try c.encode(type, forKey: .type)
-                    try c.encode(param, forKey: .param)
-                    try c.encode(code, forKey: .code)
-                }
-                enum CodingKeys: String, CodingKey { case message, type, param, code }
-            }
-            let error: Inner
-        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(Body(error: .init(message: message, type: type, param: param, code: code)))) ?? Data()
+        let object = JSONObject([("error", JSONObject([("message", message), ("type", type), ("param", param), ("code", code)]))])
+        return (try? encoder.encode(object)) ?? Data()
     }
 }

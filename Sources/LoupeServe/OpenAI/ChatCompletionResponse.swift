@@ -59,30 +59,11 @@ public enum ChatCompletionResponse {
     /// The whole answer (`stream` false).
     public static func completion(id: String, created: Int, model: String, text: String, reason: StopReason, usage: Usage,
                                   logprobs: [TokenLogprob]?) -> Data {
-        struct Message: Encodable { let role = "assistant"; let content: String }
-        struct Logprobs: Encodable { let content: [TokenLogprob] }
-        struct Choice: Encodable {
-            let index = 0
-            let message: Message
-            let logprobs: Logprobs?
-            let finishReason: String
-            enum CodingKeys: String, CodingKey { case index, message, logprobs, finishReason = "finish_reason" }
-            func encode(to encoder: Encoder) throws {
-                var c = encoder.container(keyedBy: CodingKeys.self)
-                try c.encode(index, forKey: .index)
-                try c.encode(message, forKey: .message)
-                try c.encode(logprobs, forKey: .logprobs)
-                try c.encode(finishReason, forKey: .finishReason)
-            }
-        }
-        struct Body: Encodable {
-            let id: String, object = "chat.completion", created: Int, model: String
-            let choices: [Choice]
-            let usage: Usage
-        }
-        return encode(Body(id: id, created: created, model: model,
-                           choices: [Choice(message: Message(content: text), logprobs: logprobs.map(Logprobs.init), finishReason: finishReason(reason))],
-                           usage: usage))
+        let logprobs: JSONObject? = logprobs.map { JSONObject([("content", $0)]) }
+        let choice = JSONObject([("index", 0), ("message", JSONObject([("role", "assistant"), ("content", text)])),
+                                 ("logprobs", logprobs), ("finish_reason", finishReason(reason))])
+        return encode(JSONObject([("id", id), ("object", "chat.completion"), ("created", created), ("model", model),
+                                  ("choices", [choice]), ("usage", usage)]))
     }
 
     /// One streamed chunk: the role first (`role` set, empty content), then a piece of text per
@@ -90,30 +71,16 @@ public enum ChatCompletionResponse {
     /// (empty choices), as `stream_options.include_usage` asks.
     public static func chunk(id: String, created: Int, model: String, role: Bool = false, content: String? = nil,
                              logprob: TokenLogprob? = nil, finish: StopReason? = nil, usage: Usage? = nil) -> Data {
-        struct Delta: Encodable { let role: String?; let content: String? }
-        struct Logprobs: Encodable { let content: [TokenLogprob] }
-        struct Choice: Encodable {
-            let index = 0
-            let delta: Delta
-            let logprobs: Logprobs?
-            let finishReason: String?
-            enum CodingKeys: String, CodingKey { case index, delta, logprobs, finishReason = "finish_reason" }
-            func encode(to encoder: Encoder) throws {
-                var c = encoder.container(keyedBy: CodingKeys.self)
-                try c.encode(index, forKey: .index)
-                try c.encode(delta, forKey: .delta)
-                try c.encode(logprobs, forKey: .logprobs)
-                try c.encode(finishReason, forKey: .finishReason)
-            }
+        var choices: [JSONObject] = []
+        if usage == nil {
+            let delta = role ? JSONObject([("role", "assistant"), ("content", "")]) : JSONObject(content.map { [("content", $0)] } ?? [])
+            choices = [JSONObject([("index", 0), ("delta", delta), ("logprobs", logprob.map { JSONObject([("content", [$0])]) }),
+                                   ("finish_reason", finish.map(finishReason))])]
         }
-        struct Body: Encodable {
-            let id: String, object = "chat.completion.chunk", created: Int, model: String
-            let choices: [Choice]
-            let usage: Usage?
-        }
-        let choices = usage != nil ? [] : [Choice(delta: Delta(role: role ? "assistant" : nil, content: role ? "" : content),
-                                                   logprobs: logprob.map { Logprobs(content: [$0]) }, finishReason: finish.map(finishReason))]
-        return encode(Body(id: id, created: created, model: model, choices: choices, usage: usage))
+        var fields: [(String, (any Encodable)?)] = [("id", id), ("object", "chat.completion.chunk"), ("created", created), ("model", model),
+                                                     ("choices", choices)]
+        if let usage { fields.append(("usage", usage)) }
+        return encode(JSONObject(fields))
     }
 
     /// `data: <json>\n\n`, one server-sent event.

@@ -1,0 +1,23 @@
+/// A JSON object written field by field in order, a nil value written as `null`: OpenAI's
+/// objects carry `"param": null`, `"logprobs": null`, `"finish_reason": null` rather than leaving
+/// the key out, and some clients look for the key.
+struct JSONObject: Encodable {
+    let fields: [(key: String, value: (any Encodable)?)]
+
+    init(_ fields: [(String, (any Encodable)?)]) { self.fields = fields.map { (key: $0.0, value: $0.1) } }
+
+    private struct Key: CodingKey {
+        let stringValue: String
+        init(_ string: String) { stringValue = string }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        for (key, value) in fields {
+            if let value { try container.encode(value, forKey: Key(key)) } else { try container.encodeNil(forKey: Key(key)) }
+        }
+    }
+}
