@@ -48,6 +48,12 @@ assert cost["parameters"] == 9610 and cost["latency"]["p50Ms"] > 0 and cost["bes
 assert cost["trainingCPUSeconds"] > 0 and f["p95_latency_ms"] >= f["p50_latency_ms"]
 PY
 ls "$work"/eval-runs/digits-mlp/*/eval/report.html > /dev/null
+# RUN may also be a run id prefix from the store, or a checkpoint file.
+id=$(basename "$(readlink -f "$work/eval-runs/digits-mlp/latest")")
+"$LOUPE" eval "${id:0:12}" --runs-dir "$work/eval-runs" --store "$store" --no-record --no-cost --checkpoint last --json \
+    | check "eval by run id" "abs(d['figures']['accuracy'] - $(python3 -c "import json; print(json.load(open('$work/eval.json'))['figures']['accuracy'])")) < 1e-12"
+"$LOUPE" eval "$work/eval-runs/digits-mlp/$id/checkpoints/last.safetensors" --no-record --no-cost --json \
+    | check "eval of a checkpoint file" "d['checkpoint'].endswith('last.safetensors')"
 if "$LOUPE" eval digits-mlp --runs-dir "$work/eval-runs" --no-record --no-cost --require "accuracy >= 0.9999" > /dev/null; then echo "smoke: an unmet requirement exited 0" >&2; exit 1; fi
 "$LOUPE" eval digits-mlp --runs-dir "$work/eval-runs" --no-record --no-cost --require "accuracy >= 0.5" | grep -q "PASS: every requirement holds" \
     || { echo "smoke: a met requirement did not pass" >&2; exit 1; }

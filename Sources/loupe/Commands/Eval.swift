@@ -13,8 +13,9 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a trained run on a split: metrics as scikit-learn computes them, where it fails, and a PASS/FAIL verdict.",
         discussion: """
-            RUN is a run's folder (runs/<name>/<run id>), or a run name (its newest folder, \
-            runs/<name>/latest). The run's data are prepared as training prepared them, the \
+            RUN is a run's folder (runs/<name>/<run id>), a checkpoint in it \
+            (…/checkpoints/last.safetensors), a run id or unique prefix from the run store, or a \
+            run name (its newest folder, runs/<name>/latest). The run's data are prepared as training prepared them, the \
             model is loaded from checkpoints/best.safetensors (--checkpoint last for the last), \
             and the split is scored: accuracy with a 95% bootstrap interval, macro F1, \
             per-class precision/recall/F1, ROC-AUC, log loss, Brier, calibration (ECE/MCE), the \
@@ -34,7 +35,7 @@ struct Eval: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("A run's folder, or a run name.", valueName: "run")) var reference: String
+    @Argument(help: ArgumentHelp("A run's folder, a checkpoint file in it, a run id (or prefix) or a run name.", valueName: "run")) var reference: String
     @Option(help: "The split to score: test, validation or train.") var split = "test"
     @Option(help: ArgumentHelp("Score every example of this data instead of a split (csv:PATH, mnist:DIR, …), prepared as the run's own.", valueName: "source"))
     var data: String?
@@ -61,16 +62,18 @@ struct Eval: ParsableCommand {
         do { parsed = try requirements.map { line throws(RequirementError) in try Requirement(line) } } catch {
             throw ValidationError("\(error)")
         }
-        let folder = try Self.folder(of: reference, runsDir: runsDir)
+        let store = try storeOptions.recordingStore()
+        // With --no-record the store is still read to find a run id, when there is one.
+        let lookup = store ?? (FileManager.default.fileExists(atPath: storeOptions.path) ? try? storeOptions.open() : nil)
+        let (folder, namedCheckpoint) = try Self.folder(of: reference, runsDir: runsDir, store: lookup)
         var evaluator = RunEvaluator(folder: folder)
-        evaluator.checkpoint = RunEvaluator.CheckpointChoice(rawValue: checkpoint)!
+        evaluator.checkpoint = namedCheckpoint ?? RunEvaluator.CheckpointChoice(rawValue: checkpoint)!
         evaluator.examples = try data.map { .source(try DatasetSource(name: $0)) } ?? .split(RunEvaluator.Split(rawValue: split)!)
         evaluator.requirements = parsed
         evaluator.seed = seed
         evaluator.measuresCost = !noCost
         let config = try evaluator.config()
         evaluator.pricing = Pricing(usdPerCoreHour: price ?? config.eval.pricePerCoreHour ?? Pricing.defaultUSDPerCoreHour)
-        let store = try storeOptions.recordingStore()
         // The run folder is named by the training run's id; its CPU-seconds are in its records.
         let runID = folder.lastPathComponent
         if let store, (try? store.run(runID)) != nil {
@@ -96,11 +99,28 @@ struct Eval: ParsableCommand {
         if evaluation.verdict?.passed == false { throw ExitCode(1) }
     }
 
-    /// A run's folder: `run` itself when it holds a config.json, else `<runsDir>/<run>/latest`.
-    static func folder(of run: String, runsDir: String) throws -> URL {
+    /// A run's folder and the checkpoint a reference names: a checkpoint file
+    /// (`runs/<name>/<id>/checkpoints/last.safetensors`: its run and that checkpoint), a folder
+    /// holding a config.json, a run id (or unique prefix) in the store (`<runsDir>/<name>/<id>`), or a
+    /// run name (`<runsDir>/<name>/latest`).
+    static func folder(of run: String, runsDir: String, store: RunStore?) throws -> (folder: URL, checkpoint: RunEvaluator.CheckpointChoice?) {
         let direct = URL(fileURLWithPath: run)
-        if FileManager.default.fileExists(atPath: direct.appendingPathComponent("config.json").path) { return direct }
-        if let latest = RunFolders(root: URL(fileURLWithPath: runsDir)).latest(name: run) { return latest }
-        throw CommandFailure("no run folder '\(run)' and no run named '\(run)' in \(runsDir)/ (give a folder with a config.json, or a name that `loupe train` wrote)")
+        if direct.pathExtension == "safetensors", direct.deletingLastPathComponent().lastPathComponent == "checkpoints" {
+            let folder = direct.deletingLastPathComponent().deletingLastPathComponent()
+            guard let choice = RunEvaluator.CheckpointChoice(rawValue: direct.deletingPathExtension().lastPathComponent),
+                  FileManager.default.fileExists(atPath: direct.path) else {
+                throw CommandFailure("\(run): expected a run's checkpoints/best.safetensors or checkpoints/last.safetensors")
+            }
+            return (folder, choice)
+        }
+        if FileManager.default.fileExists(atPath: direct.appendingPathComponent("config.json").path) { return (direct, nil) }
+        let folders = RunFolders(root: URL(fileURLWithPath: runsDir))
+        if let store, let id = try? store.resolve(run), let info = try? store.run(id), info.kind == .train {
+            let folder = folders.root.appendingPathComponent(info.name).appendingPathComponent(id)
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) { return (folder, nil) }
+        }
+        if let latest = folders.latest(name: run) { return (latest, nil) }
+        throw CommandFailure("no run folder, checkpoint, run id or run name '\(run)' in \(runsDir)/ (give a folder with a config.json, "
+                             + "a checkpoint file, or an id or name that `loupe train` recorded)")
     }
 }
