@@ -4,6 +4,7 @@ import LoupeEval
 import LoupeGGUF
 import LoupeLLM
 import LoupeSafeTensors
+import LoupeServe
 import LoupeTrain
 
 /// One fuzz target per reader of user input, and the single entry point that both the libFuzzer
@@ -40,13 +41,15 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
     case store
     /// A multiple-choice task file (JSONL) for `loupe eval-lm --task`.
     case mcTask = "mc-task"
+    /// An OpenAI chat-completion request body (`loupe serve`'s `POST /v1/chat/completions`).
+    case chatRequest = "chat-request"
 
     /// The largest input worth generating (libFuzzer's `-max_len`): enough for every structure
     /// of the format, small enough for fast runs.
     public var maxLength: Int {
         switch self {
         case .gguf, .safetensors: 4096
-        case .csv, .runFile, .chatTemplate, .mcTask: 2048
+        case .csv, .runFile, .chatTemplate, .mcTask, .chatRequest: 2048
         case .store: 65536
         case .idx: 1024
         case .cifar: 3 * CIFAR10.recordSize
@@ -83,6 +86,13 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
         case .tokenizer: try Self.tokenizerRoundTrip(bytes)
         case .chatTemplate: try Self.chatTemplate(bytes)
         case .store: try StoreHarness.run(bytes)
+        case .chatRequest:
+            let request = try ChatCompletionRequest.read(Data(bytes))
+            let options = request.generationOptions(limit: 64, fallbackSeed: 1)
+            guard !request.messages.isEmpty, request.stop.count <= 4, (1...64).contains(options.maxTokens),
+                  (0...2).contains(options.sampling.temperature) else {
+                throw FuzzPropertyViolation("an accepted request is out of range: \(request)")
+            }
         case .mcTask:
             for item in try MultipleChoice.parseTask(Data(bytes), file: "<fuzz>") where item.choices.count < 2 || !item.choices.indices.contains(item.gold) {
                 throw FuzzPropertyViolation("an item with \(item.choices.count) choices and gold \(item.gold) was accepted")
