@@ -38,6 +38,8 @@ public struct MultipleChoiceReport: Codable, Sendable, Equatable {
 public enum MultipleChoice {
     /// What separates a context from a choice (the harness's default `target_delimiter`).
     public static let delimiter = " "
+    /// The largest task file read.
+    public static let maxTaskBytes = 64 << 20
 
     /// Reads a task file: one JSON object per line, `{"context": "...", "choices": ["...", ...], "gold": 0}`;
     /// blank lines are skipped.
@@ -50,6 +52,10 @@ public enum MultipleChoice {
 
     /// The items of a task file's bytes (see ``readTask(_:)``); `file` names it in errors.
     public static func parseTask(_ data: Data, file: String) throws(EvalError) -> [MultipleChoiceItem] {
+        // Every question is scored by the model: a task past this is a wrong file, not a task.
+        guard data.count <= maxTaskBytes else {
+            throw EvalError.invalidTask(file: file, line: 1, reason: "is \(data.count) bytes; a task file holds at most \(maxTaskBytes) (64 MiB)")
+        }
         guard let text = String(data: data, encoding: .utf8) else {
             throw EvalError.invalidTask(file: file, line: 1, reason: "is not UTF-8 text")
         }
