@@ -58,57 +58,23 @@ public final class TextGenerator {
     /// is produced; returning false stops generation.
     @discardableResult
     public func generate(prompt: [Int], options: GenerationOptions, onToken: (GeneratedToken) throws -> Bool = { _ in true }) throws -> Generation {
-        var result = Generation(promptTokens: prompt)
-        guard options.maxTokens > 0 else { return result }
-        let stops = options.stopAtEndOfGeneration ? tokenizer.endOfGeneration : []
-        var sampler = Sampler(options.sampling)
-        var decoder = StreamingDecoder(tokenizer: tokenizer)
-        var history = prompt
-        var shown = ""        // text already handed to onToken
-        var pending = ""      // decoded text held back as a possible stop-string prefix
-
+        var state = GenerationState(prompt: prompt, options: options, tokenizer: tokenizer)
+        guard options.maxTokens > 0 else { return state.result }
         guard !prompt.isEmpty else { throw LLMError(message: "generate: the prompt has no tokens") }
         let promptStart = Date()
         var logits = try context.evaluate(prompt)
-        result.promptSeconds = Date().timeIntervalSince(promptStart)
+        state.result.promptSeconds = Date().timeIntervalSince(promptStart)
         let start = Date()
-
-        while result.tokens.count < options.maxTokens {
-            let id = sampler.next(logits[...], history: history)
-            let probabilities = LogProbabilities(logits[...])
-            let top = options.topLogprobs > 0 ? probabilities.top(options.topLogprobs) : []
-            history.append(id)
-            if stops.contains(id) {
-                let token = GeneratedToken(id: id, text: "", logprob: probabilities[id], top: top)
-                result.tokens.append(token)
-                _ = try onToken(token)
-                result.stopReason = .endOfGeneration
-                break
-            }
-            pending += decoder.append(id)
-            var stopped = false
-            if let hit = options.stopStrings.compactMap({ s in pending.range(of: s).map { (s, $0) } }).min(by: { $0.1.lowerBound < $1.1.lowerBound }) {
-                pending = String(pending[..<hit.1.lowerBound])
-                stopped = true
-            }
-            // Hold back the longest tail that could still grow into a stop string.
-            let hold = stopped ? 0 : Self.heldBack(pending, stopStrings: options.stopStrings)
-            let ready = String(pending.dropLast(hold))
-            pending = String(pending.suffix(hold))
-            shown += ready
-            let token = GeneratedToken(id: id, text: ready, logprob: probabilities[id], top: top)
-            result.tokens.append(token)
-            let more = try onToken(token)
-            if stopped { result.stopReason = .stopString; break }
-            if !more { break }
-            if result.tokens.count == options.maxTokens { break }
-            if context.position >= context.contextLength { result.stopReason = .contextFull; break }
-            logits = try context.evaluate([id])
+        while true {
+            let token = state.next(logits[...])
+            if try !onToken(token) { break }
+            if state.isFinished { break }
+            if context.position >= context.contextLength { state.stop(.contextFull); break }
+            logits = try context.evaluate([token.id])
         }
-        if result.stopReason != .stopString { shown += pending + decoder.finish() }
-        result.text = shown
-        result.generationSeconds = Date().timeIntervalSince(start)
-        return result
+        _ = state.finish()
+        state.result.generationSeconds = Date().timeIntervalSince(start)
+        return state.result
     }
 
     /// The length (in characters) of the longest suffix of `text` that is a proper prefix of a
@@ -122,5 +88,87 @@ public final class TextGenerator {
             }
         }
         return longest
+    }
+}
+
+/// The token-by-token side of generation, apart from the forward pass: sampling, end-of-generation
+/// and stop strings, streaming text (UTF-8 and stop-string prefixes held back) and the result.
+/// ``TextGenerator`` drives one with its context; a server drives one per conversation from a
+/// batched decode step.
+public struct GenerationState {
+    public let options: GenerationOptions
+    public let tokenizer: BPETokenizer
+    /// What has been generated so far (its text is complete after ``finish()``).
+    public var result: Generation
+    /// Whether generation has ended (end of generation, stop string or `maxTokens`).
+    public private(set) var isFinished: Bool
+    private var sampler: Sampler
+    private var decoder: StreamingDecoder
+    private var history: [Int]
+    private let stops: Set<Int>
+    private var shown = ""        // text already handed out
+    private var pending = ""      // decoded text held back as a possible stop-string prefix
+
+    public init(prompt: [Int], options: GenerationOptions, tokenizer: BPETokenizer) {
+        self.options = options
+        self.tokenizer = tokenizer
+        result = Generation(promptTokens: prompt)
+        isFinished = options.maxTokens <= 0
+        sampler = Sampler(options.sampling)
+        decoder = StreamingDecoder(tokenizer: tokenizer)
+        history = prompt
+        stops = options.stopAtEndOfGeneration ? Set(tokenizer.endOfGeneration) : []
+    }
+
+    /// Samples the next token from `logits` [vocabulary] and records it; the token's `text` is what
+    /// it makes printable now.
+    public mutating func next(_ logits: ArraySlice<Float>) -> GeneratedToken {
+        let id = sampler.next(logits, history: history)
+        let probabilities = LogProbabilities(logits)
+        let top = options.topLogprobs > 0 ? probabilities.top(options.topLogprobs) : []
+        history.append(id)
+        if stops.contains(id) {
+            let token = GeneratedToken(id: id, text: "", logprob: probabilities[id], top: top)
+            result.tokens.append(token)
+            stop(.endOfGeneration)
+            return token
+        }
+        pending += decoder.append(id)
+        var stopped = false
+        if let hit = options.stopStrings.compactMap({ s in pending.range(of: s).map { (s, $0) } }).min(by: { $0.1.lowerBound < $1.1.lowerBound }) {
+            pending = String(pending[..<hit.1.lowerBound])
+            stopped = true
+        }
+        // Hold back the longest tail that could still grow into a stop string.
+        let hold = stopped ? 0 : TextGenerator.heldBack(pending, stopStrings: options.stopStrings)
+        let ready = String(pending.dropLast(hold))
+        pending = String(pending.suffix(hold))
+        shown += ready
+        let token = GeneratedToken(id: id, text: ready, logprob: probabilities[id], top: top)
+        result.tokens.append(token)
+        if stopped {
+            stop(.stopString)
+        } else if result.tokens.count >= options.maxTokens {
+            stop(.maxTokens)
+        }
+        return token
+    }
+
+    /// Ends generation for `reason` (the context is full, the caller stopped it).
+    public mutating func stop(_ reason: StopReason) {
+        guard !isFinished else { return }
+        result.stopReason = reason
+        isFinished = true
+    }
+
+    /// Completes the text: the held-back tail (unless a stop string cut it) and any incomplete
+    /// UTF-8 at the end. Returns that tail, the text not yet handed out.
+    public mutating func finish() -> String {
+        var tail = ""
+        if result.stopReason != .stopString { tail = pending + decoder.finish() }
+        pending = ""
+        shown += tail
+        result.text = shown
+        return tail
     }
 }

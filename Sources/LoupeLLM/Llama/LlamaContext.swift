@@ -67,35 +67,85 @@ public final class LlamaContext {
         while start < tokens.count {
             let chunk = Array(tokens[start..<min(tokens.count, start + maxBatch)])
             let isLast = start + chunk.count == tokens.count
-            let logits = try forward(chunk, logitRows: rows == .all ? chunk.count : (isLast ? 1 : 0))
+            let logits = try forward(chunk, [Segment(cache: cache, start: cache.count, count: chunk.count)],
+                                     logitRows: rows == .all ? chunk.count : (isLast ? 1 : 0), decoding: false)
             result.append(contentsOf: logits)
             start += chunk.count
         }
         return result
     }
 
+    /// One step of several conversations at once (continuous batching): `steps[i].token` is
+    /// evaluated at the next position of `steps[i].context`, all in one forward pass, so each weight
+    /// row is read once for all of them. Returns each conversation's logits [vocabulary].
+    ///
+    /// Every row is computed by the same matrix–vector kernels as a lone token (never the sgemm path,
+    /// whatever the batch), so a conversation's logits are bit-identical whoever it is batched with.
+    /// The pass runs in the first context's buffers and threads. Hooks hear one conversation at a
+    /// time: with a hook listening, a batch of more than one is refused.
+    public static func decode(_ steps: [(context: LlamaContext, token: Int)]) throws -> [[Float]] {
+        guard let lead = steps.first?.context else { return [] }
+        let vocabulary = lead.model.config.vocabulary
+        guard steps.count <= lead.maxBatch else {
+            throw LLMError(message: "decode: \(steps.count) conversations in one step; this context batches at most \(lead.maxBatch)")
+        }
+        if steps.count > 1 && Hooks.areListening {
+            throw LLMError(message: "decode: hooks hear one conversation at a time; trace a conversation on its own")
+        }
+        for (i, step) in steps.enumerated() {
+            guard step.context.model === lead.model else { throw LLMError(message: "decode: conversation \(i) runs a different model") }
+            guard (0..<vocabulary).contains(step.token) else {
+                throw LLMError(message: "token id \(step.token) is outside the vocabulary (0..<\(vocabulary))")
+            }
+            guard !steps[..<i].contains(where: { $0.context === step.context }) else {
+                throw LLMError(message: "decode: conversation \(i) appears twice in one step")
+            }
+            try step.context.cache.reserve(step.context.cache.count + 1)
+        }
+        let segments = steps.map { Segment(cache: $0.context.cache, start: $0.context.cache.count, count: 1) }
+        let logits = try lead.forward(steps.map(\.token), segments, logitRows: steps.count, decoding: true)
+        return steps.indices.map { Array(logits[($0 * vocabulary)..<(($0 + 1) * vocabulary)]) }
+    }
+
     // MARK: The forward pass
 
-    /// Runs `tokens` (T ≤ maxBatch) through every block at positions p0 ..< p0+T, appends their keys
-    /// and values to the cache, and returns the logits of the last `logitRows` tokens.
-    private func forward(_ tokens: [Int], logitRows: Int) throws -> [Float] {
-        guard let spans = Profiler.current else { return try forwardPass(tokens, logitRows: logitRows, spans: nil) }
-        return try spans.measure("forward", category: "pass") { try forwardPass(tokens, logitRows: logitRows, spans: spans) }
+    /// A run of consecutive batch rows that continue one conversation: rows at positions
+    /// `start ..< start+count` of `cache`.
+    struct Segment {
+        let cache: KVCache
+        let start: Int
+        let count: Int
+    }
+
+    /// Runs `tokens` (T ≤ maxBatch, split into `segments`) through every block, appends their keys
+    /// and values to each segment's cache, and returns the logits of the last `logitRows` rows.
+    /// `decoding` keeps every projection on the matrix–vector kernels (one row per conversation).
+    private func forward(_ tokens: [Int], _ segments: [Segment], logitRows: Int, decoding: Bool) throws -> [Float] {
+        guard let spans = Profiler.current else {
+            return try forwardPass(tokens, segments, logitRows: logitRows, decoding: decoding, spans: nil)
+        }
+        return try spans.measure("forward", category: "pass") {
+            try forwardPass(tokens, segments, logitRows: logitRows, decoding: decoding, spans: spans)
+        }
     }
 
     /// The pass itself; with a profiler installed, each block is a span ("blocks.L") made of op spans.
-    private func forwardPass(_ tokens: [Int], logitRows: Int, spans: SpanRecorder?) throws -> [Float] {
+    private func forwardPass(_ tokens: [Int], _ segments: [Segment], logitRows: Int, decoding: Bool, spans: SpanRecorder?) throws -> [Float] {
         let c = model.config, t = tokens.count, dim = c.dim, kvDim = c.kvHeads * c.headDim
-        let p0 = cache.count
-        buffers.ensure(tokens: t, config: c, positions: cache.capacity, threads: threads, scratch: t >= gemmThreshold)
+        let positions = segments.flatMap { $0.start..<($0.start + $0.count) }
+        buffers.ensure(tokens: t, config: c, positions: segments.map(\.cache.capacity).max() ?? 0, threads: threads,
+                       scratch: t >= gemmThreshold && !decoding)
         let b = buffers
         func op(_ name: String, layer: Int? = nil, _ body: () throws -> Void) rethrows {
             if let spans { try spans.measure(name, category: "op", layer: layer, body) } else { try body() }
         }
+        func project(_ input: UnsafePointer<Float>, tokens t: Int, _ targets: [(QuantizedMatrix, UnsafeMutablePointer<Float>)]) {
+            self.project(input, tokens: t, targets, matrixVector: decoding)
+        }
         try op("embedding") {
             for (i, token) in tokens.enumerated() { model.embedding.dequantize(rows: token..<(token + 1), into: b.x + i * dim) }
             try LlamaHookPoint.embedding.emit(layer: 0, b.x, shape: [t, dim])
-            ropeTables(positions: p0..<(p0 + t))
+            ropeTables(positions: positions)
         }
 
         for (l, block) in model.blocks.enumerated() {
@@ -108,11 +158,15 @@ public final class LlamaContext {
                     RowKernels.rope(b.q + i * dim, heads: c.heads, headDim: c.headDim, cos: b.cos + i * half, sin: b.sin + i * half)
                     RowKernels.rope(b.k + i * kvDim, heads: c.kvHeads, headDim: c.headDim, cos: b.cos + i * half, sin: b.sin + i * half)
                 }
-                (cache.keys[l] + p0 * kvDim).update(from: b.k, count: t * kvDim)
-                (cache.values[l] + p0 * kvDim).update(from: b.v, count: t * kvDim)
+                var row = 0
+                for segment in segments {
+                    (segment.cache.keys[l] + segment.start * kvDim).update(from: b.k + row * kvDim, count: segment.count * kvDim)
+                    (segment.cache.values[l] + segment.start * kvDim).update(from: b.v + row * kvDim, count: segment.count * kvDim)
+                    row += segment.count
+                }
             }
             try op("attention.heads", layer: l) {
-                try attend(layer: l, tokens: t, start: p0)
+                try attend(layer: l, segments: segments, positions: positions)
                 try LlamaHookPoint.attentionHeads.emit(layer: l, b.attended, shape: [t, dim])
             }
             try op("attention.output", layer: l) {
@@ -134,7 +188,7 @@ public final class LlamaContext {
             }
             spans?.append(Span(name: "blocks.\(l)", category: "layer", start: blockStart, end: SpanRecorder.now(), layer: l))
         }
-        cache.count = p0 + t
+        for segment in segments { segment.cache.count = segment.start + segment.count }
 
         guard logitRows > 0 else { return [] }
         var logits = [Float](repeating: 0, count: logitRows * c.vocabulary)
@@ -156,8 +210,8 @@ public final class LlamaContext {
         for i in 0..<count { y[i] += x[i] }
     }
 
-    /// cos/sin [T, headDim/2] of each position's rotation angles (computed in double precision).
-    private func ropeTables(positions: Range<Int>) {
+    /// cos/sin [T, headDim/2] of each row's rotation angles (computed in double precision).
+    private func ropeTables(positions: [Int]) {
         let half = inverseFrequencies.count
         for (i, p) in positions.enumerated() {
             for j in 0..<half {
@@ -188,15 +242,24 @@ public final class LlamaContext {
                 QuantizedActivation(input + i * columns, count: columns, values: values + i * columns,
                                     scales: scales + i * blocks, sums: sums + i * blocks)
             }
+            // Several rows (a batch of conversations) walk the weights in tiles, so a tile read
+            // from memory serves every row while it is in cache. One tiling for every T: a row's
+            // result never depends on how many others share the pass.
+            let tile = 32
             parallelFor(threads) { part, parts in
                 let lo = totalRows * part / parts, hi = totalRows * (part + 1) / parts
-                for (i, x) in rows.enumerated() {
-                    var offset = 0
-                    for (m, out) in targets {
-                        let a = max(lo - offset, 0), b = min(hi - offset, m.rows)
-                        if a < b { m.multiply(x, into: out + i * m.rows + a, rows: a..<b) }
-                        offset += m.rows
+                var tileStart = lo
+                while tileStart < hi {
+                    let tileEnd = min(hi, tileStart + tile)
+                    for (i, x) in rows.enumerated() {
+                        var offset = 0
+                        for (m, out) in targets {
+                            let a = max(tileStart - offset, 0), b = min(tileEnd - offset, m.rows)
+                            if a < b { m.multiply(x, into: out + i * m.rows + a, rows: a..<b) }
+                            offset += m.rows
+                        }
                     }
+                    tileStart = tileEnd
                 }
             }
         }
@@ -222,16 +285,20 @@ public final class LlamaContext {
 
     // MARK: Attention
 
-    /// attended [T, dim] = softmax(q·Kᵀ/√d + causal mask)·V per head, reading the cache's
-    /// positions 0 ..< start+T (token i sees positions ≤ start+i).
-    private func attend(layer: Int, tokens t: Int, start p0: Int) throws {
+    /// attended [T, dim] = softmax(q·Kᵀ/√d + causal mask)·V per head: row i reads its own
+    /// segment's cache at positions 0 ... positions[i] (causal within the segment).
+    private func attend(layer: Int, segments: [Segment], positions: [Int]) throws {
         let c = model.config, hd = c.headDim, dim = c.dim, kvDim = c.kvHeads * hd
-        let group = c.heads / c.kvHeads, total = p0 + t
-        let keys = cache.keys[layer], values = cache.values[layer]
+        let t = positions.count, group = c.heads / c.kvHeads
+        // The cache each row reads (rows of one segment are consecutive).
+        let rowKeys = segments.flatMap { Array(repeating: $0.cache.keys[layer], count: $0.count) }
+        let rowValues = segments.flatMap { Array(repeating: $0.cache.values[layer], count: $0.count) }
         let b = buffers
         let scale = 1 / Float(hd).squareRoot()
         let listening = Hooks.areListening
-        // Probabilities of all (head, token) rows when a hook will read them, else per-thread rows.
+        // Probabilities of all (head, token) rows when a hook will read them (one segment: the
+        // hook's shape [heads, T, positions] is one conversation's), else per-thread rows.
+        let total = (positions.last ?? 0) + 1
         let probabilities = listening ? UnsafeMutablePointer<Float>.allocate(capacity: c.heads * t * total) : nil
         defer { probabilities?.deallocate() }
         probabilities?.initialize(repeating: 0, count: c.heads * t * total)
@@ -240,16 +307,16 @@ public final class LlamaContext {
         func weightedSum(_ row: UnsafePointer<Float>, head h: Int, token i: Int) {
             let out = b.attended + i * dim + h * hd
             out.initialize(repeating: 0, count: hd)
-            let v = values + (h / group) * hd
-            for j in 0..<(p0 + i + 1) { RowKernels.axpy(row[j], v + j * kvDim, out, count: hd) }
+            let v = rowValues[i] + (h / group) * hd
+            for j in 0..<(positions[i] + 1) { RowKernels.axpy(row[j], v + j * kvDim, out, count: hd) }
         }
 
         parallelFor(threads) { part, parts in
             let scores = b.scores + part * b.scoresStride
             for item in (items * part / parts)..<(items * (part + 1) / parts) {
-                let h = item / t, i = item % t, n = p0 + i + 1
+                let h = item / t, i = item % t, n = positions[i] + 1
                 let row = probabilities.map { $0 + (h * t + i) * total } ?? scores
-                let q = b.q + i * dim + h * hd, k = keys + (h / group) * hd
+                let q = b.q + i * dim + h * hd, k = rowKeys[i] + (h / group) * hd
                 for j in 0..<n { row[j] = FloatRow.dot(k + j * kvDim, q, count: hd) * scale }
                 RowKernels.softmax(row, count: n)
                 if !listening { weightedSum(row, head: h, token: i) }
