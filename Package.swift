@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "LoupeGGUF", targets: ["LoupeGGUF"]),
         .library(name: "LoupeReport", targets: ["LoupeReport"]),
         .library(name: "LoupeEval", targets: ["LoupeEval"]),
+        .library(name: "LoupeHTTP", targets: ["LoupeHTTP"]),
         .library(name: "LoupeServe", targets: ["LoupeServe"]),
         .library(name: "LoupeStore", targets: ["LoupeStore"]),
         .library(name: "LoupeTOML", targets: ["LoupeTOML"]),
@@ -39,6 +40,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         // Hummingbird's own foundation, named for NIOCore's IOError (a port already in use).
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        // The server's access log (Hummingbird logs through it too) and its /metrics.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // ServiceGroup: SIGTERM drains the server, then the engine, with a deadline.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // OpenBLAS through pkg-config (Debian: libopenblas-dev).
@@ -99,12 +105,23 @@ let package = Package(
         .target(name: "LoupeLLM", dependencies: ["LoupeGGUF", "LoupeCore", "CBLAS"], swiftSettings: vectorKernelFlags),
         // The inference tracer: every generated token's forward pass recorded as a cycle.
         .target(name: "LoupeTrace", dependencies: ["LoupeLLM", "LoupeReport"]),
-        // Serving (issue 16): the OpenAI API's requests, responses and errors, read and checked.
-        .target(name: "LoupeServe", dependencies: ["LoupeLLM"]),
+        // What every Loupe web server shares (Hummingbird): access tokens and API keys, the
+        // loopback rule, the access log, server-sent events, file-descriptor limits.
+        .target(name: "LoupeHTTP", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Serving: the OpenAI-compatible LLM server (slots, continuous batching, traces, metrics)
+        // and the predict server for trained runs (micro-batching).
+        .target(name: "LoupeServe", dependencies: [
+            "LoupeLLM", "LoupeTrace", "LoupeHTTP", "LoupeTrain", "LoupeEval", "LoupeStore",
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // The web dashboard: server-rendered pages over the run store (Hummingbird), charts from
         // LoupeReport, live updates by server-sent events.
         .target(name: "LoupeDashboard", dependencies: [
-            "LoupeStore", "LoupeReport", "LoupeEval", .product(name: "Hummingbird", package: "hummingbird"),
+            "LoupeStore", "LoupeReport", "LoupeEval", "LoupeHTTP", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         // One fuzz entry point per reader of user input, shared by the libFuzzer binary and the
@@ -128,6 +145,7 @@ let package = Package(
                 "LoupeReport",
                 "LoupeStore",
                 "LoupeDashboard",
+                "LoupeServe",
                 "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -149,13 +167,15 @@ let package = Package(
         .testTarget(name: "LoupeFuzzTests", dependencies: ["LoupeFuzz", "LoupeTrain", "LoupeTestSupport"]),
         .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeTestSupport"]),
         .testTarget(name: "LoupeEvalTests", dependencies: ["LoupeEval", "LoupeNN", "LoupeStore", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LoupeServeTests", dependencies: ["LoupeServe", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeServeTests", dependencies: [
+            "LoupeServe", "LoupeHTTP", "LoupeTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "LoupeStoreTests", dependencies: ["LoupeStore", "LoupeTestSupport"]),
         .testTarget(name: "LoupeTensorBoardTests", dependencies: [
             "LoupeTensorBoard", "LoupeTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         .testTarget(name: "LoupeDashboardTests", dependencies: [
-            "LoupeDashboard", "LoupeStore", "LoupeTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            "LoupeDashboard", "LoupeHTTP", "LoupeStore", "LoupeTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ],
     // Swift 5 mode: the engine's kernels share raw buffers across DispatchQueue.concurrentPerform

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import LoupeStore
 import NIOCore
+import LoupeHTTP
 
 /// The web dashboard over a ``RunStore``: server-rendered HTML pages whose charts LoupeReport
 /// draws, a few lines of script for live runs only, nothing loaded from the network.

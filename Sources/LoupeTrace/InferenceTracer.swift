@@ -21,8 +21,14 @@ public final class InferenceTracer {
         self.capture = capture
     }
 
-    /// Generates from `prompt` with `options`, recording every cycle.
-    public func trace(prompt: [Int], options: GenerationOptions, modelName: String = "") throws -> Trace {
+    /// The generation of the last trace (its text and why it stopped).
+    public private(set) var generation: Generation?
+
+    /// Generates from `prompt` with `options`, recording every cycle. `onToken` sees each token as
+    /// it is generated, with its cycle so far (top candidates, entropy, the token's rank): a server
+    /// streams them. Returning false stops generation.
+    public func trace(prompt: [Int], options: GenerationOptions, modelName: String = "",
+                      onToken: (GeneratedToken, TraceCycle) throws -> Bool = { _, _ in true }) throws -> Trace {
         let context = generator.context
         // A trace is a whole conversation from its first token: positions, replays and token labels
         // all count from 0.
@@ -101,7 +107,7 @@ public final class InferenceTracer {
         var history = prompt
         var inputs: [[Int]] = [prompt]
         try Profiler.record(into: recorder) {
-            _ = try generator.generate(prompt: prompt, options: options) { token in
+            generation = try generator.generate(prompt: prompt, options: options) { token in
                 let i = min(inputs.count - 1, trace.cycles.count - 1)
                 trace.cycles[i].chosen = Candidate(id: token.id, text: tokenizer.displayPiece(token.id), probability: Foundation.exp(token.logprob))
                 // Rank by logits: the same order as probabilities, without a second softmax.
@@ -111,7 +117,7 @@ public final class InferenceTracer {
                 rows[i].chosenLogit = Double(chosenLogit)
                 history.append(token.id)
                 inputs.append([token.id])
-                return true
+                return try onToken(token, trace.cycles[i])
             }
         }
         handle.remove()

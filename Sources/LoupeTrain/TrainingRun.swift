@@ -153,28 +153,35 @@ public struct TrainingRun {
             data = try TensorDataset(inputs: Tensor.concat([data.inputs, test.inputs], axis: 0),
                                      targets: Tensor.concat([data.targets, test.targets], axis: 0))
         }
-        // The run's own training split, as prepareData saw it before normalizing.
-        let own = try BuiltinDatasets.load(d.dataset, options: .init(blockSize: d.blockSize, seed: config.run.seed))
-        var train = try DatasetSplits(splitting: own.train, fractions: d.split, seed: config.run.seed).train
-        if d.trainLimit > 0 { train = try train.limited(to: d.trainLimit) }
-        let expected = Array(train.inputs.shape.dropFirst()), found = Array(data.inputs.shape.dropFirst())
+        let preparation = try inputPreparation()
+        let expected = preparation.sampleShape, found = Array(data.inputs.shape.dropFirst())
         guard expected == found else {
             throw RunConfigError.invalidValue(key: "--data", value: source.name,
                                               allowed: "examples of shape \(expected) like the run's own data (this data's are \(found))")
         }
-        guard data.hasClassLabels == train.hasClassLabels else {
-            throw RunConfigError.invalidValue(key: "--data", value: source.name, allowed: train.hasClassLabels
+        guard data.hasClassLabels == (preparation.classes != nil) else {
+            throw RunConfigError.invalidValue(key: "--data", value: source.name, allowed: preparation.classes != nil
                 ? "class labels, as the run is a classifier" : "numeric targets, as the run is a regression")
         }
-        if data.hasClassLabels, let classes = own.classCount, let bad = try data.labels().first(where: { $0 < 0 || $0 >= classes }) {
+        if data.hasClassLabels, let classes = preparation.classes, let bad = try data.labels().first(where: { $0 < 0 || $0 >= classes }) {
             throw RunConfigError.invalidValue(key: "--data", value: source.name,
                                               allowed: "labels 0...\(classes - 1), the run's classes (this data has \(bad))")
         }
-        if data.inputs.dtype.isFloatingPoint, d.normalize != .none {
-            data = try Normalizer.fit(d.normalize, on: train).apply(data)
-        }
-        if d.inputScale != 1 && data.inputs.dtype.isFloatingPoint { data = try data.scaled(by: Float(d.inputScale)) }
+        data = try TensorDataset(inputs: preparation.apply(data.inputs), targets: data.targets)
         return data
+    }
+
+    /// How raw examples are made ready for this run's model, as its own splits were: normalized
+    /// with the statistics of its training split (before label noise and exclusions), then scaled.
+    public func inputPreparation() throws -> InputPreparation {
+        let d = config.data
+        let own = try BuiltinDatasets.load(d.dataset, options: .init(blockSize: d.blockSize, seed: config.run.seed))
+        var train = try DatasetSplits(splitting: own.train, fractions: d.split, seed: config.run.seed).train
+        if d.trainLimit > 0 { train = try train.limited(to: d.trainLimit) }
+        let floating = train.inputs.dtype.isFloatingPoint
+        return InputPreparation(sampleShape: train.sampleShape,
+                                normalizer: floating && d.normalize != .none ? try Normalizer.fit(d.normalize, on: train) : nil,
+                                scale: floating ? Float(d.inputScale) : 1, classes: train.hasClassLabels ? own.classCount : nil)
     }
 
     /// The training split without the examples listed (as a JSON array of indices) in `file`.
@@ -325,5 +332,24 @@ public struct TrainingRun {
         }
         try AtomicFile.write(try LoupeJSON.data(summary, pretty: true), to: directory.appendingPathComponent("summary.json"))
         return result
+    }
+}
+
+/// What turns a run's raw examples into its model's inputs (``TrainingRun/inputPreparation()``):
+/// the training split's normalization, then the run's input scale.
+public struct InputPreparation: Sendable {
+    /// One example's shape.
+    public let sampleShape: [Int]
+    public let normalizer: Normalizer?
+    public let scale: Float
+    /// The classes of a classifier; nil for a regression.
+    public let classes: Int?
+
+    /// `inputs` [N, sampleShape…] normalized and scaled.
+    public func apply(_ inputs: Tensor) throws -> Tensor {
+        var x = inputs
+        if let normalizer { x = try normalizer.apply(x) }
+        if scale != 1 { x = try (x * Double(scale)).detach() }
+        return x
     }
 }

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import LoupeDashboard
 import LoupeStore
 import Testing
+import LoupeHTTP
 
 /// With a token, every request must carry it: as a bearer header, as `?token=` (which sets the
 /// cookie), or as that cookie; anything else is 401. Without one, only loopback is allowed.

@@ -8,10 +8,12 @@
 #   protobuf 7.36.2, numpy 2.4.6: the versions pip resolved for it when this was verified
 #   selenium 4.38.0      drives headless Chromium through the dashboard (dashboard_browser_check.py);
 #                        4.52 needs a certifi the package index here lacks
+#   openai 3.57.0        the official OpenAI client, pointed at `loupe serve` (openai_check.py);
+#                        pulls in httpx2, pydantic, anyio, jiter (no conflict with the pins above)
 set -euo pipefail
 
 venv="$HOME/.cache/loupe/peers-venv"
-pins=(tensorboard==2.21.0 protobuf==7.36.2 numpy==2.4.6 selenium==4.38.0)
+pins=(tensorboard==2.21.0 protobuf==7.36.2 numpy==2.4.6 selenium==4.38.0 openai==3.57.0)
 
 if [ ! -x "$venv/bin/python" ]; then
     python3 -c 'import venv, ensurepip' 2>/dev/null \

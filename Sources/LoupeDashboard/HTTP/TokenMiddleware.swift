@@ -1,4 +1,5 @@
 import Hummingbird
+import LoupeHTTP
 
 /// Checks the access token on every request when the dashboard has one: `Authorization: Bearer
 /// TOKEN`, the cookie a `?token=TOKEN` request set, or that query itself (which then sets the
@@ -8,8 +9,7 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer "),
-           AccessToken.matches(authorization.dropFirst(7), token) {
+        if let given = AccessToken.bearer(request.headers[.authorization]), AccessToken.matches(given, token) {
             return try await next(request, context)
         }
         if let cookie = request.cookies[AccessToken.cookieName], AccessToken.matches(cookie.value[...], token) {

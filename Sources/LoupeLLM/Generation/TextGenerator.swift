@@ -39,6 +39,8 @@ public struct Generation: Sendable {
     public var stopReason = StopReason.maxTokens
     public var promptSeconds = 0.0
     public var generationSeconds = 0.0
+    public init(promptTokens: [Int]) { self.promptTokens = promptTokens }
+
     /// Generated tokens per second, counting from the first sampled token.
     public var tokensPerSecond: Double { tokens.count > 1 ? Double(tokens.count - 1) / generationSeconds : 0 }
 }

@@ -75,47 +75,14 @@ public struct ChatCompletionRequest: Decodable, Sendable, Equatable {
         }
         guard !messages.isEmpty else { throw APIError.invalid("messages", "'messages' is empty; send at least one message") }
         self.messages = messages
-        stream = try c.decodeIfPresent(Bool.self, forKey: .stream) ?? false
-        maxTokens = try c.decodeIfPresent(Int.self, forKey: .maxCompletionTokens) ?? c.decodeIfPresent(Int.self, forKey: .maxTokens)
-        if let maxTokens, maxTokens < 1 { throw APIError.invalid("max_tokens", "'max_tokens' is \(maxTokens); it must be at least 1") }
-        temperature = try c.decodeIfPresent(Double.self, forKey: .temperature)
-        if let t = temperature, !(0...2).contains(t) { throw APIError.invalid("temperature", "'temperature' is \(t); it must be between 0 and 2") }
-        topP = try c.decodeIfPresent(Double.self, forKey: .topP)
-        if let p = topP, !(p > 0 && p <= 1) { throw APIError.invalid("top_p", "'top_p' is \(p); it must be in (0, 1]") }
-        if let s = try c.decodeIfPresent(Int64.self, forKey: .seed) { seed = UInt64(bitPattern: s) } else { seed = nil }
-        if let one = try? c.decodeIfPresent(String.self, forKey: .stop) {
-            stop = [one]
-        } else {
-            stop = try c.decodeIfPresent([String].self, forKey: .stop) ?? []
-        }
-        guard stop.count <= 4 else { throw APIError.invalid("stop", "'stop' has \(stop.count) sequences; at most 4 are allowed") }
-        if stop.contains("") { throw APIError.invalid("stop", "'stop' holds an empty string") }
+        let fields = try GenerationFields(c, maxTokensDefault: nil)
+        (stream, maxTokens, temperature, topP, seed, stop) = (fields.stream, fields.maxTokens, fields.temperature, fields.topP, fields.seed, fields.stop)
+        (includeUsage, trace) = (fields.includeUsage, fields.trace)
         logprobs = try c.decodeIfPresent(Bool.self, forKey: .logprobs) ?? false
         topLogprobs = try c.decodeIfPresent(Int.self, forKey: .topLogprobs) ?? 0
         guard (0...20).contains(topLogprobs) else { throw APIError.invalid("top_logprobs", "'top_logprobs' is \(topLogprobs); it must be 0...20") }
         if topLogprobs > 0 && !logprobs { throw APIError.invalid("top_logprobs", "'top_logprobs' needs 'logprobs': true") }
-        if let n = try c.decodeIfPresent(Int.self, forKey: .n), n != 1 {
-            throw APIError.invalid("n", "'n' is \(n); this server returns one choice per request (n = 1)")
-        }
-        for key in [Keys.presencePenalty, .frequencyPenalty] {
-            if let v = try c.decodeIfPresent(Double.self, forKey: key), v != 0 {
-                throw APIError.invalid(key.rawValue, "'\(key.rawValue)' is not supported (only 0)")
-            }
-        }
         if c.contains(.tools) { throw APIError.invalid("tools", "tools (function calling) are not supported") }
-        if let options = try? c.nestedContainer(keyedBy: Keys.self, forKey: .streamOptions) {
-            includeUsage = try options.decodeIfPresent(Bool.self, forKey: .includeUsage) ?? false
-        } else {
-            includeUsage = false
-        }
-        if let loupe = try? c.nestedContainer(keyedBy: Keys.self, forKey: .loupe), loupe.contains(.trace) {
-            guard let value = try? loupe.decode(String.self, forKey: .trace), let trace = Trace(rawValue: value) else {
-                throw APIError.invalid("loupe.trace", "'loupe.trace' must be \"default\" or \"full\"")
-            }
-            self.trace = trace
-        } else {
-            trace = nil
-        }
     }
 
     /// Reads and checks a request body.
@@ -127,19 +94,7 @@ public struct ChatCompletionRequest: Decodable, Sendable, Equatable {
     /// otherwise the runtime's sampler with the request's temperature and top-p (and top-k and
     /// min-p off, as OpenAI's API has neither). Without a seed, `fallbackSeed`.
     public func generationOptions(limit: Int, fallbackSeed: UInt64) -> GenerationOptions {
-        var options = GenerationOptions()
-        options.maxTokens = min(maxTokens ?? limit, limit)
-        options.stopStrings = stop
-        options.topLogprobs = logprobs ? max(topLogprobs, 1) : 0
-        let temperature = self.temperature ?? 1
-        if temperature == 0 {
-            options.sampling = .greedy
-        } else {
-            var sampling = SamplingOptions()
-            (sampling.temperature, sampling.topP, sampling.topK, sampling.minP) = (temperature, topP ?? 1, 0, 0)
-            sampling.seed = seed ?? fallbackSeed
-            options.sampling = sampling
-        }
-        return options
+        GenerationFields.options(maxTokens: maxTokens, temperature: temperature, topP: topP, seed: seed, stop: stop,
+                                 topLogprobs: logprobs ? max(topLogprobs, 1) : 0, limit: limit, fallbackSeed: fallbackSeed)
     }
 }

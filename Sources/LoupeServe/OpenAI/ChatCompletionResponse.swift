@@ -58,19 +58,20 @@ public enum ChatCompletionResponse {
 
     /// The whole answer (`stream` false).
     public static func completion(id: String, created: Int, model: String, text: String, reason: StopReason, usage: Usage,
-                                  logprobs: [TokenLogprob]?) -> Data {
+                                  logprobs: [TokenLogprob]?, loupe: (any Encodable)? = nil) -> Data {
         let logprobs: JSONObject? = logprobs.map { JSONObject([("content", $0)]) }
         let choice = JSONObject([("index", 0), ("message", JSONObject([("role", "assistant"), ("content", text)])),
                                  ("logprobs", logprobs), ("finish_reason", finishReason(reason))])
         return encode(JSONObject([("id", id), ("object", "chat.completion"), ("created", created), ("model", model),
-                                  ("choices", [choice]), ("usage", usage)]))
+                                  ("choices", [choice]), ("usage", usage)] + (loupe.map { [("loupe", $0)] } ?? [])))
     }
 
     /// One streamed chunk: the role first (`role` set, empty content), then a piece of text per
     /// token, then the finish reason with an empty delta; with `usage`, the final usage chunk
     /// (empty choices), as `stream_options.include_usage` asks.
+    /// `loupe` adds Loupe's own field (the token's rank, entropy and alternatives; the trace's id).
     public static func chunk(id: String, created: Int, model: String, role: Bool = false, content: String? = nil,
-                             logprob: TokenLogprob? = nil, finish: StopReason? = nil, usage: Usage? = nil) -> Data {
+                             logprob: TokenLogprob? = nil, finish: StopReason? = nil, usage: Usage? = nil, loupe: (any Encodable)? = nil) -> Data {
         var choices: [JSONObject] = []
         if usage == nil {
             let delta = role ? JSONObject([("role", "assistant"), ("content", "")]) : JSONObject(content.map { [("content", $0)] } ?? [])
@@ -80,6 +81,7 @@ public enum ChatCompletionResponse {
         var fields: [(String, (any Encodable)?)] = [("id", id), ("object", "chat.completion.chunk"), ("created", created), ("model", model),
                                                      ("choices", choices)]
         if let usage { fields.append(("usage", usage)) }
+        if let loupe { fields.append(("loupe", loupe)) }
         return encode(JSONObject(fields))
     }
 

@@ -1,10 +1,10 @@
 /// A JSON object written field by field in order, a nil value written as `null`: OpenAI's
 /// objects carry `"param": null`, `"logprobs": null`, `"finish_reason": null` rather than leaving
 /// the key out, and some clients look for the key.
-struct JSONObject: Encodable {
+public struct JSONObject: Encodable {
     let fields: [(key: String, value: (any Encodable)?)]
 
-    init(_ fields: [(String, (any Encodable)?)]) { self.fields = fields.map { (key: $0.0, value: $0.1) } }
+    public init(_ fields: [(String, (any Encodable)?)]) { self.fields = fields.map { (key: $0.0, value: $0.1) } }
 
     private struct Key: CodingKey {
         let stringValue: String
@@ -14,7 +14,7 @@ struct JSONObject: Encodable {
         init?(intValue: Int) { nil }
     }
 
-    func encode(to encoder: Encoder) throws {
+    public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: Key.self)
         for (key, value) in fields {
             if let value { try container.encode(value, forKey: Key(key)) } else { try container.encodeNil(forKey: Key(key)) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LoupeDashboard
 import LoupeStore
+import LoupeHTTP
 
 /// `loupe dashboard`: the web dashboard over the run store, until Ctrl-C.
 struct DashboardCommand: ParsableCommand {

@@ -1,8 +1,8 @@
-/// The dashboard's access token: generated, checked for what a cookie and a URL can carry, and
-/// compared in constant time.
+/// A server's secret — the dashboard's access token, the LLM server's API key: generated, checked
+/// for what a header, a cookie and a URL can carry, and compared in constant time.
 public enum AccessToken {
-    /// The cookie a `?token=` request sets, so the page's links and live updates keep working.
-    static let cookieName = "loupe_token"
+    /// The cookie a dashboard `?token=` request sets, so the page's links and live updates keep working.
+    public static let cookieName = "loupe_token"
 
     /// 32 random hex digits (128 bits) from the system's generator.
     public static func generate() -> String {
@@ -24,17 +24,25 @@ public enum AccessToken {
     }
 
     /// Whether `given` equals `token`, in time that depends only on their lengths.
-    static func matches(_ given: Substring, _ token: String) -> Bool {
+    public static func matches(_ given: Substring, _ token: String) -> Bool {
         let a = Array(given.utf8), b = Array(token.utf8)
         guard a.count == b.count else { return false }
         return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     /// Whether `host` names this machine only (127.0.0.0/8, ::1, localhost): the one case where
-    /// the dashboard may run without a token.
+    /// a server may run without a token or key.
     public static func isLoopback(_ host: String) -> Bool {
         let host = host.lowercased()
         return host == "localhost" || host == "::1" || host == "[::1]"
             || (host.hasPrefix("127.") && host.split(separator: ".").count == 4)
+    }
+}
+
+extension AccessToken {
+    /// The token of an `Authorization: Bearer TOKEN` header value, if it has that form.
+    public static func bearer(_ authorization: String?) -> Substring? {
+        guard let authorization, authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else { return nil }
+        return authorization.dropFirst(7)
     }
 }
