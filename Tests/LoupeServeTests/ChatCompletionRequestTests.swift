@@ -40,7 +40,7 @@ struct ChatCompletionRequestTests {
         let cases: [(String, String, String)] = [
             ("", "", "no body"),
             ("{not json", "", "not valid JSON"),
-            (#"{"messages": []}"#, "model", "missing required parameter 'model'"),
+            (#"{"model": "m"}"#, "messages", "missing required parameter 'messages'"),
             (#"{"model": "m", "messages": []}"#, "messages", "'messages' is empty"),
             (#"{"model": "m", "messages": [{"role": "robot", "content": "x"}]}"#, "messages[0].role", "role 'robot'"),
             (#"{"model": "m", "messages": [{"role": "user", "content": 3}]}"#, "messages[0].content", "must be a string or an array"),

@@ -226,28 +226,29 @@ public final class GenerationEngine: @unchecked Sendable {
         guard let job = slot.job, var state = slot.state else { return release(slot) }
         let tail = state.finish()
         let result = state.result
-        job.continuation.yield(.finished(.init(stopReason: result.stopReason, tail: tail, text: result.text,
-                                               promptTokens: job.prompt.count, completionTokens: result.tokens.count,
-                                               timedOut: timedOut, traceID: traceID)))
         metrics.requestDuration.record(ContinuousClock.now - job.submitted)
-        release(slot)
+        release(slot, last: .finished(.init(stopReason: result.stopReason, tail: tail, text: result.text,
+                                            promptTokens: job.prompt.count, completionTokens: result.tokens.count,
+                                            timedOut: timedOut, traceID: traceID)))
     }
 
     private func fail(_ slot: Slot, _ error: Error) {
         let apiError = error as? APIError ?? APIError(status: 500, message: "generation failed: \(error)", type: "server_error")
-        slot.job?.continuation.yield(.failed(apiError))
-        release(slot)
+        release(slot, last: .failed(apiError))
     }
 
-    /// Frees a slot: its job's stream ends, the next queued job may take it.
-    private func release(_ slot: Slot) {
-        slot.job?.continuation.finish()
+    /// Frees a slot, then ends its job's stream with `last`: whoever reads the end finds the slot
+    /// free already.
+    private func release(_ slot: Slot, last: GenerationJob.Event? = nil) {
+        let job = slot.job
         slot.state = nil
         condition.withLock {
             if slot.job != nil { busy -= 1 }
             slot.job = nil
             metrics.busySlots.set(to: Double(busy))
         }
+        if let last { job?.continuation.yield(last) }
+        job?.continuation.finish()
     }
 
     /// A traced job: the whole generation under the tracer, alone, streaming as it goes.
@@ -279,11 +280,10 @@ public final class GenerationEngine: @unchecked Sendable {
             let generation = tracer.generation ?? Generation(promptTokens: job.prompt)
             // The text held back to the end, which the tokens' own text did not carry.
             let tail = generation.text.hasPrefix(streamed) ? String(generation.text.dropFirst(streamed.count)) : ""
-            job.continuation.yield(.finished(.init(stopReason: timedOut ? .maxTokens : generation.stopReason, tail: tail,
-                                                   text: generation.text, promptTokens: job.prompt.count,
-                                                   completionTokens: generation.tokens.count, timedOut: timedOut, traceID: id)))
             metrics.requestDuration.record(ContinuousClock.now - job.submitted)
-            release(slot)
+            release(slot, last: .finished(.init(stopReason: timedOut ? .maxTokens : generation.stopReason, tail: tail,
+                                                text: generation.text, promptTokens: job.prompt.count,
+                                                completionTokens: generation.tokens.count, timedOut: timedOut, traceID: id)))
         } catch {
             fail(slot, error)
         }

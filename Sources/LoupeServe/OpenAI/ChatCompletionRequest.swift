@@ -44,7 +44,8 @@ public struct ChatCompletionRequest: Decodable, Sendable, Equatable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
-        model = try c.decode(String.self, forKey: .model)
+        // OpenAI requires it; a server with one model does not need it (llama.cpp's neither).
+        model = try c.decodeIfPresent(String.self, forKey: .model) ?? ""
         var list = try c.nestedUnkeyedContainer(forKey: .messages)
         var messages: [Message] = []
         while !list.isAtEnd {
