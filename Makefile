@@ -21,7 +21,8 @@ build: setup
 ## and say which is the best buy, let the debugger catch a diverging run and repair it, run
 ## SmolLM2-135M (a raw prompt, then a chat turn through the model's template), score its
 ## perplexity on the built-in Shakespeare and a small multiple-choice task, trace a short
-## generation (runs/trace.html, a Chrome trace beside it), profile one training step, measure the
+## generation (runs/trace.html, a Chrome trace beside it), serve the model with OpenAI's API and
+## stream one traced chat reply with curl, profile one training step, measure the
 ## engine, list the runs and screenshot the dashboard's pages (runs/dashboard-*.png).
 demo: build
 	$(LOUPE) demo
@@ -36,6 +37,7 @@ demo: build
 	$(LOUPE) eval-lm --context 512 --chunks 8 --task examples/tasks/everyday-sense.jsonl
 	$(LOUPE) trace "The capital of France is" --steps 8 --full --target " Paris" --distractor " Berlin" \
 		--html runs/trace.html --chrome-trace runs/trace.chrome.json
+	scripts/serve-demo.sh $(LOUPE)
 	$(LOUPE) profile examples/digits-cnn.toml --chrome-trace runs/digits-cnn.profile.json
 	$(LOUPE) bench engine --quick
 	$(LOUPE) runs list
@@ -44,7 +46,8 @@ demo: build
 
 ## Every test, in release (debug builds of numeric code are very slow), then the commands end to
 ## end (their JSON, a chat turn, bad input, the run store, TensorBoard export read back by the
-## real tensorboard), then the event-file writer against tensorboard itself. The replay test in
+## real tensorboard), then the event-file writer against tensorboard itself, the LLM server through
+## the real openai client and under faults (disconnects, huge bodies, idle connections, SIGTERM). The replay test in
 ## `swift test` feeds every fuzz harness its seeds and every crash ever found; then the fault
 ## tests (kill -9, full disk, read-only folders, two processes) and every fuzz harness briefly
 ## (6 s each, a debug build with AddressSanitizer; `make fuzz` fuzzes at length).
@@ -54,6 +57,8 @@ test: setup
 	scripts/smoke-cli.sh $(LOUPE)
 	scripts/fault-tests.sh $(LOUPE)
 	scripts/peers/tensorboard-check.sh
+	$(HOME)/.cache/loupe/peers-venv/bin/python scripts/peers/openai_check.py $(LOUPE)
+	python3 scripts/peers/serve_faults.py $(LOUPE)
 	$(HOME)/.cache/loupe/peers-venv/bin/python scripts/peers/dashboard_browser_check.py $(LOUPE)
 	FUZZ_BUILD=debug scripts/fuzz.sh 6
 

@@ -71,6 +71,9 @@ sed 's/name = "digits-mlp"/name = "digits-mlp-small"/; s/units = 128/units = 16/
 "$LOUPE" compare digits-mlp digits-mlp-small --store "$store" --html "$work/compare.html" --json \
     | check "compare" 'd["quality"] == "macro_f1" and d["cost"] == "usd_per_million" and len(d["models"]) == 2 and len(d["front"]) >= 1 and d["recommendation"]'
 grep -q "Pareto front" "$work/compare.html" || { echo "smoke: no Pareto chart" >&2; exit 1; }
+# The predict server over the same run: its accuracy on every digit equals loupe eval's on the same file.
+"$LOUPE" eval digits-mlp --runs-dir "$work/eval-runs" --store "$store" --no-cost --data digits --json > "$work/eval-all.json"
+python3 scripts/peers/predict_check.py "$LOUPE" "$work/eval-runs" "$store" digits-mlp "$work/eval-all.json"
 echo "smoke: loupe eval ok"
 # loupe eval-lm: llama.cpp's chunks (2 of 64 tokens: 31 scored each), a task, bad text.
 "$LOUPE" eval-lm --context 64 --chunks 2 --no-speed --store "$store" --json \

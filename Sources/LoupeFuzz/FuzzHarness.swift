@@ -43,13 +43,16 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
     case mcTask = "mc-task"
     /// An OpenAI chat-completion request body (`loupe serve`'s `POST /v1/chat/completions`).
     case chatRequest = "chat-request"
+    /// The server's other request bodies: the first byte picks `/v1/completions`, `/tokenize`,
+    /// `/detokenize` or (for a 2×2 model input) `/v1/predict`; the rest is the body.
+    case serveRequest = "serve-request"
 
     /// The largest input worth generating (libFuzzer's `-max_len`): enough for every structure
     /// of the format, small enough for fast runs.
     public var maxLength: Int {
         switch self {
         case .gguf, .safetensors: 4096
-        case .csv, .runFile, .chatTemplate, .mcTask, .chatRequest: 2048
+        case .csv, .runFile, .chatTemplate, .mcTask, .chatRequest, .serveRequest: 2048
         case .store: 65536
         case .idx: 1024
         case .cifar: 3 * CIFAR10.recordSize
@@ -92,6 +95,27 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
             guard !request.messages.isEmpty, request.stop.count <= 4, (1...64).contains(options.maxTokens),
                   (0...2).contains(options.sampling.temperature) else {
                 throw FuzzPropertyViolation("an accepted request is out of range: \(request)")
+            }
+        case .serveRequest:
+            guard let first = bytes.first else { return }
+            let body = Data(bytes.dropFirst())
+            switch first % 4 {
+            case 0:
+                let request = try CompletionRequest.read(body)
+                let options = request.generationOptions(limit: 64, fallbackSeed: 1)
+                guard !request.prompt.isEmpty, request.stop.count <= 4, (1...64).contains(options.maxTokens),
+                      (0...5).contains(request.logprobs ?? 0) else {
+                    throw FuzzPropertyViolation("an accepted completion request is out of range: \(request)")
+                }
+            case 1: _ = try TokenizeRequest.read(body)
+            case 2:
+                guard try DetokenizeRequest.read(body).tokens.count <= 1_000_000 else { throw FuzzPropertyViolation("too many tokens accepted") }
+            default:
+                let request = try PredictRequest.read(body, size: 4, maxExamples: 8)
+                guard !request.examples.isEmpty, request.examples.count <= 8,
+                      request.examples.allSatisfy({ $0.count == 4 && $0.allSatisfy(\.isFinite) }) else {
+                    throw FuzzPropertyViolation("an accepted predict request has a wrong example: \(request.examples)")
+                }
             }
         case .mcTask:
             for item in try MultipleChoice.parseTask(Data(bytes), file: "<fuzz>") where item.choices.count < 2 || !item.choices.indices.contains(item.gold) {

@@ -131,6 +131,7 @@ public final class GenerationEngine: @unchecked Sendable {
             }
             try? await Task.sleep(for: .milliseconds(20))
         }
+        traces.recorder?.flush()
     }
 
     // MARK: The loop

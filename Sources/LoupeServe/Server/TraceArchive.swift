@@ -15,14 +15,20 @@ public final class TraceArchive: Sendable {
 
     public let limit: Int
     private let entries = Mutex<[Entry]>([])
+    /// Keeps every trace added in the run store too, when there is one.
+    public let recorder: ServedTraceRecorder?
 
-    public init(limit: Int = 64) { self.limit = max(1, limit) }
+    public init(limit: Int = 64, recorder: ServedTraceRecorder? = nil) {
+        self.limit = max(1, limit)
+        self.recorder = recorder
+    }
 
     public func add(_ entry: Entry) {
         entries.withLock {
             $0.append(entry)
             if $0.count > limit { $0.removeFirst($0.count - limit) }
         }
+        recorder?.record(entry)
     }
 
     public func entry(_ id: String) -> Entry? { entries.withLock { list in list.last { $0.id == id } } }

@@ -21,7 +21,9 @@ struct Serve: ParsableCommand {
             --parallel requests generate together (one batched forward pass per token); more wait \
             in a queue of --queue, and past that get 503 with Retry-After. A request with \
             "loupe": {"trace": "default"} (or the header X-Loupe-Trace: default) is traced: the \
-            reply names its trace, at /v1/traces/ID (JSON) and /v1/traces/ID/html (the page).
+            reply names its trace, at /v1/traces/ID (JSON) and /v1/traces/ID/html (the page); it is \
+            also recorded in the run store as a "served" trace run, which loupe dashboard lists \
+            (--no-record: not recorded).
 
             With RUN (a run's folder, id, id prefix or name from the store): its model at \
             POST /v1/predict, GET /v1/model, /health, /metrics; concurrent requests are batched \
@@ -60,6 +62,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Traces kept for GET /v1/traces/ID.") var tracesKept = 64
     @Option(help: "Predict server: the largest batch of requests run together.") var maxBatch = 64
     @Option(help: "Predict server: how long a request may wait for others to batch with (milliseconds).") var maxWaitMs = 2.0
+    @Option(help: "Predict server: where run folders are.") var runsDir = "runs"
+    @Option(help: "The run store: traced requests are recorded in it (for the dashboard); the predict server finds RUN and its evaluation in it. Default: $LOUPE_STORE, else runs/loupe.sqlite.") var store: String?
+    @Flag(help: "Do not record traced requests in the run store.") var noRecord = false
     @Flag(help: "Write the access log as JSON lines.") var jsonLog = false
 
     func validate() throws {
@@ -83,7 +88,8 @@ struct Serve: ParsableCommand {
         logger.logLevel = .info
         if let runReference {
             try PredictServe(reference: runReference, host: host, port: port, apiKey: key, maxBatch: maxBatch, maxWaitMs: maxWaitMs,
-                             maxBodyBytes: maxBodyBytes, idleTimeout: idleTimeout, drainTimeout: drainTimeout, logger: logger).run()
+                             maxBodyBytes: maxBodyBytes, idleTimeout: idleTimeout, drainTimeout: drainTimeout, logger: logger,
+                             runsDir: runsDir, storePath: store ?? RunStore.defaultPath).run()
             return
         }
         var configuration = LLMServer.Configuration()
@@ -97,8 +103,11 @@ struct Serve: ParsableCommand {
         do { server = try LLMServer(configuration: configuration, logger: logger) } catch { throw CommandFailure(error.description) }
         let url = try DefaultModel.resolve(model)
         let engineConfiguration = GenerationEngine.Configuration(slots: parallel, queueLimit: queue, contextLength: context, threads: threads)
-        let traces = TraceArchive(limit: tracesKept)
         let name = url.deletingPathExtension().lastPathComponent
+        let recorder = try noRecord ? nil : ServedTraceRecorder(store: RunStore(path: store ?? RunStore.defaultPath),
+                                                                 folder: URL(fileURLWithPath: runsDir).appendingPathComponent("served-traces"),
+                                                                 modelName: name) { [logger] in logger.warning("\($0)") }
+        let traces = TraceArchive(limit: tracesKept, recorder: recorder)
         let (host, parallel) = (host, parallel)
         try Self.block {
             try await server.run(load: { metrics in
