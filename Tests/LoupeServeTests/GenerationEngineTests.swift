@@ -74,7 +74,9 @@ struct GenerationEngineTests {
         let (_, tokenizer, _) = try Self.loaded.get()
         let engine = try Self.engine(slots: 1, queue: 1)
         let prompt = tokenizer.encode("Count to one hundred:")
-        let long = GenerationJob(id: "long", prompt: prompt, options: Self.options(200))
+        var endless = Self.options(200)
+        endless.stopAtEndOfGeneration = false     // holds its slot until cancelled
+        let long = GenerationJob(id: "long", prompt: prompt, options: endless)
         let waiting = GenerationJob(id: "waiting", prompt: prompt, options: Self.options(3))
         try engine.submit(long)
         // Wait until the long job holds the slot.

@@ -97,6 +97,57 @@ enum QuantizedDot {
         let q = h.lowHalf + h.highHalf
         return (q[0] + q[1] + o0, q[2] + q[3] + o1)
     }
+
+    /// Rows r and r+1 against four activation rows at once (a batch of conversations): each
+    /// block's codes are unpacked once and multiplied into all four, which is most of what a
+    /// lone row costs. Every (row, activation) result is computed by exactly the operations
+    /// ``nibblePair`` uses, in the same order, so it is bit-identical to decoding that
+    /// activation alone. Returns [activation][row].
+    @inline(__always)
+    static func nibblePairQuad(_ row: UnsafeRawPointer, rowBytes: Int, stride: Int, codes: Int,
+                               _ x0: QuantizedActivation, _ x1: QuantizedActivation, _ x2: QuantizedActivation, _ x3: QuantizedActivation,
+                               blocks: Int, _ half: UnsafePointer<Float>,
+                               offset: (UnsafeRawPointer, Int) -> Float) -> ((Float, Float), (Float, Float), (Float, Float), (Float, Float)) {
+        let next = row + rowBytes
+        var o00: Float = 0, o01: Float = 0, o10: Float = 0, o11: Float = 0
+        var o20: Float = 0, o21: Float = 0, o30: Float = 0, o31: Float = 0
+        for b in 0..<blocks {
+            let m0 = offset(row, b), m1 = offset(next, b)
+            o00 = o00.addingProduct(m0, x0.sums[b]); o01 = o01.addingProduct(m1, x0.sums[b])
+            o10 = o10.addingProduct(m0, x1.sums[b]); o11 = o11.addingProduct(m1, x1.sums[b])
+            o20 = o20.addingProduct(m0, x2.sums[b]); o21 = o21.addingProduct(m1, x2.sums[b])
+            o30 = o30.addingProduct(m0, x3.sums[b]); o31 = o31.addingProduct(m1, x3.sums[b])
+        }
+        let low = _mm_set1_epi8(0x0F)
+        var a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00
+        for b in 0..<blocks {
+            @inline(__always) func unpack(_ p: UnsafeRawPointer) -> (__m256i, __m256i) {
+                let packed = _mm_loadu_si128(UnsafeRawPointer(p + b * stride + codes).assumingMemoryBound(to: __m128i.self))
+                return (_mm256_cvtepu8_epi16(_mm_and_si128(packed, low)), _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), low)))
+            }
+            let (p0, p1) = unpack(row), (n0, n1) = unpack(next)
+            let d0 = half[Int(row.loadUnaligned(fromByteOffset: b * stride, as: UInt16.self))]
+            let d1 = half[Int(next.loadUnaligned(fromByteOffset: b * stride, as: UInt16.self))]
+            @inline(__always) func accumulate(_ x: QuantizedActivation, _ acc0: inout __m256, _ acc1: inout __m256) {
+                let y = UnsafeRawPointer(x.values + 32 * b)
+                let y0 = _mm256_loadu_si256(y.assumingMemoryBound(to: __m256i.self))
+                let y1 = _mm256_loadu_si256((y + 32).assumingMemoryBound(to: __m256i.self))
+                let xs = x.scales[b]
+                acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d0 * xs), _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_madd_epi16(p0, y0), _mm256_madd_epi16(p1, y1))), acc0)
+                acc1 = _mm256_fmadd_ps(_mm256_set1_ps(d1 * xs), _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_madd_epi16(n0, y0), _mm256_madd_epi16(n1, y1))), acc1)
+            }
+            accumulate(x0, &a00, &a01)
+            accumulate(x1, &a10, &a11)
+            accumulate(x2, &a20, &a21)
+            accumulate(x3, &a30, &a31)
+        }
+        @inline(__always) func reduce(_ acc0: __m256, _ acc1: __m256, _ o0: Float, _ o1: Float) -> (Float, Float) {
+            let h = _mm256_hadd_ps(acc0, acc1)
+            let q = h.lowHalf + h.highHalf
+            return (q[0] + q[1] + o0, q[2] + q[3] + o1)
+        }
+        return (reduce(a00, a01, o00, o01), reduce(a10, a11, o10, o11), reduce(a20, a21, o20, o21), reduce(a30, a31, o30, o31))
+    }
     #endif
 
     /// Q8_0 row (``GGMLBlock/Q8_0``: w = d·q) · x.

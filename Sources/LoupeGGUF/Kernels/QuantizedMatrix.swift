@@ -95,6 +95,45 @@ public struct QuantizedMatrix: @unchecked Sendable {
         }
     }
 
+    /// outs[k][r − rows.lowerBound] = W[r, :]·xs[k] for r in `rows`: several activation rows
+    /// (a batch of conversations) against the same weight rows. 4-bit rows are read once for
+    /// four activations at a time (``QuantizedDot/nibblePairQuad``); each result is bit-identical
+    /// to ``multiply(_:into:rows:)`` on its activation alone.
+    public func multiply(_ xs: [QuantizedActivation], into outs: [UnsafeMutablePointer<Float>], rows: Range<Int>) {
+        var k = 0
+        #if arch(x86_64)
+        if type == .q4_1 || type == .q4_0 {
+            let n = blocks, half = HalfTable.table, type = self.type
+            let (stride, codes) = type == .q4_1 ? (GGMLBlock.Q4_1.bytes, GGMLBlock.Q4_1.codes) : (GGMLBlock.Q4_0.bytes, GGMLBlock.Q4_0.codes)
+            while k + 4 <= xs.count {
+                let (o0, o1, o2, o3) = (outs[k], outs[k + 1], outs[k + 2], outs[k + 3])
+                func quad(_ r: Int, _ rowBytes: Int) -> ((Float, Float), (Float, Float), (Float, Float), (Float, Float)) {
+                    QuantizedDot.nibblePairQuad(base + r * self.rowBytes, rowBytes: rowBytes, stride: stride, codes: codes,
+                                                xs[k], xs[k + 1], xs[k + 2], xs[k + 3], blocks: n, half) { p, b in
+                        QuantizedDot.offset(p, b, type, half)
+                    }
+                }
+                var r = rows.lowerBound
+                while r + 1 < rows.upperBound {
+                    let i = r - rows.lowerBound
+                    ((o0[i], o0[i + 1]), (o1[i], o1[i + 1]), (o2[i], o2[i + 1]), (o3[i], o3[i + 1])) = quad(r, rowBytes)
+                    r += 2
+                }
+                if r < rows.upperBound {
+                    let i = r - rows.lowerBound
+                    let q = quad(r, 0)
+                    (o0[i], o1[i], o2[i], o3[i]) = (q.0.0, q.1.0, q.2.0, q.3.0)
+                }
+                k += 4
+            }
+        }
+        #endif
+        while k < xs.count {
+            multiply(xs[k], into: outs[k], rows: rows)
+            k += 1
+        }
+    }
+
     /// Writes rows `rows` as float32 into `out` [rows.count, columns].
     public func dequantize(rows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
         let raw = UnsafeRawBufferPointer(start: base + rows.lowerBound * rowBytes, count: rows.count * rowBytes)

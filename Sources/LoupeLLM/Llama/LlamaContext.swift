@@ -251,13 +251,17 @@ public final class LlamaContext {
                 var tileStart = lo
                 while tileStart < hi {
                     let tileEnd = min(hi, tileStart + tile)
-                    for (i, x) in rows.enumerated() {
-                        var offset = 0
-                        for (m, out) in targets {
-                            let a = max(tileStart - offset, 0), b = min(tileEnd - offset, m.rows)
-                            if a < b { m.multiply(x, into: out + i * m.rows + a, rows: a..<b) }
-                            offset += m.rows
+                    var offset = 0
+                    for (m, out) in targets {
+                        let a = max(tileStart - offset, 0), b = min(tileEnd - offset, m.rows)
+                        if a < b {
+                            if t == 1 {
+                                m.multiply(rows[0], into: out + a, rows: a..<b)
+                            } else {
+                                m.multiply(rows, into: (0..<t).map { out + $0 * m.rows + a }, rows: a..<b)
+                            }
                         }
+                        offset += m.rows
                     }
                     tileStart = tileEnd
                 }
