@@ -1,6 +1,7 @@
-/// A JSON object written field by field in order, a nil value written as `null`: OpenAI's
-/// objects carry `"param": null`, `"logprobs": null`, `"finish_reason": null` rather than leaving
-/// the key out, and some clients look for the key.
+/// A JSON object of heterogeneous fields, a nil value written as `null`: OpenAI's objects carry
+/// `"param": null`, `"logprobs": null`, `"finish_reason": null` rather than leaving the key out,
+/// and some clients look for the key. (Foundation's encoder decides the order keys come out in;
+/// JSON objects are unordered.)
 public struct JSONObject: Encodable {
     let fields: [(key: String, value: (any Encodable)?)]
 
