@@ -76,7 +76,7 @@ public struct LLMServer: Sendable {
         }
         defer { loader.cancel() }
         try await ServiceRunner.run(application(onServerRunning: onServerRunning),
-                                    drain: EngineDrain(phase: phase, deadline: configuration.drainTimeout),
+                                    drain: EngineDrain(phase: phase, deadline: configuration.drainTimeout, logger: logger),
                                     host: configuration.host, port: configuration.port, drainTimeout: configuration.drainTimeout, logger: logger)
     }
 
@@ -273,9 +273,14 @@ public struct LLMServer: Sendable {
 struct EngineDrain: Service {
     let phase: ServerPhase
     let deadline: Duration
+    let logger: Logger
 
     func run() async throws {
         try? await gracefulShutdown()
-        if case .ready(let llm) = phase.current { await llm.engine.drain(deadline: deadline) }
+        guard case .ready(let llm) = phase.current else { return }
+        let (queued, busy) = llm.engine.load
+        logger.info("stopping: \(busy) running and \(queued) queued requests finish first (at most \(deadline))")
+        await llm.engine.drain(deadline: deadline)
+        logger.info("stopped")
     }
 }
