@@ -48,9 +48,9 @@ demo: build
 ## end (their JSON, a chat turn, bad input, the run store, TensorBoard export read back by the
 ## real tensorboard), then the event-file writer against tensorboard itself, the LLM server through
 ## the real openai client and under faults (disconnects, huge bodies, idle connections, SIGTERM). The replay test in
-## `swift test` feeds every fuzz harness its seeds and every crash ever found; then the fault
-## tests (kill -9, full disk, read-only folders, two processes) and every fuzz harness briefly
-## (6 s each, a debug build with AddressSanitizer; `make fuzz` fuzzes at length).
+## `swift test` feeds every fuzz harness its seeds and every crash ever found, and 1.5 s of inputs
+## mutated from its seeds (the short fuzz pass: `make fuzz` fuzzes at length, coverage-guided,
+## under AddressSanitizer); then the fault tests (kill -9, full disk, read-only folders, two processes).
 test: setup
 	swift build --build-tests $(TEST_FLAGS)
 	swift test --skip-build $(TEST_FLAGS)
@@ -60,7 +60,6 @@ test: setup
 	$(HOME)/.cache/loupe/peers-venv/bin/python scripts/peers/openai_check.py $(LOUPE)
 	python3 scripts/peers/serve_faults.py $(LOUPE)
 	$(HOME)/.cache/loupe/peers-venv/bin/python scripts/peers/dashboard_browser_check.py $(LOUPE)
-	FUZZ_BUILD=debug scripts/fuzz.sh 6
 
 ## The full engine benchmark (figures in BENCHMARKS.md).
 bench: build

@@ -84,8 +84,9 @@ struct GenerationEngineTests {
         for await event in long.events { if case .token = event { started = true; break } }
         #expect(started)
         try engine.submit(waiting)
+        let before = engine.load
         let refused = #expect(throws: APIError.self) { try engine.submit(GenerationJob(id: "third", prompt: prompt, options: Self.options(3))) }
-        #expect(refused?.status == 503 && refused?.code == "queue_full")
+        #expect(refused?.status == 503 && refused?.code == "queue_full", "load before: \(before)")
         long.cancel()
         let (ids, _, _) = try await Self.collect(waiting)
         #expect(ids.count == 3)

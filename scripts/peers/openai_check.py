@@ -25,7 +25,6 @@ import re
 import secrets
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -40,7 +39,6 @@ except ImportError:
 
 PROMPT = "The three primary colors are"
 CHAT = [{"role": "user", "content": "What is the capital of France? Answer in one sentence."}]
-STARTUP_TIMEOUT = 180.0
 REQUEST_TIMEOUT = 120.0
 
 failures: list[str] = []
@@ -64,64 +62,7 @@ def run_check(what: str, fn) -> None:
 
 # ---------------------------------------------------------------------------------------- server
 
-class Server:
-    def __init__(self, loupe: str, args: list[str]):
-        self.log = tempfile.NamedTemporaryFile(prefix="loupe-serve-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen([loupe, "serve", "--port", "0", *args], stdout=subprocess.PIPE,
-                                     stderr=self.log, stdin=subprocess.DEVNULL)
-        self.port: int | None = None
-        self._port_seen = threading.Event()
-        threading.Thread(target=self._read_stdout, daemon=True).start()
-
-    def _read_stdout(self) -> None:
-        assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            line = raw.decode("utf-8", "replace")
-            self.log.write(b"[stdout] " + raw)
-            self.log.flush()
-            if self.port is None:
-                m = re.search(r"http://[^\s/]+:(\d+)", line)
-                if m:
-                    self.port = int(m.group(1))
-                    self._port_seen.set()
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not self._port_seen.wait(0.2):
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"loupe serve exited with {self.proc.returncode} before listening\n{self.log_tail()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"no http://HOST:PORT line on stdout within {STARTUP_TIMEOUT:.0f} s\n{self.log_tail()}")
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=5) as r:
-                    if r.status == 200:
-                        return
-            except urllib.error.HTTPError as e:
-                if e.code != 503:
-                    raise RuntimeError(f"GET /health answered {e.code}") from e
-            except OSError:
-                pass
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"loupe serve exited with {self.proc.returncode}\n{self.log_tail()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"/health not 200 within {STARTUP_TIMEOUT:.0f} s\n{self.log_tail()}")
-            time.sleep(0.25)
-
-    def log_tail(self, n: int = 30) -> str:
-        try:
-            with open(self.log.name, "rb") as f:
-                return "\n".join(f.read().decode("utf-8", "replace").splitlines()[-n:])
-        except OSError:
-            return ""
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                pass
+from loupe_server import Server  # noqa: E402  (scripts/peers/ is the script's folder)
 
 
 # ---------------------------------------------------------------------------------------- helpers

@@ -137,34 +137,22 @@ public struct LLMServer: Sendable {
             let chat = try ChatCompletionRequest.read(body)
             let llm = try phase.loaded()
             let prompt = llm.template.tokens(for: chat.messages.map { ChatMessage(role: $0.role, content: $0.content) }, tokenizer: llm.tokenizer)
-            let limit = try Self.generationLimit(prompt: prompt.count, llm: llm, configuration: configuration)
-            let options = chat.generationOptions(limit: limit, fallbackSeed: UInt64.random(in: 0...UInt64.max))
-            let trace = chat.trace ?? Self.traceHeader(request)
-            let job = GenerationJob(id: Self.newID(), prompt: prompt, options: options, trace: trace.map(Self.capture),
-                                    insight: trace != nil || Self.wantsInsight(body), timeout: configuration.requestTimeout)
-            try llm.engine.submit(job)
-            context.tally.record(promptTokens: prompt.count)
-            let reply = Reply(kind: .chat, id: "chatcmpl-" + job.id, model: llm.modelName, created: Int(Date().timeIntervalSince1970),
-                              tokenizer: llm.tokenizer, logprobs: chat.logprobs ? max(chat.topLogprobs, 0) : nil, includeUsage: chat.includeUsage,
-                              traced: trace != nil, tally: context.tally)
-            return chat.stream ? reply.stream(job) : try await reply.whole(job)
+            let shape = Reply.Shape(kind: .chat, logprobs: chat.logprobs ? max(chat.topLogprobs, 0) : nil, includeUsage: chat.includeUsage)
+            return try await Self.generate(prompt: prompt, llm: llm, configuration: configuration, request: request, body: body,
+                                           trace: chat.trace, stream: chat.stream, shape: shape, context: context) {
+                chat.generationOptions(limit: $0, fallbackSeed: UInt64.random(in: 0...UInt64.max))
+            }
         }
         router.post("/v1/completions") { request, context -> Response in
             let body = try await Self.body(request, limit: configuration.maxBodyBytes)
             let completion = try CompletionRequest.read(body)
             let llm = try phase.loaded()
             let prompt = llm.tokenizer.encode(completion.prompt, parseSpecial: true)
-            let limit = try Self.generationLimit(prompt: prompt.count, llm: llm, configuration: configuration)
-            let options = completion.generationOptions(limit: limit, fallbackSeed: UInt64.random(in: 0...UInt64.max))
-            let trace = completion.trace ?? Self.traceHeader(request)
-            let job = GenerationJob(id: Self.newID(), prompt: prompt, options: options, trace: trace.map(Self.capture),
-                                    insight: trace != nil || Self.wantsInsight(body), timeout: configuration.requestTimeout)
-            try llm.engine.submit(job)
-            context.tally.record(promptTokens: prompt.count)
-            let reply = Reply(kind: .text, id: "cmpl-" + job.id, model: llm.modelName, created: Int(Date().timeIntervalSince1970),
-                              tokenizer: llm.tokenizer, logprobs: completion.logprobs, includeUsage: completion.includeUsage,
-                              traced: trace != nil, tally: context.tally)
-            return completion.stream ? reply.stream(job) : try await reply.whole(job)
+            let shape = Reply.Shape(kind: .text, logprobs: completion.logprobs, includeUsage: completion.includeUsage)
+            return try await Self.generate(prompt: prompt, llm: llm, configuration: configuration, request: request, body: body,
+                                           trace: completion.trace, stream: completion.stream, shape: shape, context: context) {
+                completion.generationOptions(limit: $0, fallbackSeed: UInt64.random(in: 0...UInt64.max))
+            }
         }
         router.post("/tokenize") { request, _ -> Response in
             let body = try await Self.body(request, limit: configuration.maxBodyBytes)
@@ -212,6 +200,24 @@ public struct LLMServer: Sendable {
 
     // MARK: Helpers
 
+    /// Runs `prompt` in the engine — checked against the context, traced as the body or the
+    /// `X-Loupe-Trace` header asks, queued (503 when full) — and answers as `shape` says, streamed
+    /// or whole. `options` makes the generation options for at most the given number of tokens.
+    static func generate(prompt: [Int], llm: LoadedLLM, configuration: Configuration, request: Request, body: Data,
+                         trace: ChatCompletionRequest.Trace?, stream: Bool, shape: Reply.Shape, context: LoupeRequestContext,
+                         options: (Int) -> GenerationOptions) async throws -> Response {
+        let limit = try generationLimit(prompt: prompt.count, llm: llm, configuration: configuration,
+                                        param: shape.kind == .chat ? "messages" : "prompt")
+        let trace = trace ?? traceHeader(request)
+        let job = GenerationJob(id: newID(), prompt: prompt, options: options(limit), trace: trace.map(capture),
+                                insight: trace != nil || wantsInsight(body), timeout: configuration.requestTimeout)
+        try llm.engine.submit(job)
+        context.tally.record(promptTokens: prompt.count)
+        let reply = Reply(shape: shape, id: (shape.kind == .chat ? "chatcmpl-" : "cmpl-") + job.id, model: llm.modelName,
+                          created: Int(Date().timeIntervalSince1970), tokenizer: llm.tokenizer, traced: trace != nil, tally: context.tally)
+        return stream ? reply.stream(job) : try await reply.whole(job)
+    }
+
     /// The body, read up to `limit` bytes (past that: 413 without reading the rest).
     static func body(_ request: Request, limit: Int) async throws -> Data {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
@@ -222,11 +228,11 @@ public struct LLMServer: Sendable {
     }
 
     /// How many tokens a request with a `prompt`-token prompt may generate.
-    static func generationLimit(prompt: Int, llm: LoadedLLM, configuration: Configuration) throws(APIError) -> Int {
+    static func generationLimit(prompt: Int, llm: LoadedLLM, configuration: Configuration, param: String) throws(APIError) -> Int {
         let context = llm.engine.contextLength
         let maxPrompt = min(configuration.maxPromptTokens ?? context - 1, context - 1)
         guard prompt <= maxPrompt else {
-            throw APIError.invalid("messages", "the prompt is \(prompt) tokens; this server takes at most \(maxPrompt) (a slot holds \(context) tokens with the reply)",
+            throw APIError.invalid(param, "the prompt is \(prompt) tokens; this server takes at most \(maxPrompt) (a slot holds \(context) tokens with the reply)",
                                    code: "context_length_exceeded")
         }
         return min(configuration.maxTokensLimit, context - prompt)

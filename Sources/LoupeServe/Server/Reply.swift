@@ -9,16 +9,25 @@ import LoupeLLM
 struct Reply: Sendable {
     enum Kind: Sendable { case chat, text }
 
-    let kind: Kind
+    /// What the client asked the answer to look like.
+    struct Shape: Sendable {
+        let kind: Kind
+        /// Alternatives per token to report; nil: no logprobs.
+        let logprobs: Int?
+        let includeUsage: Bool
+    }
+
+    let shape: Shape
     let id: String
     let model: String
     let created: Int
     let tokenizer: BPETokenizer
-    /// Alternatives per token to report; nil: no logprobs.
-    let logprobs: Int?
-    let includeUsage: Bool
     let traced: Bool
     let tally: RequestTally
+
+    var kind: Kind { shape.kind }
+    var logprobs: Int? { shape.logprobs }
+    var includeUsage: Bool { shape.includeUsage }
 
     /// Loupe's field on the last chunk / the whole answer: where the trace is.
     func loupeField(_ traceID: String?) -> JSONObject? {
