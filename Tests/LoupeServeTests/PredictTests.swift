@@ -20,6 +20,41 @@ struct PredictTests {
         }
     }
 
+    @Test("the body reader is strict JSON: what Python's json module rejects is rejected, other fields are skipped")
+    func strictJSON() throws {
+        let accepted = [
+            #" { "model" : "x", "opts": {"a": [1, {"b": null}], "c": "\u00e9\n"}, "inputs" : [ [ 1e0 , -0.5E+1 , 3 , 4.25 ] ] } "#,
+            #"{"\u0069nputs": [[0, 0, 0, 0]]}"#, "{\"inputs\":[[1,2],[[3],[4]]]}".replacingOccurrences(of: "],[[3]", with: ",3],[[3],4,5]").replacingOccurrences(of: "[[1,2,3]", with: "[[1,2,3,4]"),
+        ]
+        #expect(try PredictRequest.read(Data(accepted[0].utf8), size: 4, maxExamples: 2).examples == [[1, -5, 3, 4.25]])
+        #expect(try PredictRequest.read(Data(accepted[1].utf8), size: 4, maxExamples: 2).examples == [[0, 0, 0, 0]])
+        // Each of these is invalid JSON to Python's json.loads (checked when written).
+        for body in [#"{"inputs": [[1, 2, 3, 4],]}"#, #"{"inputs": [[01, 2, 3, 4]]}"#, #"{"inputs": [[1., 2, 3, 4]]}"#,
+                     #"{"inputs": [[1, 2, 3, 4]]} x"#, #"{"inputs": [[+1, 2, 3, 4]]}"#, #"{'inputs': [[1, 2, 3, 4]]}"#,
+                     #"{"a": "\x", "inputs": [[1, 2, 3, 4]]}"#, #"{"a": tru, "inputs": [[1, 2, 3, 4]]}"#, "{\"a\": \"\u{1}\"}",
+                     #"{"inputs": [[1, 2, 3, 4]]"#,
+                     // (Python accepts a lone surrogate; a Swift string cannot hold one, so it is refused.)
+                     #"{"a": "\ud800", "inputs": [[1, 2, 3, 4]]}"#] {
+            let error = #expect(throws: APIError.self, "\(body)") { try PredictRequest.read(Data(body.utf8), size: 4, maxExamples: 2) }
+            #expect(error?.message.contains("not valid JSON") == true, "\(body): \(String(describing: error))")
+        }
+        // Numbers a float cannot hold are refused, naming the example.
+        let huge = #expect(throws: APIError.self) { try PredictRequest.read(Data(#"{"input": [1e39, 2, 3, 4]}"#.utf8), size: 4, maxExamples: 2) }
+        #expect(huge?.param == "input")
+        let deep = String(repeating: "[", count: 9) + "1" + String(repeating: "]", count: 9)
+        let nested = #expect(throws: APIError.self) { try PredictRequest.read(Data(#"{"input": \#(deep)}"#.utf8), size: 4, maxExamples: 2) }
+        #expect(nested?.param == "input")
+    }
+
+    @Test func theReplyIsJSONWithOneRowPerExample() throws {
+        let text = PredictServer.reply([[0, 1], [2, .nan]], classifier: true, single: false, latency: 1.5, modelMilliseconds: 0.25, batchSize: 2)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let predictions = try #require(object["predictions"] as? [[String: Any]])
+        #expect(predictions.count == 2 && predictions[0]["class"] as? Int == 1 && object["batch_size"] as? Int == 2)
+        let regression = PredictServer.reply([[3.5]], classifier: false, single: true, latency: 1, modelMilliseconds: 1, batchSize: 1)
+        #expect(((try JSONSerialization.jsonObject(with: Data(regression.utf8)) as? [String: Any])?["prediction"] as? [String: Any])?["value"] as? Double == 3.5)
+    }
+
     @Test func concurrentRequestsShareBatchesAndGetTheirOwnRows() async throws {
         let batches = BatchLog()
         let batcher = MicroBatcher(maxBatch: 8, maxWait: .milliseconds(50)) { examples in

@@ -74,19 +74,36 @@ public struct PredictServer: Sendable {
             let result = try await batcher.predict(parsed.examples)
             metrics.examples.increment(by: Int64(parsed.examples.count))
             metrics.batchSize.record(Double(result.batchSize))
-            let predictions = result.outputs.map { row -> JSONObject in
-                guard model.preparation.classes != nil else { return JSONObject([("value", row.count == 1 ? row[0] as (any Encodable) : row)]) }
-                let probabilities = Self.softmax(row)
-                let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
-                return JSONObject([("class", best), ("probabilities", probabilities)])
-            }
             let elapsed = ContinuousClock.now - start
             metrics.latency.record(elapsed)
-            var fields: [(String, (any Encodable)?)] = parsed.single ? [("prediction", predictions[0])] : [("predictions", predictions)]
-            fields += [("latency_ms", elapsed / .milliseconds(1)), ("model_ms", result.modelSeconds * 1000), ("batch_size", result.batchSize)]
-            return LLMServer.json(JSONObject(fields))
+            let json = Self.reply(result.outputs, classifier: model.preparation.classes != nil, single: parsed.single,
+                                  latency: elapsed / .milliseconds(1), modelMilliseconds: result.modelSeconds * 1000, batchSize: result.batchSize)
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json)))
         }
         return router
+    }
+
+    /// The reply, written directly: `{"predictions": [{"class", "probabilities"}, …], "latency_ms",
+    /// "model_ms", "batch_size"}` (`"prediction"` for one `input`; `{"value"}` for a regression).
+    /// A number that is not finite (a model that produced NaN) is written as null.
+    static func reply(_ outputs: [[Float]], classifier: Bool, single: Bool, latency: Double, modelMilliseconds: Double, batchSize: Int) -> String {
+        func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+        var text = single ? "{\"prediction\":" : "{\"predictions\":["
+        for (i, row) in outputs.enumerated() {
+            if i > 0 { text += "," }
+            if classifier {
+                let probabilities = softmax(row)
+                let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
+                text += "{\"class\":\(best),\"probabilities\":[" + probabilities.map(number).joined(separator: ",") + "]}"
+            } else {
+                text += "{\"value\":" + (row.count == 1 ? number(Double(row[0])) : "[" + row.map { number(Double($0)) }.joined(separator: ",") + "]") + "}"
+            }
+        }
+        text += single ? "," : "],"
+        text += "\"latency_ms\":\(number(latency)),\"model_ms\":\(number(modelMilliseconds)),\"batch_size\":\(batchSize)}"
+        return text
     }
 
     static func softmax(_ row: [Float]) -> [Double] {

@@ -52,7 +52,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Requests generating at once, each with its own KV cache.") var parallel = 4
     @Option(help: "Requests that may wait for a free slot (then 503).") var queue = 64
     @Option(help: "Tokens each slot holds: prompt plus reply.") var context = 2048
-    @Option(help: "Threads for the forward pass.") var threads = Engine.threads
+    @Option(help: "Threads for the forward pass (default: 2 for a language model, 1 for a trained run's small batches).") var threads = Engine.threads
     @Option(help: "The most tokens one request may generate.") var maxTokens = 2048
     @Option(help: "The longest prompt accepted, in tokens (default: the slot's context less one).") var maxPromptTokens: Int?
     @Option(help: "Request bodies over this many bytes are refused (413).") var maxBodyBytes = 1 << 20
@@ -82,11 +82,17 @@ struct Serve: ParsableCommand {
         if apiKey != nil && apiKeyFile != nil { throw ValidationError("give --api-key or --api-key-file, not both") }
     }
 
+    /// Whether --threads was given (the predict server's default differs).
+    var threadsSet: Bool { CommandLine.arguments.contains { $0 == "--threads" || $0.hasPrefix("--threads=") } }
+
     func run() throws {
         let key = try resolvedKey()
         var logger = Logger(label: "loupe.serve") { ServerLogHandler(label: $0, json: jsonLog) }
         logger.logLevel = .info
         if let runReference {
+            // The engine's kernels and BLAS for the model; OpenBLAS's threads spin between the
+            // small batches a predict server runs, taking CPU from the HTTP side, so 1 is the default.
+            Engine.threads = threadsSet ? threads : 1
             try PredictServe(reference: runReference, host: host, port: port, apiKey: key, maxBatch: maxBatch, maxWaitMs: maxWaitMs,
                              maxBodyBytes: maxBodyBytes, idleTimeout: idleTimeout, drainTimeout: drainTimeout, logger: logger,
                              runsDir: runsDir, storePath: store ?? RunStore.defaultPath).run()
