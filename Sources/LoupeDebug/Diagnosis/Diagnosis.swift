@@ -30,7 +30,11 @@ public struct Diagnosis {
         add(doubleSoftmax(), rank: 1)
         add(unnormalizedInputs(), rank: 2)
         add(unshuffledData(), rank: 3)
+        // A run that fell to the trivial baseline and stayed is the learning rate's doing when
+        // its updates are large; otherwise a loss that is not decreasing.
+        let baselineStuck = stuckAtBaseline()
         let tooHigh = learningRateTooHigh(nanStep: nan?.early == false ? nan?.finding.firstStep : nil)
+            ?? (baselineStuck?.kind == .lrTooHigh ? baselineStuck : nil)
         add(tooHigh, rank: 4)
         add(nan?.early == false ? nan?.finding : nil, rank: 5)
         add(labelNoise(), rank: 6)
@@ -42,13 +46,16 @@ public struct Diagnosis {
         add(vanishingGradients(), rank: 10)
         // After a too-high rate has killed the network nothing moves any more: tiny updates then
         // are not a too-low rate.
-        add(tooHigh == nil ? learningRateTooLow() : nil, rank: 11)
+        let tooLow = tooHigh == nil ? learningRateTooLow() : nil
+        let tooSlow = tooHigh == nil && tooLow == nil ? learningTooSlowly() : nil
+        add(tooLow ?? tooSlow, rank: 11)
         // An oscillating loss is the learning rate's doing, and kills ReLUs on the way.
         add(lossOscillating(), rank: 5.2)
         add(overfitting(), rank: 13)
         // A stuck loss with a cause in the run file (weight decay, dropout) is that cause; otherwise
         // it is the last resort when nothing more specific explains it.
-        let stuck = lossNotDecreasing()
+        // A too-slow run's loss barely moving is that slowness, not a stuck loss.
+        let stuck = tooSlow == nil ? (baselineStuck?.kind == .lossNotDecreasing ? baselineStuck : nil) ?? lossNotDecreasing() : nil
         add(stuck, rank: stuck.map { $0.evidence["weight_decay"] != nil || $0.evidence["dropout"] != nil } == true ? 5.4 : 14)
         // Root causes first; among findings of one cause, the more severe first.
         var ordered = found.sorted { a, b in
@@ -67,8 +74,14 @@ public struct Diagnosis {
         if curve.initial.isFinite { evidence["initial_loss"] = curve.initial }
         if curve.final.isFinite { evidence["final_loss"] = curve.final }
         if let acc = telemetry.epochs.last?.validation?["accuracy"] { evidence["validation_accuracy"] = acc }
+        if let majority = telemetry.data.majorityFraction { evidence["majority_accuracy"] = majority }
+        var against = ""
+        if let base = baseline {
+            evidence["baseline_loss"] = base.loss
+            against = " (\(base.name) is \(fmt(base.loss)))"
+        }
         return Finding(kind: .healthy, severity: .info, confidence: 0.9, evidence: evidence,
-                       explanation: "No problem found: the loss fell from \(fmt(curve.initial)) to \(fmt(curve.final)), gradients and activations stayed in healthy ranges.")
+                       explanation: "No problem found: the loss fell from \(fmt(curve.initial)) to \(fmt(curve.final))\(against), gradients and activations stayed in healthy ranges.")
     }
 
     // MARK: Shared facts
@@ -89,6 +102,20 @@ public struct Diagnosis {
     var chanceLoss: Double? {
         guard telemetry.model.loss == "cross_entropy", let c = telemetry.data.classes, c > 1 else { return nil }
         return Foundation.log(Double(c))
+    }
+
+    /// The loss of the best trivial model — one that ignores its input: the class prior's
+    /// cross-entropy (the label entropy) for a classifier, the unigram loss for text, the targets'
+    /// variance for a regression trained with MSE. Progress is judged against it, not only against
+    /// the first loss.
+    var baseline: (loss: Double, name: String)? {
+        let d = telemetry.data
+        if telemetry.model.loss == "cross_entropy" {
+            if let u = d.unigramLoss, u > 0 { return (u, "the unigram (token-frequency) loss") }
+            if let h = d.labelEntropy, h > 0, (d.classes ?? 0) > 1 { return (h, "the class prior's loss") }
+        }
+        if telemetry.model.loss == "mse", let v = d.targetVariance, v > 0 { return (v, "the mean predictor's loss") }
+        return nil
     }
 
     /// Whether the run file overrides a layer's initialization.

@@ -25,6 +25,9 @@ struct LossCurve {
     let spikes: Double
     /// Mean of the last quarter over the best moving average: > 1 when the loss came back up.
     let lateOverBest: Double
+    /// Means of the five consecutive fifths of the finite prefix (empty under 20 steps): the
+    /// curve's shape — a healthy run drops most in the first fifth, a too-slow one as much in the last.
+    let fifths: [Double]
     /// (initial - final) / initial.
     var improvement: Double { initial > 0 ? (initial - final) / initial : 0 }
 
@@ -36,6 +39,7 @@ struct LossCurve {
         let n = finite.count
         guard n > 0 else {
             (initial, final, best, peak, bounce, reversals, spikes, lateOverBest) = (.nan, .nan, .nan, .nan, 0, 0, 0, 1)
+            fifths = []
             return
         }
         initial = finite[0]
@@ -54,6 +58,15 @@ struct LossCurve {
         let median = Series.median(half)
         spikes = Double(half.filter { $0 > 3 * median + 0.05 }.count) / Double(half.count)
         lateOverBest = best > 0 ? Self.mean(finite.suffix(max(1, n / 4))) / best : 1
+        let values = finite
+        fifths = n >= 20 ? (0..<5).map { Self.mean(values[(n * $0 / 5)..<(n * ($0 + 1) / 5)]) } : []
+    }
+
+    /// The first step (1-based) from which the moving average stays at or below `level`, or nil.
+    func firstStepAtOrBelow(_ level: Double) -> Int? {
+        let window = max(3, min(50, finite.count / 20))
+        let smooth = Self.movingAverage(finite, window: window)
+        return smooth.firstIndex { $0 <= level }.map { $0 + window }
     }
 
     static func mean<C: Collection>(_ x: C) -> Double where C.Element == Double {

@@ -14,6 +14,10 @@ final class DataProfiler {
     private var entropySum = 0.0, entropyBatches = 0
     private var previousMajority: Int?
     private var repeatedMajority = 0, majorityPairs = 0
+    /// Text: how often each target token occurs in the first epoch (the unigram baseline).
+    private var tokenCounts: [Int: Int] = [:]
+    /// Regression: Σy, Σy² and the count of the first epoch's float targets (the mean predictor's loss).
+    private var targetSum = 0.0, targetSquares = 0.0, targetCount = 0
 
     func observe(inputs x: Tensor, targets y: Tensor, firstEpoch: Bool) {
         batches += 1
@@ -21,6 +25,12 @@ final class DataProfiler {
             let s = x.statistics()
             inputs.merge(s)
             nonFinite += s.nonFinite
+        }
+        if firstEpoch, y.dtype == .int64, y.rank == 2 {
+            for token in y.ints() { tokenCounts[token, default: 0] += 1 }
+        }
+        if firstEpoch, y.dtype.isFloatingPoint {
+            for v in y.doubles() where v.isFinite { (targetSum, targetSquares, targetCount) = (targetSum + v, targetSquares + v * v, targetCount + 1) }
         }
         guard firstEpoch, y.dtype == .int64, y.rank == 1, y.count > 1 else { return }
         var counts: [Int: Int] = [:]
@@ -55,6 +65,13 @@ final class DataProfiler {
             p.meanBatchLabelEntropy = entropySum / Double(entropyBatches)
             p.labelEntropy = Self.entropy(labelCounts.values)
             p.classes = labelCounts.count
+            let total = labelCounts.values.reduce(0, +)
+            if total > 0 { p.majorityFraction = Double(labelCounts.values.max() ?? 0) / Double(total) }
+        }
+        if !tokenCounts.isEmpty { p.unigramLoss = Self.entropy(tokenCounts.values) }
+        if targetCount > 1 {
+            let mean = targetSum / Double(targetCount)
+            p.targetVariance = max(0, targetSquares / Double(targetCount) - mean * mean)
         }
         if majorityPairs > 0 { p.repeatedMajorityFraction = Double(repeatedMajority) / Double(majorityPairs) }
         return p

@@ -173,6 +173,13 @@ public struct DataProfile: Codable, Sendable {
     /// Fraction of consecutive batches whose most common label is the same.
     public var repeatedMajorityFraction: Double?
     public var classes: Int?
+    /// Classification: the most common label's share (the accuracy of always guessing it).
+    public var majorityFraction: Double?
+    /// Text: the entropy of the target tokens (nats): the loss of a model that predicts each
+    /// token's frequency and nothing else.
+    public var unigramLoss: Double?
+    /// Regression: the targets' variance, the mean squared error of always predicting their mean.
+    public var targetVariance: Double?
 }
 
 /// Structural facts about the model and loss.
