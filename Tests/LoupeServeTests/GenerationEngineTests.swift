@@ -11,10 +11,10 @@ struct GenerationEngineTests {
         return (try LlamaModel(gguf: file), try BPETokenizer(gguf: file), try ChatTemplate(gguf: file))
     }
 
-    static func engine(slots: Int, queue: Int = 8) throws -> GenerationEngine {
+    static func engine(slots: Int, queue: Int = 8, context: Int = 256) throws -> GenerationEngine {
         let (model, tokenizer, _) = try loaded.get()
         let engine = GenerationEngine(model: model, tokenizer: tokenizer, modelName: "smollm2",
-                                      configuration: .init(slots: slots, queueLimit: queue, contextLength: 256))
+                                      configuration: .init(slots: slots, queueLimit: queue, contextLength: context))
         engine.start()
         return engine
     }
@@ -72,9 +72,11 @@ struct GenerationEngineTests {
     @Test("past the slots and the queue a request is refused with 503; a cancelled job frees its slot")
     func queueBoundAndCancellation() async throws {
         let (_, tokenizer, _) = try Self.loaded.get()
-        let engine = try Self.engine(slots: 1, queue: 1)
+        // The long job must still hold its slot when the test thread gets to run again, which on a
+        // machine busy with parallel tests took over the 1.6 s that 200 tokens take: thousands.
+        let engine = try Self.engine(slots: 1, queue: 1, context: 8192)
         let prompt = tokenizer.encode("Count to one hundred:")
-        var endless = Self.options(200)
+        var endless = Self.options(8000)
         endless.stopAtEndOfGeneration = false     // holds its slot until cancelled
         let long = GenerationJob(id: "long", prompt: prompt, options: endless)
         let waiting = GenerationJob(id: "waiting", prompt: prompt, options: Self.options(3))
@@ -85,6 +87,12 @@ struct GenerationEngineTests {
         #expect(started)
         try engine.submit(waiting)
         let before = engine.load
+        if before.busy == 0 {
+            // The long job lost its slot before it was cancelled: say how, to find out why.
+            var rest: [String] = []
+            for await event in long.events { rest.append("\(event)") }
+            Issue.record("the long job ended by itself: \(rest.suffix(2))")
+        }
         let refused = #expect(throws: APIError.self) { try engine.submit(GenerationJob(id: "third", prompt: prompt, options: Self.options(3))) }
         #expect(refused?.status == 503 && refused?.code == "queue_full", "load before: \(before)")
         long.cancel()
