@@ -50,15 +50,9 @@ public struct PredictServer: Sendable {
     }
 
     func router() -> Router<LoupeRequestContext> {
-        let router = Router(context: LoupeRequestContext.self)
         let (model, batcher, metrics, configuration) = (model, batcher, metrics, configuration)
-        router.middlewares.add(AccessLogMiddleware(logger: logger))
-        router.middlewares.add(APIErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes) { metrics.request(endpoint: $0, status: $1) })
-        if let key = configuration.apiKey {
-            router.middlewares.add(APIKeyMiddleware<LoupeRequestContext>(key: key) { given in
-                APIErrorMiddleware.response(APIError(status: 401, message: given ? "the API key is wrong" : "this server needs an API key: send Authorization: Bearer KEY",
-                                                     type: "authentication_error", code: "invalid_api_key"))
-            })
+        let router = ServiceRunner.router(logger: logger, maxBodyBytes: configuration.maxBodyBytes, apiKey: configuration.apiKey) {
+            metrics.request(endpoint: $0, status: $1)
         }
         router.get("/health") { _, _ in LLMServer.json(JSONObject([("status", "ok"), ("model", model.name)])) }
         router.get("/metrics") { _, _ -> Response in

@@ -96,15 +96,9 @@ public struct LLMServer: Sendable {
     // MARK: Routes
 
     func router() -> Router<LoupeRequestContext> {
-        let router = Router(context: LoupeRequestContext.self)
         let metrics = self.metrics
-        router.middlewares.add(AccessLogMiddleware(logger: logger))
-        router.middlewares.add(APIErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes) { metrics.request(endpoint: $0, status: $1) })
-        if let key = configuration.apiKey {
-            router.middlewares.add(APIKeyMiddleware<LoupeRequestContext>(key: key) { given in
-                APIErrorMiddleware.response(APIError(status: 401, message: given ? "the API key is wrong" : "this server needs an API key: send Authorization: Bearer KEY",
-                                                     type: "authentication_error", code: "invalid_api_key"))
-            })
+        let router = ServiceRunner.router(logger: logger, maxBodyBytes: configuration.maxBodyBytes, apiKey: configuration.apiKey) {
+            metrics.request(endpoint: $0, status: $1)
         }
         let (phase, configuration) = (phase, configuration)
 

@@ -22,6 +22,21 @@ enum ServiceRunner {
                            logger: quiet)
     }
 
+    /// A router with the middlewares every Loupe server has, outermost first: the access log, OpenAI's
+    /// error objects (each answer counted by `count(endpoint, status)`), and the API key when there is one.
+    static func router(logger: Logger, maxBodyBytes: Int, apiKey: String?, count: @escaping @Sendable (String, Int) -> Void) -> Router<LoupeRequestContext> {
+        let router = Router(context: LoupeRequestContext.self)
+        router.middlewares.add(AccessLogMiddleware(logger: logger))
+        router.middlewares.add(APIErrorMiddleware(maxBodyBytes: maxBodyBytes, count: count))
+        if let apiKey {
+            router.middlewares.add(APIKeyMiddleware<LoupeRequestContext>(key: apiKey) { given in
+                APIErrorMiddleware.response(APIError(status: 401, message: given ? "the API key is wrong" : "this server needs an API key: send Authorization: Bearer KEY",
+                                                     type: "authentication_error", code: "invalid_api_key"))
+            })
+        }
+        return router
+    }
+
     static func run(_ application: some Service, drain: some Service, host: String, port: Int, drainTimeout: Duration, logger: Logger) async throws {
         FileDescriptors.raiseLimit()
         var group = ServiceGroupConfiguration(services: [drain, application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
