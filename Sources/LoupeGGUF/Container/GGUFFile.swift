@@ -39,6 +39,9 @@ public struct GGUFFile: @unchecked Sendable {
     public let version: Int
     /// Metadata in file order.
     public let metadata: [(key: String, value: GGUFValue)]
+    /// The element type of each empty top-level metadata array (``GGUFValue/array(_:)`` cannot
+    /// show it), so ``GGUFWriter`` can carry the metadata over exactly.
+    public let emptyArrayElementTypes: [String: UInt32]
     public let tensors: [GGUFTensorInfo]
     public let alignment: Int
     /// Where the data section starts in the file.
@@ -82,12 +85,14 @@ public struct GGUFFile: @unchecked Sendable {
         let kvCount = try r.count("metadata_kv_count", minimumBytesEach: 8 + 4 + 1)
         var metadata: [(key: String, value: GGUFValue)] = []
         var seen = Set<String>()
+        var emptyArrayTypes: [String: UInt32] = [:]
         for i in 0..<kvCount {
             let key = try r.string("metadata[\(i)].key")
             guard seen.insert(key).inserted else {
                 throw GGUFError.invalid(file: name, field: "metadata key \"\(key)\"", reason: "appears twice")
             }
             let type = try r.u32("metadata \"\(key)\" type")
+            if type == 9, let header = r.peekArrayHeader(), header.count == 0 { emptyArrayTypes[key] = header.elementType }
             metadata.append((key, try r.value(type: type, field: "metadata \"\(key)\"", depth: 0)))
         }
         var alignment = 32
@@ -159,6 +164,7 @@ public struct GGUFFile: @unchecked Sendable {
         self.name = name
         self.version = Int(version)
         self.metadata = metadata
+        self.emptyArrayElementTypes = emptyArrayTypes
         self.tensors = tensors
         self.alignment = alignment
         self.dataOffset = dataOffset

@@ -26,6 +26,13 @@ struct GGUFReader {
     }
 
     mutating func u32(_ field: String) throws -> UInt32 { try scalar(UInt32.self, field) }
+
+    /// The array value's element type and count at the cursor, without moving it.
+    func peekArrayHeader() -> (elementType: UInt32, count: UInt64)? {
+        var copy = self
+        guard let type = try? copy.u32("peek"), let count = try? copy.u64("peek") else { return nil }
+        return (type, count)
+    }
     mutating func u64(_ field: String) throws -> UInt64 { try scalar(UInt64.self, field) }
 
     /// A count whose entries take at least `minimumBytesEach` bytes: larger than the rest of the
