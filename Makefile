@@ -54,6 +54,7 @@ demo: build
 test: setup
 	swift build --build-tests $(TEST_FLAGS)
 	swift test --skip-build $(TEST_FLAGS)
+	scripts/kernels-test.sh
 	scripts/smoke-cli.sh $(LOUPE)
 	scripts/fault-tests.sh $(LOUPE)
 	scripts/peers/tensorboard-check.sh

@@ -66,8 +66,11 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        // Layers, losses, optimizers and schedules on the engine's ops.
-        .target(name: "LoupeNN", dependencies: ["LoupeCore"]),
+        // The int8 inference kernels (u8 × s8 GEMM with AVX-512 VNNI, AVX2 or portable C, chosen at
+        // run time) and activation quantization: C, for per-function target attributes.
+        .target(name: "CLoupeKernels"),
+        // Layers, losses, optimizers and schedules on the engine's ops; the int8 layers.
+        .target(name: "LoupeNN", dependencies: ["LoupeCore", "CLoupeKernels"]),
         // Datasets, loaders, normalization and file readers (CSV, IDX, CIFAR-10, text).
         .target(name: "LoupeData", dependencies: ["LoupeCore", "CZlib"], resources: [.copy("Builtin")]),
         // The safetensors format (reader, writer, the strict JSON its header needs).
@@ -155,7 +158,7 @@ let package = Package(
             dependencies: ["LoupeCore", "LoupeTestSupport"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "LoupeNNTests", dependencies: ["LoupeNN", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeNNTests", dependencies: ["LoupeNN", "CLoupeKernels", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeTOMLTests", dependencies: ["LoupeTOML", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeTrainTests", dependencies: ["LoupeTrain", "LoupeReport", "LoupeTestSupport"], resources: [.copy("Fixtures")]),

@@ -29,5 +29,7 @@ public final class Parameter: @unchecked Sendable {
 /// checkpoints with the parameters.
 public final class Buffer: @unchecked Sendable {
     public var value: Tensor
-    public init(_ value: Tensor) { self.value = value }
+    /// Integer state whose values fit in 8 bits (quantized weights): checkpoints store it as I8.
+    public let isInt8: Bool
+    public init(_ value: Tensor, int8: Bool = false) { (self.value, self.isInt8) = (value, int8) }
 }

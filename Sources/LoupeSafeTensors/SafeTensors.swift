@@ -50,8 +50,10 @@ public enum SafeTensors {
     /// int64 as `I64`) and `metadata` (no `__metadata__` block when empty).
     ///
     /// - Throws: ``SafeTensorsError/invalidArgument(tensor:reason:)`` for a tensor named `__metadata__`.
-    public static func serialize(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> Data {
-        let writer = try SafeTensorsWriter(tensors, metadata: metadata)
+    /// `int8` names integer tensors stored as `I8` (quantized weights: a quarter of float32's
+    /// bytes); they read back as int64 tensors like every integer type.
+    public static func serialize(_ tensors: [String: Tensor], metadata: [String: String] = [:], int8: Set<String> = []) throws -> Data {
+        let writer = try SafeTensorsWriter(tensors, metadata: metadata, int8: int8)
         var data = Data(capacity: writer.byteCount)
         writer.write { data.append(contentsOf: $0) }
         return data
@@ -61,8 +63,8 @@ public enum SafeTensors {
     ///
     /// Atomic: the bytes go to a temporary file in the same directory, which is then renamed over
     /// `url`; if anything fails, `url` keeps its previous contents and no temporary file remains.
-    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws {
-        let writer = try SafeTensorsWriter(tensors, metadata: metadata)
+    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], int8: Set<String> = [], to url: URL) throws {
+        let writer = try SafeTensorsWriter(tensors, metadata: metadata, int8: int8)
         do {
             try AtomicFile.write(to: url) { sink in try writer.write(to: sink) }
         } catch let error as AtomicFileError {

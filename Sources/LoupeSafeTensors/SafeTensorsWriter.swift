@@ -25,11 +25,22 @@ struct SafeTensorsWriter {
     /// Total size of the file.
     let byteCount: Int
 
-    init(_ tensors: [String: Tensor], metadata: [String: String]) throws(SafeTensorsError) {
+    /// - Parameter int8: names of int64 tensors to store as I8 (quantized weights); each value
+    ///   must be in −128…127.
+    init(_ tensors: [String: Tensor], metadata: [String: String], int8: Set<String> = []) throws(SafeTensorsError) {
         if tensors["__metadata__"] != nil {
             throw SafeTensorsError.invalidArgument(tensor: "__metadata__", reason: "the name is reserved for the file's metadata block")
         }
-        items = tensors.map { Item(name: $0.key, tensor: $0.value, dtype: SafeTensorsDType(writing: $0.value.dtype)) }
+        for name in int8.sorted() {
+            guard let t = tensors[name] else { continue }
+            guard t.dtype == .int64 else {
+                throw SafeTensorsError.invalidArgument(tensor: name, reason: "only integer tensors can be stored as I8; this one is \(t.dtype)")
+            }
+            if let bad = t.ints().first(where: { !(-128...127).contains($0) }) {
+                throw SafeTensorsError.invalidArgument(tensor: name, reason: "holds \(bad), outside I8's −128…127")
+            }
+        }
+        items = tensors.map { Item(name: $0.key, tensor: $0.value, dtype: int8.contains($0.key) ? .i8 : SafeTensorsDType(writing: $0.value.dtype)) }
             .sorted { a, b in
                 a.dtype.referenceOrder != b.dtype.referenceOrder
                     ? a.dtype.referenceOrder > b.dtype.referenceOrder
@@ -58,7 +69,7 @@ struct SafeTensorsWriter {
     /// Hands the file to `sink` in pieces: the header, then each tensor's data.
     func write(to sink: ([UInt8]) throws -> Void) rethrows {
         try sink(headerBytes)
-        for item in items { try sink(Self.littleEndianBytes(item.tensor)) }
+        for item in items { try sink(item.dtype == .i8 ? item.tensor.ints().map { UInt8(bitPattern: Int8($0)) } : Self.littleEndianBytes(item.tensor)) }
     }
 
     /// The tensor's elements in row-major order as little-endian bytes of its own dtype.

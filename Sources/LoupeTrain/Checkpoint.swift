@@ -38,7 +38,8 @@ public enum Checkpoint {
             metadata["callback.\(callback.stateKey)"] = callback.state
         }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try SafeTensors.write(tensors, metadata: metadata, to: url)
+        let int8 = Set(trainer.model.namedBuffers().filter(\.buffer.isInt8).map { "model.\($0.name)" })
+        try SafeTensors.write(tensors, metadata: metadata, int8: int8, to: url)
     }
 
     /// Restores a trainer (model, optimizer, counters, dropout generators, schedule, and the state

@@ -103,7 +103,10 @@ public enum ModelBuilder {
             throw RunConfigError.invalidValue(key: "model.layers[\(spec.layers.count - 1)]", value: "an output of \(last) values",
                                               allowed: "\(outputs) outputs, one per class / vocabulary entry / target the data has")
         }
-        return Sequential(modules)
+        let model = Sequential(modules)
+        // A quantized run: the same layers, their linear and convolution ones in int8, to load
+        // the run's int8 checkpoint into.
+        return try spec.quantize.map { try Int8Conversion.placeholder(model, activations: $0.activations) } ?? model
     }
 }
 

@@ -28,6 +28,12 @@ public enum Engine {
     /// Below this many elements an element-wise kernel runs on one thread: splitting costs more
     /// than it saves under ~0.1 ms of work (PERFORMANCE-NOTES.md).
     public static let parallelThreshold = 1 << 16
+
+    /// Runs `body` over `0..<count` in up to ``threads`` contiguous chunks at once, when
+    /// `count · costPerItem` is worth splitting: for kernels outside the engine's ops.
+    public static func forChunks(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
+        Parallel.forChunks(count, costPerItem: costPerItem, body)
+    }
 }
 
 enum Parallel {

@@ -81,6 +81,14 @@ public final class Tensor: @unchecked Sendable {
         if let base = values.baseAddress { storage.pointer(as: Float.self).update(from: base, count: values.count) }
     }
 
+    /// A float32 tensor whose values `fill` writes, every one of them, straight into its fresh
+    /// storage: for kernels outside the engine's ops that compute in place (the int8 layers), so
+    /// their output is not copied once more.
+    public convenience init(shape: [Int], filling fill: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
+        self.init(shape: shape, dtype: .float32, zeroed: false)
+        try fill(UnsafeMutableBufferPointer(start: storage.pointer(as: Float.self), count: Shape.count(shape)))
+    }
+
     /// A float64 tensor holding `values` in row-major order.
     public convenience init(float64 values: [Double], shape: [Int], requiresGrad: Bool = false) {
         self.init(copying: values, shape: shape, dtype: .float64, requiresGrad: requiresGrad, "Tensor(float64:shape:)")

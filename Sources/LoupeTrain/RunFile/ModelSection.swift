@@ -1,3 +1,18 @@
+import LoupeNN
+
+/// `model.quantize`: the model's linear and convolution layers run in 8 bits (``Int8Conversion``).
+/// `loupe compress` writes it into the runs it makes; their checkpoints hold the int8 codes.
+public enum ModelQuantization: String, CaseIterable, Sendable, Codable {
+    /// Activations scaled per row as they arrive.
+    case int8 = "int8"
+    /// Activations scaled by one factor per layer, from a calibration sample.
+    case int8Static = "int8-static"
+
+    public var activations: Int8Activations { self == .int8 ? .dynamic : .static }
+}
+
+extension ModelQuantization: RunFileValueConvertible {}
+
 extension RunConfig {
     /// `[model]`: the layers, from input to output, that ``ModelBuilder`` builds.
     public struct ModelSection: Equatable, Sendable {
@@ -5,6 +20,8 @@ extension RunConfig {
         /// wants [64]); nil keeps the data's shape.
         public var input: [Int]?
         public var layers: [LayerSpec] = []
+        /// Int8 layers in place of the float ones (runs made by `loupe compress`); nil: float32.
+        public var quantize: ModelQuantization?
 
         func validate() throws {
             if let input {
@@ -22,9 +39,11 @@ extension RunConfig.ModelSection: RunFileTable, Codable {
         self.init()
         input = try t.ints("input")
         layers = try t.tables("layers", LayerSpec.init(reading:)) ?? layers
+        quantize = try t.choice("quantize")
     }
 
     var entries: [RunFileEntry] {
-        [RunFileEntry("input", ifSet: input), RunFileEntry("layers", layers.map { RunFileValue.table($0.entries) })].compactMap { $0 }
+        [RunFileEntry("input", ifSet: input), RunFileEntry("layers", layers.map { RunFileValue.table($0.entries) }),
+         RunFileEntry("quantize", ifSet: quantize)].compactMap { $0 }
     }
 }

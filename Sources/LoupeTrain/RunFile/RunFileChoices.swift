@@ -9,6 +9,7 @@ extension RunConfig {
         [("data.dataset", DatasetSource.allKinds.map(\.name)),
          ("data.normalize", NormalizationKind.allCases.map(\.rawValue)),
          ("layer type", LayerSpec.allKinds.map(\.type)),
+         ("model.quantize", ModelQuantization.allCases.map(\.rawValue)),
          ("activation", ActivationKind.allCases.map(\.rawValue)),
          ("init", Initializer.runFileForms),
          ("train.loss", LossKind.allCases.map(\.rawValue)),
