@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "LoupeTOML", targets: ["LoupeTOML"]),
         .library(name: "LoupeTrain", targets: ["LoupeTrain"]),
         .library(name: "LoupeDebug", targets: ["LoupeDebug"]),
+        .library(name: "LoupeCompress", targets: ["LoupeCompress"]),
         .library(name: "LoupeLLM", targets: ["LoupeLLM"]),
         .library(name: "LoupeTrace", targets: ["LoupeTrace"]),
         .library(name: "LoupeTensorBoard", targets: ["LoupeTensorBoard"]),
@@ -90,7 +91,7 @@ let package = Package(
         .target(name: "LoupeReport", dependencies: ["LoupeCore"]),
         // Quality and cost of a model: metrics as scikit-learn computes them, calibration, verdicts,
         // cost, language-model perplexity/KLD/multiple choice, the evaluation report and Pareto.
-        .target(name: "LoupeEval", dependencies: ["LoupeCore", "LoupeLLM", "LoupeReport", "LoupeStore", "LoupeTrain"]),
+        .target(name: "LoupeEval", dependencies: ["LoupeCore", "LoupeLLM", "LoupeReport", "LoupeStore", "LoupeTrain", "LoupeSafeTensors"]),
         // Every run remembered: one SQLite database (GRDB) of runs, hyperparameters, scalars,
         // records and artifacts; the recorder features write through.
         .target(name: "LoupeStore", dependencies: ["LoupeCore", "LoupeReport", "LoupeTensorBoard", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -106,6 +107,9 @@ let package = Package(
         // The LLM runtime: byte-level BPE tokenizer, the Llama forward pass on quantized GGUF
         // weights, sampling and generation, where the default model lives.
         .target(name: "LoupeLLM", dependencies: ["LoupeGGUF", "LoupeCore", "CBLAS"], swiftSettings: vectorKernelFlags),
+        // Compression of trained runs: int8, magnitude and structured pruning, distillation, each
+        // result a run of its own, evaluated into one accuracy-cost table (`loupe compress`).
+        .target(name: "LoupeCompress", dependencies: ["LoupeTrain", "LoupeDebug", "LoupeEval", "LoupeStore", "LoupeNN", "LoupeSafeTensors", "LoupeReport"]),
         // The inference tracer: every generated token's forward pass recorded as a cycle.
         .target(name: "LoupeTrace", dependencies: ["LoupeLLM", "LoupeReport"]),
         // What every Loupe web server shares (Hummingbird): access tokens and API keys, the
@@ -142,6 +146,7 @@ let package = Package(
                 "LoupeTrain",
                 "LoupeEval",
                 "LoupeDebug",
+                "LoupeCompress",
                 "LoupeLLM",
                 "LoupeTrace",
                 "LoupeGGUF",

@@ -2,7 +2,7 @@ import Foundation
 
 /// What produced a run.
 public enum RunKind: String, Codable, Sendable, CaseIterable {
-    case train, debug, trace, profile, bench, eval
+    case train, debug, trace, profile, bench, eval, compress
 }
 
 /// Where a run stands. `crashed` is a run whose process died without closing it (see

@@ -23,6 +23,8 @@ public final class Trainer {
     public var callbacks: [TrainerCallback] = []
     /// Evaluate on the validation split every this many epochs.
     public var evaluateEvery = 1
+    /// Trains against a teacher's outputs as well as the labels (`[distill]`); nil: the labels only.
+    public var distillation: Distillation?
     /// Batch size used by `evaluate` and `predict`.
     public var evaluationBatchSize = 256
 
@@ -91,7 +93,11 @@ public final class Trainer {
         if let scheduler { optimizer.lr = scheduler.rate(step: step) }
         for c in callbacks { try c.batchBegan(self, inputs: inputs, targets: targets) }
         // Under a profiler (`loupe profile`) the phases are spans around the modules' own.
-        let value = try Profiler.measure("forward", category: "step") { try loss(model(inputs), targets, labelSmoothing: labelSmoothing) }
+        let value = try Profiler.measure("forward", category: "step") {
+            let outputs = try model(inputs)
+            return try distillation?.loss(outputs, inputs: inputs, labels: targets, labelSmoothing: labelSmoothing)
+                ?? loss(outputs, targets, labelSmoothing: labelSmoothing)
+        }
         try value.backward()
         for c in callbacks { try c.gradientsComputed(self, loss: value) }
         // Clipping and the update are not the model's forward pass: forward hooks do not hear them.

@@ -90,6 +90,7 @@ public struct TrainingRun {
         let model = try ModelBuilder.build(config.model, sampleShape: data.splits.train.sampleShape,
                                            outputs: config.train.loss == .crossEntropy ? data.outputs : nil, seed: config.run.seed,
                                            batchSize: min(config.train.batchSize, max(data.splits.train.count, 1)))
+        if let initFrom = config.model.initFrom { try Self.loadModelState(from: initFrom, into: model, key: "model.init_from") }
         let optimizer = try makeOptimizer(model.parameters())
         let loss = config.train.loss
         guard !(loss == .crossEntropy && !data.splits.train.hasClassLabels && data.vocabulary == nil) else {
@@ -99,7 +100,48 @@ public struct TrainingRun {
         trainer.gradientClip = config.train.gradClip
         trainer.evaluateEvery = config.train.evalEvery
         trainer.labelSmoothing = config.train.labelSmoothing
+        if let distill = config.distill {
+            let teacher = try Self.loadTeacher(distill.teacher, sampleShape: data.splits.train.sampleShape, outputs: data.outputs)
+            trainer.distillation = Distillation(teacher: teacher, temperature: distill.temperature, alpha: distill.alpha)
+        }
         return (trainer, model)
+    }
+
+    /// Loads a model's parameters and buffers from a safetensors file: a Loupe checkpoint (its
+    /// `model.` tensors) or a file of the model's tensors alone.
+    /// - Throws: ``RunConfigError`` naming `key` when the file cannot be read or does not fit.
+    public static func loadModelState(from path: String, into model: Module, key: String) throws {
+        let file: SafeTensorsFile
+        do { file = try SafeTensors.read(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw RunConfigError.unreadable(file: path, reason: "\(key): \(error)")
+        }
+        let prefixed = file.tensors.filter { $0.key.hasPrefix("model.") }
+        let state = prefixed.isEmpty ? file.tensors : Dictionary(uniqueKeysWithValues: prefixed.map { (String($0.key.dropFirst(6)), $0.value) })
+        do { try model.load(stateDict: state) } catch {
+            throw RunConfigError.unreadable(file: path, reason: "\(key): its tensors do not fit this run's model (\(error))")
+        }
+    }
+
+    /// A trained run's model (its folder's config.json and best checkpoint, else its last), in
+    /// evaluation mode, for distillation.
+    static func loadTeacher(_ folder: String, sampleShape: [Int], outputs: Int?) throws -> Module {
+        let directory = URL(fileURLWithPath: folder)
+        let configURL = directory.appendingPathComponent("config.json")
+        let teacherConfig: RunConfig
+        do { teacherConfig = try LoupeJSON.decoder().decode(RunConfig.self, from: InputFile.read(configURL.path)) } catch {
+            throw RunConfigError.unreadable(file: configURL.path, reason: "distill.teacher must be a trained run's folder (\(ErrorMessage.plain(error)))")
+        }
+        let model: Sequential
+        do {
+            model = try ModelBuilder.build(teacherConfig.model, sampleShape: sampleShape, outputs: outputs, seed: teacherConfig.run.seed)
+        } catch {
+            throw RunConfigError.invalidValue(key: "distill.teacher", value: folder, allowed: "a run whose model takes this run's data (\(error))")
+        }
+        let best = directory.appendingPathComponent("checkpoints/best.safetensors"), last = directory.appendingPathComponent(lastCheckpoint)
+        let checkpoint = FileManager.default.fileExists(atPath: best.path) ? best : last
+        try loadModelState(from: checkpoint.path, into: model, key: "distill.teacher")
+        model.eval()
+        return model
     }
 
     /// Loads and prepares the data as the run file says.
@@ -290,6 +332,7 @@ public struct TrainingRun {
         if config.train.earlyStoppingPatience > 0 { trainer.callbacks.append(EarlyStopping(patience: config.train.earlyStoppingPatience)) }
         trainer.callbacks.append(ModelCheckpoint(directory: checkpoints, metadata: [Self.configKey: String(decoding: configJSON, as: UTF8.self)]))
         if progress { trainer.callbacks.append(ProgressBar(epochs: config.train.epochs ?? (totalSteps + perEpoch - 1) / perEpoch)) }
+        if let prune = config.prune { trainer.callbacks.append(MagnitudePruning(prune, totalSteps: totalSteps)) }
         trainer.callbacks += extraCallbacks
         if let callbacksForData { trainer.callbacks += try callbacksForData(data) }
 

@@ -32,7 +32,11 @@ public struct Diagnosis {
         add(unshuffledData(), rank: 3)
         // A run that fell to the trivial baseline and stayed is the learning rate's doing when
         // its updates are large; otherwise a loss that is not decreasing.
-        let baselineStuck = stuckAtBaseline()
+        // A fine-tune (model.init_from: pruning, a pruned model's recovery) starts from a trained
+        // model, far below the trivial baseline, where a loss that barely moves is the point:
+        // the from-scratch progress rules do not apply to it.
+        let fineTune = config?.model.initFrom != nil
+        let baselineStuck = fineTune ? nil : stuckAtBaseline()
         let tooHigh = learningRateTooHigh(nanStep: nan?.early == false ? nan?.finding.firstStep : nil)
             ?? (baselineStuck?.kind == .lrTooHigh ? baselineStuck : nil)
         add(tooHigh, rank: 4)
@@ -46,8 +50,8 @@ public struct Diagnosis {
         add(vanishingGradients(), rank: 10)
         // After a too-high rate has killed the network nothing moves any more: tiny updates then
         // are not a too-low rate.
-        let tooLow = tooHigh == nil ? learningRateTooLow() : nil
-        let tooSlow = tooHigh == nil && tooLow == nil ? learningTooSlowly() : nil
+        let tooLow = tooHigh == nil && !fineTune ? learningRateTooLow() : nil
+        let tooSlow = tooHigh == nil && tooLow == nil && !fineTune ? learningTooSlowly() : nil
         add(tooLow ?? tooSlow, rank: 11)
         // An oscillating loss is the learning rate's doing, and kills ReLUs on the way.
         add(lossOscillating(), rank: 5.2)
@@ -55,7 +59,7 @@ public struct Diagnosis {
         // A stuck loss with a cause in the run file (weight decay, dropout) is that cause; otherwise
         // it is the last resort when nothing more specific explains it.
         // A too-slow run's loss barely moving is that slowness, not a stuck loss.
-        let stuck = tooSlow == nil ? (baselineStuck?.kind == .lossNotDecreasing ? baselineStuck : nil) ?? lossNotDecreasing() : nil
+        let stuck = tooSlow == nil && !fineTune ? (baselineStuck?.kind == .lossNotDecreasing ? baselineStuck : nil) ?? lossNotDecreasing() : nil
         add(stuck, rank: stuck.map { $0.evidence["weight_decay"] != nil || $0.evidence["dropout"] != nil } == true ? 5.4 : 14)
         // Root causes first; among findings of one cause, the more severe first.
         var ordered = found.sorted { a, b in

@@ -6,7 +6,10 @@ extension Diagnosis {
     func learningRateTooHigh(nanStep: Int?) -> Finding? {
         let ratio = medianUpdateRatio
         let decayDrivenRun = (config?.train.weightDecay ?? 0) * learningRate >= 0.01
-        let rose = (curve.peak > curve.initial * 1.5 || curve.final > curve.initial * 1.1) && !decayDrivenRun
+        // A fine-tune starts from a trained model's tiny loss, which pruning then raises on
+        // purpose: there the loss must climb toward chance to indict the learning rate.
+        let floor = config?.model.initFrom != nil ? (chanceLoss ?? 0) * 0.5 : 0
+        let rose = (curve.peak > max(curve.initial * 1.5, floor) || curve.final > max(curve.initial * 1.1, floor)) && !decayDrivenRun
         // Large updates only indict the learning rate when the loss started sane (a huge initial
         // loss is the initialization's doing) and weight decay is not what moves the weights.
         let saneStart = chanceLoss.map { curve.initial < 3 * $0 } ?? true

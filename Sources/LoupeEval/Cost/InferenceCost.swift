@@ -32,7 +32,7 @@ public struct InferenceCost: Codable, Sendable, Equatable {
     }
 
     public var parameters: Int
-    /// The checkpoint's bytes.
+    /// The model's bytes as stored: its tensors in the checkpoint (optimizer state excluded).
     public var sizeOnDiskBytes: Int
     public var flopsPerExample: Double
     /// Bytes read and written per example by the forward pass's ops (``ForwardCost``).

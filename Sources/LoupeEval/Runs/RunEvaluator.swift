@@ -2,6 +2,7 @@ import Foundation
 import LoupeCore
 import LoupeData
 import LoupeReport
+import LoupeSafeTensors
 import LoupeTrain
 
 /// Evaluates a trained run's classifier or regressor (`loupe eval`): loads its checkpoint,
@@ -147,6 +148,12 @@ public struct RunEvaluator {
                           classifier: details, seed: seed)
     }
 
+    /// The bytes of the model's tensors as its checkpoint stores them (int8 codes as one byte):
+    /// what shipping the model takes, without the optimizer state a training checkpoint adds.
+    public static func modelBytes(_ checkpoint: URL) throws -> Int {
+        try SafeTensors.read(contentsOf: checkpoint).entries.filter { $0.name.hasPrefix("model.") }.map(\.dataOffsets.count).reduce(0, +)
+    }
+
     private func measureCost(trainer: Trainer, dataset: TensorDataset, checkpoint: URL) throws -> InferenceCost {
         let model = trainer.model
         let wasTraining = model.isTraining
@@ -155,7 +162,7 @@ public struct RunEvaluator {
         return try GradMode.withoutGrad {
             let one = try dataset.inputs.slice(axis: 0, 0, 1).contiguous()
             let forward = try ForwardCost.measure { _ = try model(one) }
-            let size = (try? FileManager.default.attributesOfItem(atPath: checkpoint.path)[.size] as? Int) ?? 0
+            let size = try Self.modelBytes(checkpoint)
             // The batches are cut before the clock starts: predict times the model alone.
             var batches: [String: Tensor] = [:]
             return try InferenceCost.measure(

@@ -22,6 +22,9 @@ extension RunConfig {
         public var layers: [LayerSpec] = []
         /// Int8 layers in place of the float ones (runs made by `loupe compress`); nil: float32.
         public var quantize: ModelQuantization?
+        /// A checkpoint (or safetensors file of the model's tensors) the model starts from
+        /// instead of its initializers: fine-tuning a trained model.
+        public var initFrom: String?
 
         func validate() throws {
             if let input {
@@ -29,6 +32,7 @@ extension RunConfig {
                                "an array of positive integers, e.g. [64] or [1, 8, 8]")
             }
             guard !layers.isEmpty else { throw RunConfigError.missingKey(key: "model.layers") }
+            if let initFrom { try Check.path(initFrom, "model.init_from", shown: initFrom) }
             for (i, layer) in layers.enumerated() { try layer.validate(key: "model.layers[\(i)]") }
         }
     }
@@ -40,10 +44,11 @@ extension RunConfig.ModelSection: RunFileTable, Codable {
         input = try t.ints("input")
         layers = try t.tables("layers", LayerSpec.init(reading:)) ?? layers
         quantize = try t.choice("quantize")
+        initFrom = try t.string("init_from")
     }
 
     var entries: [RunFileEntry] {
         [RunFileEntry("input", ifSet: input), RunFileEntry("layers", layers.map { RunFileValue.table($0.entries) }),
-         RunFileEntry("quantize", ifSet: quantize)].compactMap { $0 }
+         RunFileEntry("quantize", ifSet: quantize), RunFileEntry("init_from", ifSet: initFrom)].compactMap { $0 }
     }
 }

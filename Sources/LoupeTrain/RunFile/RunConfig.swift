@@ -20,6 +20,10 @@ public struct RunConfig: Equatable, Sendable {
     public var model = ModelSection()
     public var train = TrainSection()
     public var eval = EvalSection()
+    /// Pruning while training (nil: none).
+    public var prune: PruneSection?
+    /// Distillation from a teacher run (nil: none).
+    public var distill: DistillSection?
 
     public init() {}
 
@@ -30,6 +34,11 @@ public struct RunConfig: Equatable, Sendable {
         try model.validate()
         try train.validate()
         try eval.validate()
+        try prune?.validate()
+        try distill?.validate()
+        if distill != nil && train.loss != .crossEntropy {
+            throw RunConfigError.invalidValue(key: "train.loss", value: "\"\(train.loss.rawValue)\"", allowed: "\"cross_entropy\" with [distill] (it distils a classifier's probabilities)")
+        }
     }
 }
 
@@ -41,12 +50,15 @@ extension RunConfig: RunFileTable, Codable {
         model = try t.table("model", ModelSection.init(reading:)) ?? model
         train = try t.table("train", TrainSection.init(reading:)) ?? train
         eval = try t.table("eval", EvalSection.init(reading:)) ?? eval
+        prune = try t.table("prune", PruneSection.init(reading:))
+        distill = try t.table("distill", DistillSection.init(reading:))
     }
 
     /// The sections in the order run files give them.
     var sections: [(name: String, entries: [RunFileEntry])] {
         [("run", run.entries), ("data", data.entries), ("model", model.entries), ("train", train.entries)]
             + (eval == EvalSection() ? [] : [("eval", eval.entries)])
+            + (prune.map { [("prune", $0.entries)] } ?? []) + (distill.map { [("distill", $0.entries)] } ?? [])
     }
 
     var entries: [RunFileEntry] {

@@ -14,6 +14,7 @@ extension RunConfig {
          ("init", Initializer.runFileForms),
          ("train.loss", LossKind.allCases.map(\.rawValue)),
          ("train.optimizer", OptimizerSpec.allKinds.map(\.name)),
-         ("train.schedule", ScheduleSpec.allKinds.map(\.name))]
+         ("train.schedule", ScheduleSpec.allKinds.map(\.name)),
+         ("prune.scope", PruningScope.allCases.map(\.rawValue))]
     }
 }

@@ -115,7 +115,7 @@ struct Eval: ParsableCommand {
         }
         if FileManager.default.fileExists(atPath: direct.appendingPathComponent("config.json").path) { return (direct, nil) }
         let folders = RunFolders(root: URL(fileURLWithPath: runsDir))
-        if let store, let id = try? store.resolve(run), let info = try? store.run(id), info.kind == .train {
+        if let store, let id = try? store.resolve(run), let info = try? store.run(id), [.train, .debug, .compress].contains(info.kind) {
             let folder = folders.root.appendingPathComponent(info.name).appendingPathComponent(id)
             if FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) { return (folder, nil) }
         }
