@@ -66,24 +66,26 @@ struct QuantizedLayerTests {
         }
     }
 
-    @Test(arguments: [(1, 0), (1, 1), (2, 1), (2, 0)])
-    func convolutionEqualsTheFloatConvolutionOfItsRoundedValues(stride: Int, padding: Int) throws {
+    /// 3 input channels (27 inputs per output: the weights-first product) and 8 (72: patches first).
+    @Test(arguments: [(1, 0, 3), (1, 1, 3), (2, 1, 3), (2, 0, 3), (1, 1, 8), (2, 0, 8)])
+    func convolutionEqualsTheFloatConvolutionOfItsRoundedValues(stride: Int, padding: Int, channels: Int) throws {
         var rng = RandomGenerator(seed: 5)
-        let conv = try Conv2d(3, 8, kernel: 3, stride: stride, padding: padding, using: &rng)
+        let conv = try Conv2d(channels, 8, kernel: 3, stride: stride, padding: padding, using: &rng)
         let q = try QuantizedConv2d(conv, activations: .dynamic)
-        let x = try Tensor.normal([2, 3, 9, 7], using: &rng)
+        let x = try Tensor.normal([2, channels, 9, 7], using: &rng)
         let y = try q(x)
         // Dequantized weights and per-image dequantized inputs through the float convolution.
         let ws = q.weightScale.value.floats()
-        let w = Tensor(q.weight.value.ints().enumerated().map { Float($0.element) * ws[$0.offset / 27] }, shape: [8, 3, 3, 3])
+        let k = channels * 9, size = channels * 63
+        let w = Tensor(q.weight.value.ints().enumerated().map { Float($0.element) * ws[$0.offset / k] }, shape: [8, channels, 3, 3])
         var images: [Float] = []
         for i in 0..<2 {
-            let image = Array(x.floats()[(i * 189)..<((i + 1) * 189)])
-            var bytes = [UInt8](repeating: 0, count: 189), scale: Float = 0
-            image.withUnsafeBufferPointer { Int8Activation.quantize($0.baseAddress!, m: 1, k: 189, into: &bytes, stride: 189, scales: &scale, fixedScale: nil) }
+            let image = Array(x.floats()[(i * size)..<((i + 1) * size)])
+            var bytes = [UInt8](repeating: 0, count: size), scale: Float = 0
+            image.withUnsafeBufferPointer { Int8Activation.quantize($0.baseAddress!, m: 1, k: size, into: &bytes, stride: size, scales: &scale, fixedScale: nil) }
             images += bytes.map { Float(Int($0) - 128) * scale }
         }
-        let want = try Tensor(images, shape: [2, 3, 9, 7]).conv2d(weight: w, bias: conv.bias!.value, stride: stride, padding: padding)
+        let want = try Tensor(images, shape: [2, channels, 9, 7]).conv2d(weight: w, bias: conv.bias!.value, stride: stride, padding: padding)
         #expect(y.shape == want.shape)
         let float = try conv(x).floats(), range = float.map(abs).max()!
         for (i, (a, b)) in zip(y.floats(), want.floats()).enumerated() {

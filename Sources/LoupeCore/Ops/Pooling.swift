@@ -23,6 +23,20 @@ extension Tensor {
         defer { withExtendedLifetime(x) {} }  // raw pointers below outlive its last use
         let planes = g.n * g.c, outPlane = g.oh * g.ow, inPlane = g.h * g.w
         let out = Tensor(shape: [g.n, g.c, g.oh, g.ow], dtype: dtype, zeroed: false)
+        // Inference (no gradient to route) of the common 2×2/2 window: eight outputs per vector
+        // step and no argmax to keep.
+        if dtype == .float32, !(ThreadState.current.gradEnabled && requiresGrad),
+           g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 {
+            let src = x.base(Float.self), dst = out.base(Float.self)
+            Parallel.forChunks(planes, costPerItem: inPlane) { range in
+                for p in range {
+                    for oy in 0..<g.oh {
+                        Self.maxPool2x2Row(src + p * inPlane + 2 * oy * g.w, width: g.w, into: dst + p * outPlane + oy * g.ow, count: g.ow)
+                    }
+                }
+            }
+            return try Tensor.record("max_pool2d", inputs: [self], output: out, differentiable: false)
+        }
         var argmax = [Int](repeating: 0, count: planes * outPlane)
         func run<T: TensorScalar>(_: T.Type) {
             let src = x.base(T.self), dst = out.base(T.self)
@@ -88,6 +102,33 @@ extension Tensor {
             }
             if grad.dtype == .float32 { back(Float.self) } else { back(Double.self) }
             return [dx]
+        }
+    }
+
+    /// One output row of a 2×2/2 max pool: `row` and the row below it (`width` apart) → `count`
+    /// maxima. A NaN in a window gives NaN, as the general path does.
+    @inline(__always)
+    static func maxPool2x2Row(_ row: UnsafePointer<Float>, width: Int, into out: UnsafeMutablePointer<Float>, count: Int) {
+        @inline(__always) func vmax(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+            a.replacing(with: b, where: b .> a).replacing(with: .nan, where: (a .!= a) .| (b .!= b))
+        }
+        var ox = 0
+        while 2 * ox + 16 <= width && ox + 8 <= count {
+            let top = UnsafeRawPointer(row + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+            let bottom = UnsafeRawPointer(row + width + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+            let m = vmax(vmax(top.evenHalf, top.oddHalf), vmax(bottom.evenHalf, bottom.oddHalf))
+            UnsafeMutableRawPointer(out + ox).storeBytes(of: m, as: SIMD8<Float>.self)
+            ox += 8
+        }
+        while ox < count {
+            let i = 2 * ox
+            var best = row[i]
+            @inline(__always) func consider(_ v: Float) { if v > best || v.isNaN && !best.isNaN { best = v } }
+            consider(row[i + 1])
+            consider(row[i + width])
+            consider(row[i + width + 1])
+            out[ox] = best
+            ox += 1
         }
     }
 

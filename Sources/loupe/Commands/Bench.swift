@@ -16,11 +16,12 @@ struct Bench: ParsableCommand {
               loupe bench engine --quick
               loupe bench train --workload W1 --workload W2
               loupe bench debug
+              loupe bench int8 --workload W1 --workload W2
               loupe bench llm --threads 1 --threads 2
               loupe bench trace
               loupe bench dashboard --runs 100 --steps 2000
             """,
-        subcommands: [EngineBench.self, TrainBench.self, DebugBench.self, StoreBench.self, LLMBench.self, TraceBench.self, DashboardBench.self]
+        subcommands: [EngineBench.self, TrainBench.self, DebugBench.self, Int8Bench.self, StoreBench.self, LLMBench.self, TraceBench.self, DashboardBench.self]
     )
 }
 
@@ -83,6 +84,38 @@ struct TrainBench: ParsableCommand {
     func run() throws {
         try BenchRecording.run("bench-train", storeOptions) {
             try TrainBenchmark(examples: URL(fileURLWithPath: examples), steps: steps, only: Set(workloads)).run()
+        }
+    }
+}
+
+struct Int8Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "int8",
+        abstract: "Inference of W1 and W2 in float32 and int8 (dynamic, static) at batch 64, interleaved rounds.",
+        discussion: """
+            The workloads' models (examples/w1, w2) on random inputs, converted by Int8Conversion; \
+            each round times every variant (median of ≥ 20 calls). Prints milliseconds per batch \
+            (median, min, max over rounds), examples/s, the speed-up over float32 and the model's \
+            bytes as a checkpoint stores them.
+            """
+    )
+
+    @Option(help: "Where the workload run files are.") var examples = "examples"
+    @Option(name: .customLong("workload"), help: "Workloads (repeatable; default W1 and W2).") var workloads: [String] = []
+    @Option(help: "Interleaved rounds.") var rounds = 7
+    @Option(help: "Examples per batch.") var batch = 64
+    @OptionGroup var storeOptions: StoreOptions
+
+    func validate() throws {
+        for w in workloads where !TrainBenchmark.workloads.contains(where: { $0.name == w }) {
+            throw ValidationError("unknown workload '\(w)'; choose from W1, W2, W3, W4, W5")
+        }
+        guard rounds >= 1, batch >= 1 else { throw ValidationError("--rounds and --batch must be ≥ 1") }
+    }
+
+    func run() throws {
+        try BenchRecording.run("bench-int8", storeOptions) {
+            try Int8Benchmark(examples: URL(fileURLWithPath: examples), rounds: rounds, only: Set(workloads), batch: batch).run()
         }
     }
 }
