@@ -19,7 +19,7 @@ public enum CompressionStep: Equatable, Sendable, CustomStringConvertible {
         case .int8(.static): "int8-static"
         case let .prune(s): "prune:\(Self.number(s))"
         case let .pruneChannels(f): "prune-channels:\(Self.number(f))"
-        case let .distill(file): "distill:\(file)"
+        case let .distill(file): "distill:\(URL(fileURLWithPath: file).lastPathComponent)"
         }
     }
 

@@ -66,7 +66,7 @@ public struct CompressionReport: Codable, Sendable {
             let size = figure(r, "size_mb").map { String(format: "%.3f MB", $0) + (i == 0 ? "" : ratio(figure(results[0], "size_mb"), $0).replacingOccurrences(of: "×", with: "× smaller")) } ?? "—"
             let latency = figure(r, "p50_latency_ms").map { String(format: "%.3f", $0) } ?? "—"
             let throughput = r.throughputAt64.map { String(format: "%.0f", $0) + (i == 0 ? "" : ratio($0, original.throughputAt64)) } ?? "—"
-            let price = figure(r, "usd_per_million").map { String(format: "%.4f", $0) } ?? "—"
+            let price = figure(r, "usd_per_million").map { String(format: "%.3g", $0) } ?? "—"
             // Warnings and errors by kind; "healthy" when the monitor watched a fine-tune and found none.
             let problems = r.findings.filter { $0.severity != "info" }.map(\.kind)
             let findings = problems.isEmpty ? (r.findings.isEmpty ? "" : "healthy") : problems.joined(separator: ", ")

@@ -111,9 +111,14 @@ public struct Compressor {
         do { student = try RunConfig(contentsOf: URL(fileURLWithPath: file)) } catch let error as RunConfigError {
             throw CompressionError.unsupported(step: "distill:\(file)", reason: error.message(for: file))
         }
-        if student.distill == nil { student.distill = RunConfig.DistillSection(teacher: teacher.folder.path) }
-        guard student.data == teacher.config.data else {
-            throw CompressionError.unsupported(step: "distill:\(file)", reason: "the student's [data] must be the teacher's, so both are evaluated on the same examples")
+        var section = student.distill ?? RunConfig.DistillSection(teacher: nil)
+        if section.teacher == nil { section.teacher = teacher.folder.path }
+        student.distill = section
+        // The same examples in the same splits, so both are evaluated on the same test split (the
+        // student may train on fewer: train_limit).
+        guard student.data.dataset == teacher.config.data.dataset, student.data.split == teacher.config.data.split,
+              student.run.seed == teacher.config.run.seed else {
+            throw CompressionError.unsupported(step: "distill:\(file)", reason: "the student's data.dataset, data.split and run.seed must be the teacher's (\(teacher.config.data.dataset.name), \(teacher.config.data.split), seed \(teacher.config.run.seed)), so both are evaluated on the same examples")
         }
         return try train(student, runFile: file, findings: findings, checkpoint: .best)
     }

@@ -101,7 +101,11 @@ public struct TrainingRun {
         trainer.evaluateEvery = config.train.evalEvery
         trainer.labelSmoothing = config.train.labelSmoothing
         if let distill = config.distill {
-            let teacher = try Self.loadTeacher(distill.teacher, sampleShape: data.splits.train.sampleShape, outputs: data.outputs)
+            guard let folder = distill.teacher else {
+                throw RunConfigError.invalidValue(key: "distill.teacher", value: "(none)",
+                                                  allowed: "a trained run's folder (or train the student with loupe compress RUN --plan distill:FILE, which sets it to RUN)")
+            }
+            let teacher = try Self.loadTeacher(folder, sampleShape: data.splits.train.sampleShape, outputs: data.outputs)
             trainer.distillation = Distillation(teacher: teacher, temperature: distill.temperature, alpha: distill.alpha)
         }
         return (trainer, model)

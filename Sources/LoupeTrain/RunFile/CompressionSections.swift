@@ -28,19 +28,20 @@ extension RunConfig {
     /// `alpha · T² · KL(teacher_T ‖ student_T) + (1 − alpha) · CE(student, labels)`, where `_T` is
     /// the softmax of the logits divided by the temperature T; the teacher only predicts.
     public struct DistillSection: Equatable, Sendable {
-        /// The teacher: a trained run's folder (its best checkpoint is used).
-        public var teacher: String
+        /// The teacher: a trained run's folder (its best checkpoint is used). nil only in a
+        /// student file for `loupe compress RUN --plan distill:FILE`, which sets RUN.
+        public var teacher: String?
         /// T > 0: higher spreads the teacher's probabilities, showing more of what it knows.
         public var temperature: Double = 4
         /// The weight of the teacher's term, in [0, 1].
         public var alpha: Double = 0.9
 
-        public init(teacher: String, temperature: Double = 4, alpha: Double = 0.9) {
+        public init(teacher: String?, temperature: Double = 4, alpha: Double = 0.9) {
             (self.teacher, self.temperature, self.alpha) = (teacher, temperature, alpha)
         }
 
         func validate() throws {
-            try Check.path(teacher, "distill.teacher", shown: teacher)
+            if let teacher { try Check.path(teacher, "distill.teacher", shown: teacher) }
             try Check.that(temperature.isFinite && temperature > 0 && temperature <= 100, "distill.temperature", temperature, "a number in (0, 100]")
             try Check.within(alpha, 0...1, "distill.alpha")
         }
@@ -69,12 +70,12 @@ extension RunConfig.PruneSection: RunFileTable, Codable {
 
 extension RunConfig.DistillSection: RunFileTable, Codable {
     init(reading t: TableReader) throws {
-        self.init(teacher: try t.required("teacher", t.string))
+        self.init(teacher: try t.string("teacher"))
         temperature = try t.double("temperature") ?? temperature
         alpha = try t.double("alpha") ?? alpha
     }
 
     var entries: [RunFileEntry] {
-        [RunFileEntry("teacher", teacher), RunFileEntry("temperature", temperature), RunFileEntry("alpha", alpha)]
+        [RunFileEntry("teacher", ifSet: teacher), RunFileEntry("temperature", temperature), RunFileEntry("alpha", alpha)].compactMap { $0 }
     }
 }
