@@ -167,6 +167,7 @@ let package = Package(
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeTOMLTests", dependencies: ["LoupeTOML", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeTrainTests", dependencies: ["LoupeTrain", "LoupeReport", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeCompressTests", dependencies: ["LoupeCompress", "LoupeTrain", "LoupeEval", "LoupeNN", "LoupeSafeTensors", "LoupeTestSupport"]),
         .testTarget(name: "LoupeDebugTests", dependencies: ["LoupeDebug", "LoupeReport", "LoupeTestSupport"]),
         .testTarget(name: "LoupeLLMTests", dependencies: ["LoupeLLM", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeTraceTests", dependencies: ["LoupeTrace", "LoupeReport", "LoupeTestSupport"]),

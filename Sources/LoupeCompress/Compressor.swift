@@ -21,8 +21,9 @@ public struct Compressor {
         public var command = "loupe compress"
         /// Epochs of each fine-tune (pruning, the pruned model's recovery).
         public var fineTuneEpochs = 3
-        /// The fine-tunes' learning rate, as a share of the run's own.
-        public var fineTuneLearningRate = 0.1
+        /// The fine-tunes' learning rate, as a share of the run's own (pruning recovers at the
+        /// training rate, as Zhu & Gupta's schedule does).
+        public var fineTuneLearningRate = 1.0
         /// Training examples the static int8 scales are measured on.
         public var calibrationExamples = 512
         public var split: RunEvaluator.Split = .test

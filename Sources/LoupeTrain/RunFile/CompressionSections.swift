@@ -6,14 +6,15 @@ extension RunConfig {
     public struct PruneSection: Equatable, Sendable {
         /// The share of weights zeroed at the end, in [0, 1).
         public var sparsity: Double
-        /// One threshold over all layers' weights (`global`) or each layer to `sparsity` (`layer`).
-        public var scope: PruningScope = .global
+        /// Each layer to `sparsity` (`layer`, Zhu & Gupta's and TensorFlow's default), or one
+        /// threshold over all layers' weights (`global`: it may empty a small layer of large weights' neighbours).
+        public var scope: PruningScope = .layer
         /// The share of the run's steps over which the sparsity rises, in (0, 1].
         public var ramp: Double = 0.75
         /// Steps between mask updates.
         public var every: Int = 10
 
-        public init(sparsity: Double, scope: PruningScope = .global, ramp: Double = 0.75, every: Int = 10) {
+        public init(sparsity: Double, scope: PruningScope = .layer, ramp: Double = 0.75, every: Int = 10) {
             (self.sparsity, self.scope, self.ramp, self.every) = (sparsity, scope, ramp, every)
         }
 

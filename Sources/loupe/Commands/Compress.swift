@@ -35,7 +35,7 @@ struct Compress: ParsableCommand {
     @Argument(help: ArgumentHelp("A run's folder, a run id (or prefix) or a run name.", valueName: "run")) var reference: String
     @Option(help: ArgumentHelp("The variants: \(CompressionPlan.methods), comma-separated, steps joined by +.", valueName: "plan")) var plan: String
     @Option(help: "Epochs of each fine-tune.") var fineTuneEpochs = 3
-    @Option(help: ArgumentHelp("The fine-tunes' learning rate, as a share of the run's.", valueName: "share")) var fineTuneLr = 0.1
+    @Option(help: ArgumentHelp("The fine-tunes' learning rate, as a share of the run's.", valueName: "share")) var fineTuneLr = 1.0
     @Option(help: "The split to evaluate on: test, validation or train.") var split = "test"
     @Flag(help: "Skip the timing (latency, throughput, price): quality and size only.") var noCost = false
     @Option(help: ArgumentHelp("US$ per CPU core-hour (default \(Pricing.defaultUSDPerCoreHour)).", valueName: "usd")) var price = Pricing.defaultUSDPerCoreHour
