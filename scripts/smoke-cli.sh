@@ -75,6 +75,29 @@ grep -q "Pareto front" "$work/compare.html" || { echo "smoke: no Pareto chart" >
 "$LOUPE" eval digits-mlp --runs-dir "$work/eval-runs" --store "$store" --no-cost --data digits --json > "$work/eval-all.json"
 python3 scripts/peers/predict_check.py "$LOUPE" "$work/eval-runs" "$store" digits-mlp "$work/eval-all.json"
 echo "smoke: loupe eval ok"
+# loupe compress: int8 and pruning of the trained digits MLP, each a run, evaluated; the int8 run
+# loads in loupe eval like any; bad plans are one clear error.
+"$LOUPE" compress digits-mlp --plan int8,prune:0.5 --fine-tune-epochs 1 --no-cost --runs-dir "$work/eval-runs" --store "$store" --json > "$work/compress.json"
+check "compress" 'len(d["results"]) == 3 and d["results"][1]["evaluation"]["figures"]["size_mb"] * 3.5 < d["results"][0]["evaluation"]["figures"]["size_mb"] and abs(d["results"][2]["sparsity"] - 0.5) < 0.01 and d["results"][2]["findings"]' < "$work/compress.json"
+"$LOUPE" eval digits-mlp-int8 --runs-dir "$work/eval-runs" --no-record --no-cost --json     | check "eval of an int8 run" "abs(d['figures']['accuracy'] - $(python3 -c "import json; print(json.load(open('$work/compress.json'))['results'][1]['evaluation']['figures']['accuracy'])")) < 1e-12"
+for bad in "quantize|unknown method 'quantize'" "prune:1.5|must be in [0, 1)" "int8+prune:0.5|must come last"; do
+    set +e; out=$("$LOUPE" compress digits-mlp --plan "${bad%%|*}" --runs-dir "$work/eval-runs" 2>&1); status=$?; set -e
+    [[ $status == 64 && "$out" == *"${bad#*|}"* ]] || { echo "smoke: --plan ${bad%%|*} said ($status): $out" >&2; exit 1; }
+done
+echo "smoke: loupe compress ok"
+# loupe quantize: a GGUF the validating reader (and eval-lm) loads; refusals keep the input intact.
+model_file="$HOME/.cache/loupe/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+"$LOUPE" quantize "$model_file" "$work/q8.gguf" --type q8_0 --no-report --json \
+    | check "quantize" 'd["type"] == "Q8_0" and d["quantizedTensors"] == 210 and 8.4 < d["bitsPerWeight"] < 8.6'
+"$LOUPE" eval-lm --model "$work/q8.gguf" --context 64 --chunks 2 --no-speed --no-record --json \
+    | check "eval-lm of the quantized model" '5 < d["figures"]["perplexity"] < 200'
+sum_before=$(sha256sum "$model_file")
+for bad in "$model_file --type q8_0|is the input model" "$work/q.gguf --type q4_k|Loupe cannot write Q4_K" "$work/q.gguf --type q9|not a GGML type"; do
+    set +e; out=$("$LOUPE" quantize "$model_file" ${bad%%|*} --no-report 2>&1); status=$?; set -e
+    [[ $status != 0 && "$out" == *"${bad#*|}"* ]] || { echo "smoke: quantize ${bad%%|*} said ($status): $out" >&2; exit 1; }
+done
+[[ "$(sha256sum "$model_file")" == "$sum_before" ]] || { echo "smoke: quantize changed its input" >&2; exit 1; }
+echo "smoke: loupe quantize ok"
 # loupe eval-lm: llama.cpp's chunks (2 of 64 tokens: 31 scored each), a task, bad text.
 "$LOUPE" eval-lm --context 64 --chunks 2 --no-speed --store "$store" --json \
     | check "eval-lm perplexity" 'd["languageModel"]["perplexity"]["scoredTokens"] == 62 and 5 < d["figures"]["perplexity"] < 200 and 0 < d["figures"]["bits_per_byte"] < 4'
