@@ -31,6 +31,7 @@ demo: build
 	$(LOUPE) eval digits-cnn --require "macro_f1 >= 0.93" --require "p95_latency_ms <= 5"
 	$(LOUPE) eval digits-mlp --require "macro_f1 >= 0.93" --require "p95_latency_ms <= 5"
 	$(LOUPE) compare digits-cnn digits-mlp
+	$(LOUPE) compress digits-cnn --plan int8,prune:0.5,prune:0.5+int8
 	$(LOUPE) debug examples/diverging-mlp.toml --fix
 	$(LOUPE) generate "The three primary colors are" --temperature 0 --max-tokens 40
 	echo "Write a haiku about the ocean." | $(LOUPE) chat --temperature 0.7 --seed 1 --max-tokens 60

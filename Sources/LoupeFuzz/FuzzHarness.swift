@@ -149,6 +149,24 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
         _ = try? BPETokenizer(gguf: file)
         _ = try? ChatTemplate(gguf: file)
         _ = try? LlamaConfig(gguf: file)
+        // What `loupe quantize` does with a file it accepts: the writer reproduces what was read,
+        // and the quantizers take every weight matrix the plan picks, whatever its values.
+        let tensors = file.tensors.map { GGUFTensorData(name: $0.name, shape: $0.shape, type: $0.type, bytes: Data(file.bytes(of: $0))) }
+        if let written = try? GGUFWriter(metadata: file.metadata, tensors: tensors, emptyArrayElementTypes: file.emptyArrayElementTypes).serialize() {
+            let again = try GGUFFile(data: written, name: "<fuzz, rewritten>")
+            guard again.metadata.map(\.key) == file.metadata.map(\.key), again.tensors.map(\.name) == file.tensors.map(\.name),
+                  zip(again.tensors, file.tensors).allSatisfy({ again.bytes(of: $0) == file.bytes(of: $1) }) else {
+                throw FuzzPropertyViolation("the rewritten GGUF does not read back as the original")
+            }
+        }
+        for type in GGMLQuantizer.writable {
+            guard let job = try? GGUFQuantization(type: type) else { continue }
+            for (plan, info) in zip(job.plan(file), file.tensors) where plan.action == .quantize && info.elementCount <= 1 << 16 {
+                guard let values = try? file.floats(info) else { continue }
+                let bytes = GGMLQuantizer.quantize(values, as: type)
+                guard bytes.count == plan.targetBytes else { throw FuzzPropertyViolation("\(info.name): \(bytes.count) quantized bytes, expected \(plan.targetBytes)") }
+            }
+        }
     }
 
     static let defaultTokenizer = Result { try BPETokenizer(gguf: GGUFFile(contentsOf: DefaultModel.resolve(nil))) }

@@ -90,7 +90,8 @@ struct Quantize: ParsableCommand {
                   + String(format: "%.2f bits per weight (%.1f s)", result.bitsPerWeight, seconds))
             let requantized = result.tensors.filter { $0.action == .quantize && ![.f32, .f16, .bf16].contains($0.source) }
             if let first = requantized.first {
-                print(Terminal.yellow("note: ") + "\(requantized.count) tensors were already quantized (\(first.name) is \(first.source.name)); "
+                let count = requantized.count == 1 ? "1 tensor was" : "\(requantized.count) tensors were"
+                print(Terminal.yellow("note: ") + "\(count) already quantized (\(first.name) is \(first.source.name)); "
                       + "requantizing adds the new rounding to the old. Quantize from an F16 or F32 model for the best result.")
             }
         }
