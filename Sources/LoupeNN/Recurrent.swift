@@ -65,22 +65,37 @@ public final class Recurrent: Module {
             throw TensorError.invalidShape(op: "\(kind) '\(name)'", shape: x.shape,
                                            reason: "expected [batch, time, \(layers[0].weightIH.shape[1])]")
         }
-        let batch = x.shape[0], steps = x.shape[1], h = hiddenSize
+        return try Self.recur(kind, x, hiddenSize: hiddenSize, layers: layers.count) { l in
+            let cell = layers[l]
+            // One transposed view for all steps: its gradient then arrives as T deferred products
+            // that backward sums in a single GEMM (see DeferredProduct).
+            let recurrentWeight = try cell.weightHH.value.transposed()
+            return (input: { try $0.matmul(cell.weightIH.value.transposed()) + cell.biasIH.value },
+                    recurrent: { try $0.matmul(recurrentWeight) + cell.biasHH.value })
+        }
+    }
+
+    /// The recurrence itself, shared by ``Recurrent`` and ``QuantizedRecurrent``: per layer,
+    /// `projections(l)` gives the input projection (all time steps at once, [B, T, in] →
+    /// [B, T, gates·H], bias included) and the recurrent one ([B, H] → [B, gates·H]); the gates
+    /// are PyTorch's.
+    static func recur(_ kind: RecurrentKind, _ x: Tensor, hiddenSize h: Int, layers: Int,
+                      projections: (Int) throws -> (input: (Tensor) throws -> Tensor, recurrent: (Tensor) throws -> Tensor))
+        throws -> (outputs: Tensor, finalHidden: Tensor) {
+        let batch = x.shape[0], steps = x.shape[1]
         var sequence = x
         var last = Tensor.zeros([batch, h], dtype: x.dtype)
-        for (l, cell) in layers.enumerated() {
+        for l in 0..<layers {
             let stepOutputs: [Tensor] = try ModuleScope.with("layers.\(l)") {
+                let project = try projections(l)
                 // All time steps' input projections in one GEMM: [B, T, in] → [B, T, gates·H].
-                let projected = try sequence.matmul(cell.weightIH.value.transposed()) + cell.biasIH.value
-                // One transposed view for all steps: its gradient then arrives as T deferred products
-                // that backward sums in a single GEMM (see DeferredProduct).
-                let recurrentWeight = try cell.weightHH.value.transposed()
+                let projected = try project.input(sequence)
                 var hidden = Tensor.zeros([batch, h], dtype: x.dtype)
                 var memory = Tensor.zeros([batch, h], dtype: x.dtype)
                 var outs: [Tensor] = []
                 for t in 0..<steps {
                     let xt = try projected.slice(axis: 1, t, t + 1).reshaped([batch, kind.gates * h])
-                    let ht = try hidden.matmul(recurrentWeight) + cell.biasHH.value
+                    let ht = try project.recurrent(hidden)
                     switch kind {
                     case .rnn:
                         hidden = try (xt + ht).tanh()

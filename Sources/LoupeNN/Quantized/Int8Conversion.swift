@@ -1,9 +1,9 @@
 import LoupeCore
 
-/// Post-training int8 quantization of a model: every ``Linear`` and ``Conv2d`` in its top-level
-/// sequence becomes a ``QuantizedLinear`` / ``QuantizedConv2d`` (weights symmetric per output
-/// channel; activations dynamic per row, or static from a calibration sample). Other layers
-/// (pooling, activations, norms, embeddings, recurrent and GPT layers) stay float32.
+/// Post-training int8 quantization of a model: every ``Linear``, ``Conv2d`` and ``Recurrent`` in its
+/// top-level sequence becomes a ``QuantizedLinear`` / ``QuantizedConv2d`` / ``QuantizedRecurrent``
+/// (weights symmetric per output channel; activations dynamic per row, or static from a calibration
+/// sample). Other layers (pooling, activations, norms, embeddings, GPT) stay float32.
 ///
 /// ```swift
 /// let quantized = try Int8Conversion.quantize(model, activations: .dynamic)
@@ -40,6 +40,7 @@ public enum Int8Conversion {
         Sequential(try model.layers.enumerated().map { i, layer -> Module in
             if let linear = layer as? Linear { return try QuantizedLinear(linear, activations: activations, inputScale: scale(i)) }
             if let conv = layer as? Conv2d { return try QuantizedConv2d(conv, activations: activations, inputScale: scale(i)) }
+            if let recurrent = layer as? Recurrent { return try QuantizedRecurrent(recurrent, activations: activations, inputScale: scale(i)) }
             return layer
         })
     }
@@ -54,7 +55,7 @@ public enum Int8Conversion {
         try GradMode.withoutGrad {
             var h = sample
             for (i, layer) in model.layers.enumerated() {
-                if layer is Linear || layer is Conv2d {
+                if layer is Linear || layer is Conv2d || layer is Recurrent {
                     let values = try h.to(.float32).contiguous().floats()
                     if let bad = values.first(where: { !$0.isFinite }) {
                         throw TensorError.invalidArgument(op: "Int8Conversion", reason: "layer \(i)'s input holds \(bad) on the calibration sample")

@@ -92,6 +92,30 @@ public final class Int8Matrix: @unchecked Sendable {
         }
     }
 
+    /// x [..., columns] → [..., rows]: x rounded to 8 bits per row (or by `fixedScale`), times the
+    /// matrix, plus `bias`. A row with a non-finite value gives NaNs, as a float layer would.
+    public func apply(_ x: Tensor, bias: [Float]?, fixedScale: Float?) throws -> Tensor {
+        let k = columns, n = rows, m = x.count / max(k, 1), stride = paddedColumns
+        return try x.contiguous().withContiguousFloats { xs in
+            var xq = [UInt8](repeating: 128, count: m * stride), scales = [Float](repeating: 0, count: m)
+            xq.withUnsafeMutableBufferPointer { q in
+                scales.withUnsafeMutableBufferPointer { Int8Activation.quantize(xs.baseAddress!, m: m, k: k, into: q.baseAddress!, stride: stride, scales: $0.baseAddress!, fixedScale: fixedScale) }
+            }
+            return Tensor(shape: Array(x.shape.dropLast()) + [n]) { out in
+                xq.withUnsafeBufferPointer { q in
+                    scales.withUnsafeBufferPointer { s in
+                        if let bias {
+                            bias.withUnsafeBufferPointer { multiply(q.baseAddress!, stride: stride, m: m, xScales: s.baseAddress!, bias: $0.baseAddress!, relu: false, into: out.baseAddress!) }
+                        } else {
+                            multiply(q.baseAddress!, stride: stride, m: m, xScales: s.baseAddress!, bias: nil, relu: false, into: out.baseAddress!)
+                        }
+                    }
+                }
+                for i in 0..<m where !scales[i].isFinite { for j in 0..<n { out[i * n + j] = .nan } }
+            }
+        }
+    }
+
     /// The row stride quantized activations need (columns rounded up to 4).
     public var paddedColumns: Int { Int(loupe_i8_min_ldx(Int32(columns))) }
 }

@@ -49,30 +49,8 @@ public final class QuantizedLinear: Module {
             throw TensorError.shapeMismatch(op: "QuantizedLinear '\(name)'", lhs: x.shape, rhs: weight.value.shape,
                                             expected: "float32 input whose last dimension is \(inFeatures)")
         }
-        let matrix = try matrix()
-        let k = inFeatures, n = outFeatures, m = x.count / max(k, 1), stride = matrix.paddedColumns
         let fixed = try inputScale.map { try $0.value.to(.float32).floats()[0] }
-        let biasValues = try bias.map { try $0.value.to(.float32).floats() }
-        let y = try x.contiguous().withContiguousFloats { xs in
-            var xq = [UInt8](repeating: 128, count: m * stride), scales = [Float](repeating: 0, count: m)
-            xq.withUnsafeMutableBufferPointer { q in
-                scales.withUnsafeMutableBufferPointer { Int8Activation.quantize(xs.baseAddress!, m: m, k: k, into: q.baseAddress!, stride: stride, scales: $0.baseAddress!, fixedScale: fixed) }
-            }
-            return Tensor(shape: Array(x.shape.dropLast()) + [n]) { out in
-                xq.withUnsafeBufferPointer { q in
-                    scales.withUnsafeBufferPointer { s in
-                        if let biasValues {
-                            biasValues.withUnsafeBufferPointer { matrix.multiply(q.baseAddress!, stride: stride, m: m, xScales: s.baseAddress!, bias: $0.baseAddress!, relu: false, into: out.baseAddress!) }
-                        } else {
-                            matrix.multiply(q.baseAddress!, stride: stride, m: m, xScales: s.baseAddress!, bias: nil, relu: false, into: out.baseAddress!)
-                        }
-                    }
-                }
-                // A row with a non-finite value has a non-finite scale: its outputs are NaN, as a
-                // float layer's would be, never quietly finite.
-                for i in 0..<m where !scales[i].isFinite { for j in 0..<n { out[i * n + j] = .nan } }
-            }
-        }
+        let y = try matrix().apply(x, bias: try bias.map { try $0.value.to(.float32).floats() }, fixedScale: fixed)
         try Hooks.emitForward(op: "int8_matmul", modulePath: ModuleScope.currentPath, inputs: [x, weight.value], output: y)
         return y
     }
