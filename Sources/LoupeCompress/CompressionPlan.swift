@@ -45,7 +45,7 @@ public enum CompressionStep: Equatable, Sendable, CustomStringConvertible {
 ///
 /// ```swift
 /// let plan = try CompressionPlan("int8,prune:0.5,prune-channels:0.3+int8,distill:student.toml")
-/// plan.variants.count   // 4
+/// let count = plan.variants.count   // 4
 /// ```
 public struct CompressionPlan: Equatable, Sendable {
     public struct Variant: Equatable, Sendable, CustomStringConvertible {

@@ -162,3 +162,14 @@ struct CompressionTests {
         }
     }
 }
+
+struct CompressionDocExampleTests {
+    @Test func planExample() throws {
+        // example: CompressionPlan
+        let plan = try CompressionPlan("int8,prune:0.5,prune-channels:0.3+int8,distill:student.toml")
+        let count = plan.variants.count   // 4
+        // end example
+        #expect(count == 4)
+        #expect(try docExampleMismatch(0, in: "Sources/LoupeCompress/CompressionPlan.swift", markedAs: "CompressionPlan", in: #filePath) == nil)
+    }
+}

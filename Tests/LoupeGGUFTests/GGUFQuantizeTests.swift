@@ -165,3 +165,18 @@ struct GGUFQuantizeTests {
         #expect(throws: GGUFError.self) { try GGUFWriter(metadata: [("k", .array([.uint8(1), .string("x")]))], tensors: []).serialize() }
     }
 }
+
+struct GGUFQuantizationDocExampleTests {
+    @Test func quantizationExample() throws {
+        let dir = try temporaryDirectory()
+        let (source, _) = try GGUFQuantizeTests.sourceModel(in: dir)
+        let target = dir.appendingPathComponent("target.gguf")
+        // example: GGUFQuantization
+        let job = try GGUFQuantization(type: .q8_0, keep: [.output])
+        let result = try job.run(input: source, output: target)   // source: an F16 model, say
+        let bitsPerWeight = result.bitsPerWeight
+        // end example
+        #expect(bitsPerWeight > 8 && bitsPerWeight < 32)
+        #expect(try docExampleMismatch(0, in: "Sources/LoupeGGUF/Quantize/GGUFQuantization.swift", markedAs: "GGUFQuantization", in: #filePath) == nil)
+    }
+}

@@ -28,3 +28,17 @@ struct DocExampleTests {
         #expect(try docExampleMismatch(0, in: "Sources/LoupeNN/Module.swift", markedAs: "Module", in: #filePath) == nil)
     }
 }
+
+struct QuantizationDocExampleTests {
+    @Test func int8ConversionExample() throws {
+        var rng = RandomGenerator(seed: 2)
+        let model = Sequential([try Linear(16, 8, using: &rng), Activation(.relu), try Linear(8, 3, using: &rng)])
+        let batch = try Tensor.normal([4, 16], using: &rng)
+        // example: Int8Conversion
+        let quantized = try Int8Conversion.quantize(model, activations: .dynamic)
+        let logits = try quantized(batch)      // the int8 kernels, ~¼ of the weights' bytes
+        // end example
+        #expect(logits.shape == [4, 3])
+        #expect(try docExampleMismatch(0, in: "Sources/LoupeNN/Quantized/Int8Conversion.swift", markedAs: "Int8Conversion", in: #filePath) == nil)
+    }
+}

@@ -13,8 +13,8 @@ import Foundation
 ///
 /// ```swift
 /// let job = try GGUFQuantization(type: .q8_0, keep: [.output])
-/// let result = try job.run(input: URL(fileURLWithPath: "model.f16.gguf"), output: URL(fileURLWithPath: "model.q8_0.gguf"))
-/// print(result.bitsPerWeight)
+/// let result = try job.run(input: source, output: target)   // source: an F16 model, say
+/// let bitsPerWeight = result.bitsPerWeight
 /// ```
 public struct GGUFQuantization: Sendable {
     /// Tensors kept at the source's precision.
