@@ -4,7 +4,7 @@ import LoupeCore
 /// reports its inputs and output; see `Hooks`), so a new layer is counted without being taught.
 ///
 /// FLOPs follow PyTorch's `torch.utils.flop_counter`: a multiply–add is 2 FLOPs, and only the
-/// products are counted — `matmul` (2·M·K·N per matrix, batched or not) and `conv2d`
+/// products are counted — `matmul` and the int8 layers' `int8_matmul` (2·M·K·N per matrix, batched or not) and `conv2d`/`int8_conv2d`
 /// (2 · output values · input channels · kernel area). Element-wise ops, reductions and copies
 /// count no FLOPs; their cost is memory traffic, which is counted for every op: the bytes of its
 /// inputs read plus its output written (an upper bound: the engine may fuse or reuse).
@@ -44,18 +44,19 @@ public struct ForwardCost: Sendable, Equatable {
         var entry = ops[op] ?? Op()
         entry.calls += 1
         entry.flops += Self.flops(op: op, inputs: inputs, output: output)
-        entry.bytes += (inputs + [output]).map { $0.count * $0.dtype.byteSize }.reduce(0, +)
+        // An int8 layer's weight codes travel as int64 tensors in the event but are read as bytes.
+        entry.bytes += (inputs + [output]).map { $0.count * (op.hasPrefix("int8_") && $0.dtype == .int64 ? 1 : $0.dtype.byteSize) }.reduce(0, +)
         ops[op] = entry
     }
 
     /// The FLOPs of one op by the convention above.
     static func flops(op: String, inputs: [Tensor], output: Tensor) -> Int {
         switch op {
-        case "matmul":
+        case "matmul", "int8_matmul":
             // [..., M, K] × [..., K, N] → [..., M, N]: each output value is a K-long dot product.
             guard let k = inputs.first?.shape.last else { return 0 }
             return 2 * output.count * k
-        case "conv2d":
+        case "conv2d", "int8_conv2d":
             // weight [OC, C, KH, KW]: each output value sums C·KH·KW products.
             guard inputs.count >= 2, let oc = inputs[1].shape.first, oc > 0 else { return 0 }
             return 2 * output.count * (inputs[1].count / oc)

@@ -74,6 +74,17 @@ struct CompressionTests {
         for (a, b) in zip(after, before) { #expect(abs(a - b) <= 1e-5 * max(1, abs(b))) }
     }
 
+    @Test func forwardCostCountsTheInt8Layers() throws {
+        var rng = RandomGenerator(seed: 8)
+        let model = Sequential([try Conv2d(1, 4, kernel: 3, using: &rng), Flatten(), try Linear(4 * 6 * 6, 10, using: &rng)])
+        let x = try Tensor.normal([2, 1, 8, 8], using: &rng)
+        let float = try ForwardCost.measure { _ = try model(x) }
+        let quantized = try Int8Conversion.quantize(model, activations: .dynamic)
+        let int8 = try ForwardCost.measure { _ = try quantized(x) }
+        #expect(int8.flops == float.flops && int8.flops == 2 * (2 * 4 * 36 * 9) + 2 * (2 * 144 * 10))
+        #expect(int8.bytes < float.bytes)
+    }
+
     @Test func magnitudePruningFollowsItsScheduleToTheTarget() throws {
         let dir = try temporaryDirectory()
         let (run, trained) = try Self.train(try Self.example("digits-mlp") { $0.train.epochs = 10 }, in: dir)
