@@ -12,6 +12,12 @@ public final class LayerNorm: Module {
     }
 
     override public func forward(_ x: Tensor) throws -> Tensor {
+        try x.layerNorm(weight: weight.value.to(x.dtype), bias: bias.value.to(x.dtype), eps: eps)
+    }
+
+    /// The same computation composed of element-wise ops: the reference the fused `layer_norm`
+    /// op is tested against.
+    func composedForward(_ x: Tensor) throws -> Tensor {
         let centered = try x - x.mean(axes: [-1], keepDims: true)
         let variance = try (centered * centered).mean(axes: [-1], keepDims: true)
         return try centered * (variance + eps).rsqrt() * weight.value + bias.value
