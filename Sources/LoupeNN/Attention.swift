@@ -36,10 +36,17 @@ public final class MultiHeadAttention: Module {
         let (q, k, v) = try (parts[0].reshaped([b, t, heads, d]).transposed(1, 2),
                              parts[1].reshaped([b, t, heads, d]).transposed(1, 2),
                              parts[2].reshaped([b, t, heads, d]).transposed(1, 2))
-        var scores = try q.matmul(k.transposed()) * (1 / Double(d).squareRoot())   // [B, H, T, T]
-        if causal { scores = try scores + Self.causalMask(t, dtype: x.dtype) }
-        let weights = try scores.softmax(axis: -1)
+        // [B, H, T, T]: scaled, masked and normalized in one op.
+        let weights = try q.matmul(k.transposed()).attentionSoftmax(scale: 1 / Double(d).squareRoot(), causal: causal)
         let y = try weights.matmul(v).transposed(1, 2).reshaped([b, t, c])
         return try proj(y)
+    }
+
+    /// The attention weights composed of element-wise ops (scale, mask, softmax): the reference
+    /// the fused `attention_softmax` is tested against.
+    static func composedWeights(_ scores: Tensor, scale: Double, causal: Bool) throws -> Tensor {
+        var s = try scores * scale
+        if causal { s = try s + causalMask(scores.shape[scores.rank - 1], dtype: scores.dtype) }
+        return try s.softmax(axis: -1)
     }
 }

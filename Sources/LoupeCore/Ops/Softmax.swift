@@ -95,3 +95,83 @@ extension Tensor {
         }
     }
 }
+
+// Attention's softmax as one op: scale, causal mask and softmax forward in one pass over each row,
+// and the backward in one pass, where the composed form (`* scale`, `+ mask`, `softmax`) took three
+// passes forward and five back over the [B, H, T, T] scores.
+
+enum AttentionSoftmaxKernel {
+    /// Rows of `n` scores; row r is query position r % `queries` of its matrix, which with `causal`
+    /// sees keys 0…position (the rest get weight 0).
+    static func forward<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, rows: Int, n: Int, queries: Int,
+                                         scale: T, causal: Bool) {
+        Parallel.forChunks(rows, costPerItem: n * 8) { range in
+            for r in range {
+                let src = x + r * n, dst = y + r * n
+                let valid = causal ? Swift.min(n, r % queries + 1) : n
+                var m = -T.infinity
+                for j in 0..<valid { m = Swift.max(m, src[j] * scale) }
+                if !m.isFinite { m = m.isNaN ? m : 0 }
+                var total: T = 0
+                for j in 0..<valid {
+                    let e = T.exp(src[j] * scale - m)
+                    dst[j] = e
+                    total += e
+                }
+                let inv = 1 / total
+                for j in 0..<valid { dst[j] *= inv }
+                for j in valid..<n { dst[j] = 0 }
+            }
+        }
+    }
+
+    /// dx = scale · y ⊙ (g − Σ g⊙y), row by row (masked positions have y = 0, so dx = 0).
+    static func backward<T: TensorScalar>(_ y: UnsafePointer<T>, _ g: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, rows: Int, n: Int, scale: T) {
+        Parallel.forChunks(rows, costPerItem: n * 4) { range in
+            for r in range {
+                let yr = y + r * n, gr = g + r * n, dr = dx + r * n
+                var vdot = SIMD16<T>()
+                var j = 0
+                while j + 16 <= n { vdot = vdot.addingProduct(load16(yr + j), load16(gr + j)); j += 16 }
+                var dot = vdot.sum()
+                while j < n { dot += yr[j] * gr[j]; j += 1 }
+                let vd = SIMD16<T>(repeating: dot), vs = SIMD16<T>(repeating: scale)
+                j = 0
+                while j + 16 <= n { store16(vs * load16(yr + j) * (load16(gr + j) - vd), dr + j); j += 16 }
+                while j < n { dr[j] = scale * yr[j] * (gr[j] - dot); j += 1 }
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// softmax(scale · x + mask) over the last axis of attention scores [..., T, S] as one op
+    /// (`attention_softmax`), the mask −∞ above the diagonal when `causal` (query i sees keys
+    /// 0…i), with a fused backward.
+    public func attentionSoftmax(scale: Double, causal: Bool) throws -> Tensor {
+        guard dtype.isFloatingPoint else { throw TensorError.dtypeMismatch(op: "attention_softmax", got: dtype, expected: "float32 or float64") }
+        guard rank >= 2, let n = shape.last, n > 0 else {
+            throw TensorError.invalidShape(op: "attention_softmax", shape: shape, reason: "expected scores [..., queries, keys]")
+        }
+        let queries = shape[rank - 2]
+        let x = contiguousStorage()
+        defer { withExtendedLifetime(x) {} }  // raw pointers below outlive its last use
+        let rows = count / n
+        let y = Tensor(shape: shape, dtype: dtype, zeroed: false)
+        switch dtype {
+        case .float32: AttentionSoftmaxKernel.forward(x.base(Float.self), y.base(Float.self), rows: rows, n: n, queries: queries, scale: Float(scale), causal: causal)
+        default: AttentionSoftmaxKernel.forward(x.base(Double.self), y.base(Double.self), rows: rows, n: n, queries: queries, scale: scale, causal: causal)
+        }
+        let inputShape = shape
+        return try Tensor.record("attention_softmax", inputs: [self], output: y) { grad in
+            let g = grad.contiguousStorage()
+            defer { withExtendedLifetime((g, y)) {} }
+            let dx = Tensor(shape: inputShape, dtype: grad.dtype, zeroed: false)
+            switch grad.dtype {
+            case .float32: AttentionSoftmaxKernel.backward(y.base(Float.self), g.base(Float.self), dx.base(Float.self), rows: rows, n: n, scale: Float(scale))
+            default: AttentionSoftmaxKernel.backward(y.base(Double.self), g.base(Double.self), dx.base(Double.self), rows: rows, n: n, scale: scale)
+            }
+            return [dx]
+        }
+    }
+}
