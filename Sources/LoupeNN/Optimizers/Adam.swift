@@ -27,18 +27,13 @@ public final class Adam: OptimizerState, Optimizer {
         let t = Double(stepCount + 1)
         let correction1 = 1 - Foundation.pow(beta1, t), correction2 = 1 - Foundation.pow(beta2, t)
         try GradMode.withoutGrad {
+            let settings = AdamStepSettings(lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay, decoupled: decoupled,
+                                            correction1: correction1, correction2: correction2)
             for (i, p) in parameters.enumerated() {
-                guard var g = p.grad else { continue }
-                if weightDecay != 0 {
-                    if decoupled { try p.value.assign(p.value * (1 - lr * weightDecay)) }
-                    else { g = try g + p.value * weightDecay }
-                }
-                let m = slot("exp_avg", i, like: p.value), v = slot("exp_avg_sq", i, like: p.value)
-                try m.assign(m * beta1 + g * (1 - beta1))
-                try v.assign(v * beta2 + g * g * (1 - beta2))
-                // w ← w − lr · m̂ / (√v̂ + ε), written as PyTorch does it.
-                let denominator = try (v.sqrt() / correction2.squareRoot()) + eps
-                try p.value.addInPlace(m / denominator, scaledBy: -lr / correction1)
+                guard let g = p.grad else { continue }
+                // w ← w − lr · m̂ / (√v̂ + ε), written as PyTorch does it, in one fused pass.
+                try p.value.adamStep(gradient: g, exponentialAverage: slot("exp_avg", i, like: p.value),
+                                     squaredAverage: slot("exp_avg_sq", i, like: p.value), settings)
             }
         }
         stepCount += 1
