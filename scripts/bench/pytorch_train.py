@@ -84,10 +84,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--workload", action="append", default=[], help="run only these (repeatable): W1 ... W5")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     for name, model, make_opt, x, y in workloads():
+        if args.workload and name not in args.workload:
+            continue
         opt = make_opt(model.parameters())
         def step():
             opt.zero_grad()
