@@ -43,7 +43,20 @@ extension Tensor {
             argmax.withUnsafeMutableBufferPointer { am in
                 Parallel.forChunks(planes, costPerItem: outPlane * kernel * kernel) { range in
                     if g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 {
-                        // The common 2×2/2 case: four loads per output, no bounds checks.
+                        // The common 2×2/2 case: eight outputs per vector step when float32
+                        // (`maxPool2x2RowWithIndices`), else four loads per output, no bounds checks.
+                        if T.self == Float.self {
+                            let fsrc = UnsafeMutableRawPointer(src).assumingMemoryBound(to: Float.self)
+                            let fdst = UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self)
+                            for p in range {
+                                for oy in 0..<g.oh {
+                                    Self.maxPool2x2RowWithIndices(fsrc + p * inPlane + 2 * oy * g.w, width: g.w, rowStart: 2 * oy * g.w,
+                                                                  into: fdst + p * outPlane + oy * g.ow, indices: am.baseAddress! + p * outPlane + oy * g.ow,
+                                                                  count: g.ow)
+                                }
+                            }
+                            return
+                        }
                         for p in range {
                             let plane = src + p * inPlane, o = dst + p * outPlane, a = am.baseAddress! + p * outPlane
                             for oy in 0..<g.oh {
@@ -128,6 +141,49 @@ extension Tensor {
             consider(row[i + width])
             consider(row[i + width + 1])
             out[ox] = best
+            ox += 1
+        }
+    }
+
+    /// One output row of a 2×2/2 max pool with each maximum's index in its plane (`rowStart` is
+    /// the row's first index): the training path's forward. The first maximal element of each
+    /// window wins (in the order top-left, top-right, bottom-left, bottom-right), and a NaN wins
+    /// over numbers, as the scalar path decides.
+    @inline(__always)
+    static func maxPool2x2RowWithIndices(_ row: UnsafePointer<Float>, width: Int, rowStart: Int, into out: UnsafeMutablePointer<Float>,
+                                         indices: UnsafeMutablePointer<Int>, count: Int) {
+        var ox = 0
+        while 2 * ox + 16 <= width && ox + 8 <= count {
+            let top = UnsafeRawPointer(row + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+            let bottom = UnsafeRawPointer(row + width + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+            var best = top.evenHalf, which = SIMD8<Int32>(repeating: 0)
+            @inline(__always) func consider(_ candidate: SIMD8<Float>, _ k: Int32) {
+                let take = (candidate .> best) .| ((candidate .!= candidate) .& (best .== best))
+                best = best.replacing(with: candidate, where: take)
+                which = which.replacing(with: SIMD8(repeating: k), where: take)
+            }
+            consider(top.oddHalf, 1)
+            consider(bottom.evenHalf, 2)
+            consider(bottom.oddHalf, 3)
+            UnsafeMutableRawPointer(out + ox).storeBytes(of: best, as: SIMD8<Float>.self)
+            for l in 0..<8 {
+                let k = Int(which[l])
+                indices[ox + l] = rowStart + 2 * (ox + l) + (k & 1) + (k >> 1) * width
+            }
+            ox += 8
+        }
+        while ox < count {
+            let first = 2 * ox
+            var best = row[first], bestIndex = first
+            @inline(__always) func consider(_ i: Int) {
+                let v = row[i]
+                if v > best || v.isNaN && !best.isNaN { best = v; bestIndex = i }
+            }
+            consider(first + 1)
+            consider(first + width)
+            consider(first + width + 1)
+            out[ox] = best
+            indices[ox] = rowStart + bestIndex
             ox += 1
         }
     }
