@@ -11,30 +11,9 @@
 //           makes the −128·colsum correction unnecessary on this path.
 //   path 0, portable C: plain loops over the same packed layout, wrapping uint32 sums.
 
-#include "CLoupeKernels.h"
-
-#include <string.h>
-
-// The SIMD paths exist only on x86-64; elsewhere (e.g. arm64), or with -DLOUPE_I8_PORTABLE_ONLY,
-// only the portable path is compiled.
-#if defined(__x86_64__) && !defined(LOUPE_I8_PORTABLE_ONLY)
-#define LOUPE_X86 1
-#include <cpuid.h>
-#include <immintrin.h>
-#endif
-
-// Bit-identical floats across paths: never fuse v*s + b into an FMA (the SIMD paths use separate
-// mul and add instructions; the C path must not be contracted either, whatever flags build it).
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off") // GCC ignores the STDC pragma and defaults to "fast"
-#endif
+#include "int8_common.h"
 
 #define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
-#define AVX2_TARGET __attribute__((target("avx2,fma")))
-#define ALWAYS_INLINE inline __attribute__((always_inline))
 
 // ---- ISA detection ------------------------------------------------------------------------------
 

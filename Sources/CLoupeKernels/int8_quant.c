@@ -8,25 +8,9 @@
 // One multiply by inv instead of a division per element: division is ~10x slower and the
 // quantization of a 43264 x 9 im2col matrix already costs about as much as its GEMM.
 
-#include "CLoupeKernels.h"
-
-#include <string.h>
-
-#if defined(__x86_64__) && !defined(LOUPE_I8_PORTABLE_ONLY)
-#define LOUPE_X86 1
-#include <immintrin.h>
-#endif
-
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off") // GCC ignores the STDC pragma and defaults to "fast"
-#endif
+#include "int8_common.h"
 
 #define AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
-#define AVX2_TARGET __attribute__((target("avx2,fma")))
-#define ALWAYS_INLINE inline __attribute__((always_inline))
 
 static const float kHalfDown = 0.49999997f; // nextafterf(0.5f, 0)
 static const float kTiny = 1e-30f;          // rows with amax below this are quantized as zero

@@ -1,0 +1,30 @@
+// What both kernel files share (private to the target): the platform switch and the rule that
+// keeps every path's floats bit-identical.
+#ifndef CLOUPEKERNELS_INT8_COMMON_H
+#define CLOUPEKERNELS_INT8_COMMON_H
+
+#include "CLoupeKernels.h"
+
+#include <string.h>
+
+// The SIMD paths exist only on x86-64; elsewhere (e.g. arm64), or with -DLOUPE_I8_PORTABLE_ONLY,
+// only the portable path is compiled.
+#if defined(__x86_64__) && !defined(LOUPE_I8_PORTABLE_ONLY)
+#define LOUPE_X86 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
+// Bit-identical floats across paths: never fuse a*b + c into an FMA (the SIMD paths use separate
+// mul and add instructions; the C path must not be contracted either, whatever flags build it).
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off") // GCC ignores the STDC pragma and defaults to "fast"
+#endif
+
+#define AVX2_TARGET __attribute__((target("avx2,fma")))
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+#endif
