@@ -84,6 +84,9 @@ for bad in "quantize|unknown method 'quantize'" "prune:1.5|must be in [0, 1)" "i
     set +e; out=$("$LOUPE" compress digits-mlp --plan "${bad%%|*}" --runs-dir "$work/eval-runs" 2>&1); status=$?; set -e
     [[ $status == 64 && "$out" == *"${bad#*|}"* ]] || { echo "smoke: --plan ${bad%%|*} said ($status): $out" >&2; exit 1; }
 done
+# The int8 run behind the predict server: its accuracy on every digit equals loupe eval's.
+"$LOUPE" eval digits-mlp-int8 --runs-dir "$work/eval-runs" --store "$store" --no-cost --data digits --json > "$work/eval-int8-all.json"
+python3 scripts/peers/predict_check.py "$LOUPE" "$work/eval-runs" "$store" digits-mlp-int8 "$work/eval-int8-all.json"
 echo "smoke: loupe compress ok"
 # loupe quantize: a GGUF the validating reader (and eval-lm) loads; refusals keep the input intact.
 model_file="$HOME/.cache/loupe/models/SmolLM2-135M-Instruct.Q4_1.gguf"
