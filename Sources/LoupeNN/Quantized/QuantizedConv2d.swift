@@ -40,9 +40,11 @@ public final class QuantizedConv2d: Module {
     /// - Otherwise as patches · Wᵀ with the weights packed once (``Int8Matrix``), and the
     ///   [patches, OC] product transposed in blocks.
     struct Weights {
-        let bytes: [UInt8], scales: [Float], k: Int, stride: Int
-        let matrix: Int8Matrix
-        var weightsFirst: Bool { k < 64 }
+        let scales: [Float], k: Int, stride: Int
+        /// Only the form the product uses is built: `bytes` when weights-first, `matrix` otherwise.
+        let bytes: [UInt8], matrix: Int8Matrix?
+        static func weightsFirst(k: Int) -> Bool { k < 64 }
+        var weightsFirst: Bool { Self.weightsFirst(k: k) }
     }
 
     func weights() throws -> Weights {
@@ -61,10 +63,14 @@ public final class QuantizedConv2d: Module {
             throw TensorError.invalidArgument(op: "QuantizedConv2d '\(name)'", reason: "scale \(bad) is \(scales[bad]), not a finite number ≥ 0")
         }
         let stride = Int(loupe_i8_min_ldx(Int32(k)))
-        var bytes = [UInt8](repeating: 128, count: oc * stride)
-        for o in 0..<oc { for j in 0..<k { bytes[o * stride + j] = UInt8(codes[o * k + j] + 128) } }
-        let matrix = try Int8Matrix(codes: codes.map { Int8($0) }, scales: scales, rows: oc, columns: k, name: name)
-        let w = Weights(bytes: bytes, scales: scales, k: k, stride: stride, matrix: matrix)
+        var bytes: [UInt8] = [], matrix: Int8Matrix?
+        if Weights.weightsFirst(k: k) {
+            bytes = [UInt8](repeating: 128, count: oc * stride)
+            for o in 0..<oc { for j in 0..<k { bytes[o * stride + j] = UInt8(codes[o * k + j] + 128) } }
+        } else {
+            matrix = try Int8Matrix(codes: codes.map { Int8($0) }, scales: scales, rows: oc, columns: k, name: name)
+        }
+        let w = Weights(scales: scales, k: k, stride: stride, bytes: bytes, matrix: matrix)
         packed = (w, ids.0, ids.1)
         return w
     }
@@ -168,7 +174,7 @@ public final class QuantizedConv2d: Module {
             product.withUnsafeMutableBufferPointer { p in
                 // One image is one task already: the kernel runs on this thread.
                 Engine.withKernelThreads(1) {
-                    weights.matrix.multiply(r.baseAddress!, stride: weights.stride, m: patches, xScales: scales, bias: nil, relu: false, into: p.baseAddress!)
+                    weights.matrix?.multiply(r.baseAddress!, stride: weights.stride, m: patches, xScales: scales, bias: nil, relu: false, into: p.baseAddress!)
                 }
             }
         }

@@ -13,7 +13,8 @@ public final class MagnitudePruning: TrainerCallback {
     public let sparsity: Double, scope: PruningScope, every: Int
     /// The step the sparsity reaches its target.
     public let rampSteps: Int
-    private var masks: [(parameter: Parameter, keep: [Bool])] = []
+    /// Per prunable weight: 1 where it is kept, 0 where pruned (its dtype); nil: nothing pruned yet.
+    private var masks: [(parameter: Parameter, mask: Tensor?)] = []
 
     public init(_ section: RunConfig.PruneSection, totalSteps: Int) {
         (sparsity, scope, every) = (section.sparsity, section.scope, section.every)
@@ -55,19 +56,18 @@ public final class MagnitudePruning: TrainerCallback {
         }
         let values = try weights.map { try $0.value.to(.float32).contiguous().floats().map(abs) }
         let global = scope == .global ? threshold(values.flatMap { $0 }) : 0
-        masks = zip(weights, values).map { p, v in
+        masks = try zip(weights, values).map { p, v in
             let cut = scope == .global ? global : threshold(v)
-            return (p, v.map { $0 > cut })
+            guard v.contains(where: { $0 <= cut }) else { return (p, nil) }
+            return (p, try Tensor(v.map { $0 > cut ? 1 : 0 }, shape: p.shape).to(p.value.dtype))
         }
         try apply()
     }
 
-    /// Zeroes the masked weights.
+    /// Zeroes the masked weights: one multiply per weight, in its own dtype.
     func apply() throws {
-        for (p, keep) in masks where keep.contains(false) {
-            let values = try p.value.to(.float32).contiguous().floats()
-            let masked = zip(values, keep).map { $1 ? $0 : 0 }
-            p.value = Tensor(masked, shape: p.shape)
+        for case let (p, mask?) in masks {
+            p.value = try GradMode.withoutGrad { try p.value * mask }.detach()
         }
     }
 
