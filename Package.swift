@@ -78,7 +78,7 @@ let package = Package(
         .target(name: "LoupeSafeTensors", dependencies: ["LoupeCore"]),
         // The GGUF format family: the container, GGML types and block layouts, dequantization,
         // and the dot-product kernels that read quantized blocks in place.
-        .target(name: "LoupeGGUF", dependencies: ["LoupeCore"], swiftSettings: vectorKernelFlags),
+        .target(name: "LoupeGGUF", dependencies: ["LoupeCore", "CLoupeKernels"], swiftSettings: vectorKernelFlags),
         // TensorBoard's event files: TFRecord framing, scalars, histograms, text and the HParams
         // plugin's records. Only the protobuf runtime: the messages are generated once and
         // committed (scripts/proto/generate.sh); Proto/ holds the .proto files they came from.
@@ -172,7 +172,7 @@ let package = Package(
         .testTarget(name: "LoupeLLMTests", dependencies: ["LoupeLLM", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeTraceTests", dependencies: ["LoupeTrace", "LoupeReport", "LoupeTestSupport"]),
         .testTarget(name: "LoupeSafeTensorsTests", dependencies: ["LoupeSafeTensors", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LoupeGGUFTests", dependencies: ["LoupeGGUF", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeGGUFTests", dependencies: ["LoupeGGUF", "CLoupeKernels", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeFuzzTests", dependencies: ["LoupeFuzz", "LoupeTrain", "LoupeTestSupport"]),
         .testTarget(name: "LoupeReportTests", dependencies: ["LoupeReport", "LoupeTestSupport"]),
         .testTarget(name: "LoupeEvalTests", dependencies: ["LoupeEval", "LoupeNN", "LoupeStore", "LoupeTestSupport"], resources: [.copy("Fixtures")]),

@@ -1,5 +1,5 @@
-// What both kernel files share (private to the target): the platform switch and the rule that
-// keeps every path's floats bit-identical.
+// What the kernel files share (private to the target): the platform switch, the rule that keeps
+// every path's floats bit-identical, and half-precision conversion for the portable paths.
 #ifndef CLOUPEKERNELS_INT8_COMMON_H
 #define CLOUPEKERNELS_INT8_COMMON_H
 
@@ -23,6 +23,22 @@
 #elif defined(__GNUC__)
 #pragma GCC optimize("fp-contract=off") // GCC ignores the STDC pragma and defaults to "fast"
 #endif
+
+// IEEE half → float, exactly (subnormals, infinities; NaNs stay NaN), for the portable paths.
+static inline float loupe_half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h >> 15) << 31, exponent = (h >> 10) & 31, mantissa = h & 1023, bits;
+    if (exponent == 31) {
+        bits = sign | 0x7F800000u | (mantissa << 13) | (mantissa ? 0x400000u : 0); // inf, quiet NaN
+    } else if (exponent == 0) {
+        float f = (float)mantissa * 0x1p-24f; // subnormal (or zero): exact
+        return sign ? -f : f;
+    } else {
+        bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
 
 #define AVX2_TARGET __attribute__((target("avx2,fma")))
 #define ALWAYS_INLINE inline __attribute__((always_inline))

@@ -111,6 +111,42 @@ void loupe_i8_quantize_rows_static(const float *x, int m, int k, size_t ldx, flo
 // Whether any of x[0 ..< count] is NaN (static quantization cannot show it in a scale).
 int loupe_i8_has_nan(const float *x, size_t count);
 
+
+// ---- 4-bit GGML rows × int16 activations (the LLM runtime's matrix-vector products) -------------
+//
+// A row of a Q4_0 (18-byte blocks: f16 d, 16 code bytes) or Q4_1 (20-byte blocks: f16 d, f16 m,
+// 16 code bytes) matrix, `blocks` blocks of 32, times an activation quantized per block of 32 as
+// x ≈ s_b·v (v int16), whose exact float block sums Σx_b are given too:
+//   y = Σ_b d_b·s_b·Σ_j q_bj·v_bj + m_b·Σx_b      (Q4_0: m_b = -8·d_b).
+// The int16 values must first be put in the kernels' order by loupe_q4_order_activation. Every
+// path (AVX-512 VNNI, AVX2, portable C, as loupe_i8_isa() chooses) gives bit-identical floats, and
+// a row's result does not depend on the rows beside it. A NaN scale or sum gives a NaN result.
+
+#define LOUPE_Q4_0 2
+#define LOUPE_Q4_1 3
+
+// int16 values loupe_q4_order_activation writes for `blocks` blocks: round_up(blocks, 2)·32.
+size_t loupe_q4_ordered_count(int blocks);
+
+// floats loupe_q4_order_activation writes for `blocks` blocks: round_up(blocks, 2)·2.
+size_t loupe_q4_factor_count(int blocks);
+
+// Puts an activation in the kernels' order: x [blocks·32] int16 into xp
+// [loupe_q4_ordered_count(blocks)], and the scales and sums [blocks] into xf
+// [loupe_q4_factor_count(blocks)] as s_0, Σx_0, s_1, Σx_1, ... (padding zeros in both).
+void loupe_q4_order_activation(const int16_t *x, const float *scales, const float *sums, int blocks,
+                               int16_t *xp, float *xf);
+
+// y[r] = row r · x for r < rows; row r starts at w + r·row_bytes. type: LOUPE_Q4_0 or LOUPE_Q4_1
+// (the GGML type numbers). xp, xf: from loupe_q4_order_activation.
+void loupe_q4_rows(int type, const void *w, size_t row_bytes, int blocks, int rows,
+                   const int16_t *xp, const float *xf, float *y);
+
+// Four activations against the same rows (each weight block is unpacked once for all four):
+// y[k][r] = row r · x_k, each bit-identical to loupe_q4_rows on x_k alone.
+void loupe_q4_rows_x4(int type, const void *w, size_t row_bytes, int blocks, int rows,
+                      const int16_t *const xp[4], const float *const xf[4], float *const y[4]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,8 +1,10 @@
+import CLoupeKernels
 import LoupeCore
 
 /// A weight matrix W [rows, columns] (ggml's [ne0 = columns, ne1 = rows]) kept in its file
-/// encoding and read in place from the memory-mapped GGUF: Q4_0, Q4_1 and Q8_0 are multiplied
-/// directly by ``QuantizedDot``; every other type ``GGMLDequantizer`` reads (F16, BF16, Q4_K,
+/// encoding and read in place from the memory-mapped GGUF: Q4_0 and Q4_1 are multiplied
+/// directly by C kernels (`loupe_q4_rows` in CLoupeKernels, C for per-function instruction sets
+/// chosen at run time), Q8_0 by ``QuantizedDot``; every other type ``GGMLDequantizer`` reads (F16, BF16, Q4_K,
 /// Q6_K) is turned into float32 once, at load.
 public struct QuantizedMatrix: @unchecked Sendable {
     /// The tensor's name in the file.
@@ -64,30 +66,13 @@ public struct QuantizedMatrix: @unchecked Sendable {
     /// out[r − rows.lowerBound] = W[r, :]·x for r in `rows`, x holding `columns` values.
     @inline(__always)
     public func multiply(_ x: QuantizedActivation, into out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
-        let n = blocks, half = HalfTable.table
+        let n = blocks
         switch type {
         case .q4_1, .q4_0:
-            #if arch(x86_64)
-            let type = self.type
-            let (stride, codes) = type == .q4_1 ? (GGMLBlock.Q4_1.bytes, GGMLBlock.Q4_1.codes) : (GGMLBlock.Q4_0.bytes, GGMLBlock.Q4_0.codes)
-            func pair(_ r: Int, _ rowBytes: Int) -> (Float, Float) {
-                QuantizedDot.nibblePair(base + r * self.rowBytes, rowBytes: rowBytes, stride: stride, codes: codes, x, blocks: n, half) { p, b in
-                    QuantizedDot.offset(p, b, type, half)
-                }
-            }
-            var r = rows.lowerBound
-            while r + 1 < rows.upperBound {
-                (out[r - rows.lowerBound], out[r + 1 - rows.lowerBound]) = pair(r, rowBytes)
-                r += 2
-            }
-            if r < rows.upperBound { out[r - rows.lowerBound] = pair(r, 0).0 }
-            #else
-            for r in rows {
-                out[r - rows.lowerBound] = type == .q4_1 ? QuantizedDot.q4_1(base + r * rowBytes, x, blocks: n, half)
-                                                         : QuantizedDot.q4_0(base + r * rowBytes, x, blocks: n, half)
-            }
-            #endif
+            loupe_q4_rows(Int32(type.rawValue), base + rows.lowerBound * rowBytes, rowBytes, Int32(n), Int32(rows.count),
+                          x.ordered, x.factors, out)
         case .q8_0:
+            let half = HalfTable.table
             for r in rows { out[r - rows.lowerBound] = QuantizedDot.q8_0(base + r * rowBytes, x, blocks: n, half) }
         default:
             let w = base.assumingMemoryBound(to: Float.self)
@@ -97,41 +82,38 @@ public struct QuantizedMatrix: @unchecked Sendable {
 
     /// outs[k][r − rows.lowerBound] = W[r, :]·xs[k] for r in `rows`: several activation rows
     /// (a batch of conversations) against the same weight rows. 4-bit rows are read once for
-    /// four activations at a time (``QuantizedDot/nibblePairQuad``); each result is bit-identical
+    /// four activations at a time (`loupe_q4_rows_x4`); each result is bit-identical
     /// to ``multiply(_:into:rows:)`` on its activation alone.
     public func multiply(_ xs: [QuantizedActivation], into outs: [UnsafeMutablePointer<Float>], rows: Range<Int>) {
         var k = 0
-        #if arch(x86_64)
-        if type == .q4_1 || type == .q4_0 {
-            let n = blocks, half = HalfTable.table, type = self.type
-            let (stride, codes) = type == .q4_1 ? (GGMLBlock.Q4_1.bytes, GGMLBlock.Q4_1.codes) : (GGMLBlock.Q4_0.bytes, GGMLBlock.Q4_0.codes)
+        if type == .q4_1 || type == .q4_0, !rows.isEmpty {
+            let first = base + rows.lowerBound * rowBytes
             while k + 4 <= xs.count {
-                let (o0, o1, o2, o3) = (outs[k], outs[k + 1], outs[k + 2], outs[k + 3])
-                func quad(_ r: Int, _ rowBytes: Int) -> ((Float, Float), (Float, Float), (Float, Float), (Float, Float)) {
-                    QuantizedDot.nibblePairQuad(base + r * self.rowBytes, rowBytes: rowBytes, stride: stride, codes: codes,
-                                                xs[k], xs[k + 1], xs[k + 2], xs[k + 3], blocks: n, half) { p, b in
-                        QuantizedDot.offset(p, b, type, half)
+                let a = (xs[k], xs[k + 1], xs[k + 2], xs[k + 3])
+                // Four-element C arrays on the stack (no heap arrays per tile of rows).
+                var ordered = (UnsafePointer(a.0.ordered), UnsafePointer(a.1.ordered), UnsafePointer(a.2.ordered), UnsafePointer(a.3.ordered))
+                var factors = (UnsafePointer(a.0.factors), UnsafePointer(a.1.factors), UnsafePointer(a.2.factors), UnsafePointer(a.3.factors))
+                var y = (outs[k], outs[k + 1], outs[k + 2], outs[k + 3])
+                Self.fourPointers(&ordered) { o in
+                    Self.fourPointers(&factors) { f in
+                        Self.fourPointers(&y) { yy in
+                            loupe_q4_rows_x4(Int32(type.rawValue), first, rowBytes, Int32(blocks), Int32(rows.count), o, f, yy)
+                        }
                     }
-                }
-                var r = rows.lowerBound
-                while r + 1 < rows.upperBound {
-                    let i = r - rows.lowerBound
-                    ((o0[i], o0[i + 1]), (o1[i], o1[i + 1]), (o2[i], o2[i + 1]), (o3[i], o3[i + 1])) = quad(r, rowBytes)
-                    r += 2
-                }
-                if r < rows.upperBound {
-                    let i = r - rows.lowerBound
-                    let q = quad(r, 0)
-                    (o0[i], o1[i], o2[i], o3[i]) = (q.0.0, q.1.0, q.2.0, q.3.0)
                 }
                 k += 4
             }
         }
-        #endif
         while k < xs.count {
             multiply(xs[k], into: outs[k], rows: rows)
             k += 1
         }
+    }
+
+    /// A tuple of four pointers as the C array `T *[4]` it lays out as.
+    @inline(__always)
+    static func fourPointers<T, R>(_ tuple: inout (T, T, T, T), _ body: (UnsafePointer<T?>) -> R) -> R {
+        withUnsafeMutablePointer(to: &tuple) { $0.withMemoryRebound(to: T?.self, capacity: 4) { body(UnsafePointer($0)) } }
     }
 
     /// Writes rows `rows` as float32 into `out` [rows.count, columns].

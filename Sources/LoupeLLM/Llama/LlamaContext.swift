@@ -236,12 +236,8 @@ public final class LlamaContext {
         // Matrix–vector products: each input row is quantized once, then the rows of all
         // targets form one range split across threads.
         let totalRows = targets.reduce(0) { $0 + $1.0.rows }
-        QuantizedActivation.withScratch(count: t * columns) { values, scales, sums in
-            let blocks = columns / 32
-            let rows = (0..<t).map { i in
-                QuantizedActivation(input + i * columns, count: columns, values: values + i * columns,
-                                    scales: scales + i * blocks, sums: sums + i * blocks)
-            }
+        QuantizedActivation.withScratch(rows: t, columns: columns) { scratch in
+            let rows = (0..<t).map { i in QuantizedActivation(input + i * columns, row: i, of: scratch) }
             // Several rows (a batch of conversations) walk the weights in tiles, so a tile read
             // from memory serves every row while it is in cache. One tiling for every T: a row's
             // result never depends on how many others share the pass.
