@@ -8,7 +8,7 @@ LOUPE       := .build/release/loupe
 
 FUZZ_SECONDS ?= 1800
 
-.PHONY: setup build demo test bench fuzz clean
+.PHONY: setup build demo test bench bench-check fuzz clean
 
 setup:
 	@scripts/setup.sh
@@ -66,6 +66,12 @@ test: setup
 ## The full engine benchmark (figures in BENCHMARKS.md).
 bench: build
 	$(LOUPE) bench engine
+
+## Instructions per W1 step, W5 step and generated token under callgrind (deterministic, unlike
+## wall time here), against scripts/bench/callgrind-baseline.json: fails naming any case more than
+## 5% above it. A separate x86-64-v3 build (valgrind 3.19 lacks AVX-512); the first one takes minutes.
+bench-check: setup
+	scripts/bench/callgrind.sh --check
 
 ## Every fuzz harness for FUZZ_SECONDS each (default 30 minutes); crashes land in Fuzz/Regressions/.
 fuzz:

@@ -106,7 +106,7 @@ let package = Package(
         .target(name: "LoupeDebug", dependencies: ["LoupeTrain", "LoupeReport", "LoupeStore"]),
         // The LLM runtime: byte-level BPE tokenizer, the Llama forward pass on quantized GGUF
         // weights, sampling and generation, where the default model lives.
-        .target(name: "LoupeLLM", dependencies: ["LoupeGGUF", "LoupeCore", "CBLAS"], swiftSettings: vectorKernelFlags),
+        .target(name: "LoupeLLM", dependencies: ["LoupeGGUF", "LoupeCore", "CBLAS", "CLoupeKernels"], swiftSettings: vectorKernelFlags),
         // Compression of trained runs: int8, magnitude and structured pruning, distillation, each
         // result a run of its own, evaluated into one accuracy-cost table (`loupe compress`).
         .target(name: "LoupeCompress", dependencies: ["LoupeTrain", "LoupeDebug", "LoupeEval", "LoupeStore", "LoupeNN", "LoupeSafeTensors", "LoupeReport"]),
@@ -169,7 +169,7 @@ let package = Package(
         .testTarget(name: "LoupeTrainTests", dependencies: ["LoupeTrain", "LoupeReport", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeCompressTests", dependencies: ["LoupeCompress", "LoupeTrain", "LoupeEval", "LoupeNN", "LoupeSafeTensors", "LoupeTestSupport"]),
         .testTarget(name: "LoupeDebugTests", dependencies: ["LoupeDebug", "LoupeReport", "LoupeTestSupport"]),
-        .testTarget(name: "LoupeLLMTests", dependencies: ["LoupeLLM", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoupeLLMTests", dependencies: ["LoupeLLM", "CLoupeKernels", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeTraceTests", dependencies: ["LoupeTrace", "LoupeReport", "LoupeTestSupport"]),
         .testTarget(name: "LoupeSafeTensorsTests", dependencies: ["LoupeSafeTensors", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeGGUFTests", dependencies: ["LoupeGGUF", "CLoupeKernels", "LoupeTestSupport"], resources: [.copy("Fixtures")]),

@@ -25,8 +25,8 @@ What is measured, for each thread count (n_threads = n_threads_batch = 1, then 2
 Run it on an otherwise idle machine: with 2 threads on 2 cores, any other busy process makes the
 OpenMP threads wait on each other and tg128 can drop 10-30x (--info is no guard against that).
 
-Settings are llama.cpp's defaults (llama_context_default_params) except n_ctx = 1024 (enough for
-512 + 128), n_batch = n_ubatch = 512 and the thread counts: flash attention "auto" (resolves to on
+Settings are llama.cpp's defaults (llama_context_default_params) except n_ctx = 2048 (enough for
+the 1024-token depth + 128), n_batch = n_ubatch = 512 and the thread counts: flash attention "auto" (resolves to on
 for the CPU backend), f16 K/V cache, mmap on. The model and context are created with the low-level
 API rather than the high-level `llama_cpp.Llama`, because `Llama` forces flash attention off unless
 told on, and allocates its own logits buffers; llama-bench does neither.
@@ -61,7 +61,10 @@ import time
 import llama_cpp
 
 DEFAULT_MODEL = os.path.expanduser("~/.cache/loupe/models/SmolLM2-135M-Instruct.Q4_1.gguf")
-N_PROMPT, N_GEN, N_CTX, N_BATCH = 512, 128, 1024, 512
+# N_DEPTH: the "tg128 @ d1024" case (llama-bench -d 1024) fills the cache with that many tokens first.
+N_PROMPT, N_GEN, N_DEPTH, N_CTX, N_BATCH = 512, 128, 1024, 2048, 512
+# peak_rss: a 1024-token context, as Loupe's probe uses (llama.cpp allocates its whole KV cache).
+N_CTX_RSS = 1024
 FLASH_ATTN = {
     "auto": llama_cpp.LLAMA_FLASH_ATTN_TYPE_AUTO,
     "on": llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED,
@@ -90,9 +93,9 @@ def load_model(path):
     return model
 
 
-def new_context(model, threads, flash_attn):
+def new_context(model, threads, flash_attn, n_ctx=N_CTX):
     params = llama_cpp.llama_context_default_params()
-    params.n_ctx = N_CTX
+    params.n_ctx = n_ctx
     params.n_batch = N_BATCH
     params.n_ubatch = N_BATCH
     params.n_threads = threads
@@ -107,8 +110,8 @@ def new_context(model, threads, flash_attn):
 class Bench:
     """One context plus the fixed token ids fed to it (seeded, like llama-bench's std::rand ids)."""
 
-    def __init__(self, model, threads, flash_attn, seed=1234):
-        self.ctx = new_context(model, threads, flash_attn)
+    def __init__(self, model, threads, flash_attn, seed=1234, n_ctx=N_CTX):
+        self.ctx = new_context(model, threads, flash_attn, n_ctx)
         vocab = llama_cpp.llama_model_get_vocab(model)
         n_vocab = llama_cpp.llama_vocab_n_tokens(vocab)
         rng = random.Random(seed)
@@ -120,6 +123,8 @@ class Bench:
         self.prompt = (llama_cpp.llama_token * N_PROMPT)(*prompt)
         # One 1-element array per step, built up front so the timed loop only decodes.
         self.gen = [(llama_cpp.llama_token * 1)(t) for t in gen]
+        depth = [rng.randrange(n_vocab) for _ in range(N_DEPTH)]
+        self.depth = [(llama_cpp.llama_token * N_BATCH)(*depth[i:i + N_BATCH]) for i in range(0, N_DEPTH, N_BATCH)]
 
     def clear(self):
         llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(self.ctx), False)
@@ -146,6 +151,19 @@ class Bench:
             sync(ctx)
         return N_GEN / (time.perf_counter() - t0)
 
+    def tg_deep(self):
+        """tg128 after N_DEPTH tokens already in the cache (filled untimed, in batches)."""
+        self.clear()
+        for chunk in self.depth:
+            self.decode(chunk, N_BATCH)
+        llama_cpp.llama_synchronize(self.ctx)
+        ctx, decode, sync = self.ctx, self.decode, llama_cpp.llama_synchronize
+        t0 = time.perf_counter()
+        for tok in self.gen:
+            decode(tok, 1)
+            sync(ctx)
+        return N_GEN / (time.perf_counter() - t0)
+
     def free(self):
         llama_cpp.llama_free(self.ctx)
 
@@ -165,7 +183,7 @@ def rss_child(args):
     init_backend()
     baseline_kib = vm_hwm_kib()
     model = load_model(args.model)
-    bench = Bench(model, args.threads[0], args.flash_attn)
+    bench = Bench(model, args.threads[0], args.flash_attn, n_ctx=N_CTX_RSS)
     bench.tg()
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"peak_kib": peak_kib, "hwm_kib": vm_hwm_kib(), "baseline_kib": baseline_kib}), flush=True)
@@ -211,7 +229,7 @@ def main():
     model = load_model(args.model)
     for threads in args.threads:
         bench = Bench(model, threads, args.flash_attn)
-        for case, fn in (("pp512", bench.pp), ("tg128", bench.tg)):
+        for case, fn in (("pp512", bench.pp), ("tg128", bench.tg), (f"tg128@d{N_DEPTH}", bench.tg_deep)):
             fn()  # warm-up
             rates = [fn() for _ in range(rounds)]
             emit({"peer": "llama.cpp", "case": case, "threads": threads,

@@ -1,24 +1,48 @@
-/// Keys and values of every past position, per layer: K and V [positions, kvHeads·headDim] in
-/// float32. Capacity grows by doubling (a short chat never pays for the model's 8192-token
+/// Keys and values of every past position, per layer, in float32, head-major: K and V
+/// [kvHeads, capacity, headDim], so one head's keys over the positions are one contiguous stream
+/// (attention reads them head by head; interleaved rows made it fetch every head's bytes for
+/// each one). Capacity grows by doubling (a short chat never pays for the model's 8192-token
 /// context); `count` positions are filled.
 final class KVCache {
-    let layers: Int, width: Int, limit: Int
+    let layers: Int, kvHeads: Int, headDim: Int, limit: Int
     private(set) var capacity = 0
     /// Positions filled (the next token's position).
     var count = 0
-    private(set) var keys: [UnsafeMutablePointer<Float>] = []
-    private(set) var values: [UnsafeMutablePointer<Float>] = []
+    private var keys: [UnsafeMutablePointer<Float>] = []
+    private var values: [UnsafeMutablePointer<Float>] = []
 
-    init(layers: Int, width: Int, limit: Int) {
+    init(layers: Int, kvHeads: Int, headDim: Int, limit: Int) {
         self.layers = layers
-        self.width = width
+        self.kvHeads = kvHeads
+        self.headDim = headDim
         self.limit = limit
     }
 
     deinit { release() }
 
+    /// Floats per position across the heads.
+    var width: Int { kvHeads * headDim }
+
     /// Bytes held.
     var byteCount: Int { 2 * layers * capacity * width * 4 }
+
+    /// Head `head`'s keys at positions 0..<count of `layer`, `headDim` floats apart.
+    func keys(layer: Int, head: Int) -> UnsafePointer<Float> { UnsafePointer(keys[layer] + head * capacity * headDim) }
+
+    /// Head `head`'s values, laid out as ``keys(layer:head:)``.
+    func values(layer: Int, head: Int) -> UnsafePointer<Float> { UnsafePointer(values[layer] + head * capacity * headDim) }
+
+    /// Stores `count` positions from `start` (within the capacity): k and v are [count, width],
+    /// position-major as the projections make them.
+    func store(layer: Int, at start: Int, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>, count n: Int) {
+        for i in 0..<n {
+            for h in 0..<kvHeads {
+                let to = (h * capacity + start + i) * headDim, from = i * width + h * headDim
+                (keys[layer] + to).update(from: k + from, count: headDim)
+                (values[layer] + to).update(from: v + from, count: headDim)
+            }
+        }
+    }
 
     /// Makes room for `needed` positions in all.
     func reserve(_ needed: Int) throws {
@@ -30,7 +54,7 @@ final class KVCache {
         func grown(_ old: UnsafeMutablePointer<Float>?) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: newCapacity * width)
             if let old {
-                p.update(from: old, count: count * width)
+                for h in 0..<kvHeads { (p + h * newCapacity * headDim).update(from: old + h * capacity * headDim, count: count * headDim) }
                 old.deallocate()
             }
             return p

@@ -1,5 +1,6 @@
 import CBLAS
 import Foundation
+import CLoupeKernels
 import LoupeCore
 import LoupeGGUF
 
@@ -35,7 +36,7 @@ public final class LlamaContext {
         self.threads = max(1, threads)
         self.maxBatch = max(1, maxBatch)
         let c = model.config
-        cache = KVCache(layers: c.layers, width: c.kvHeads * c.headDim, limit: min(contextLength ?? c.context, c.context))
+        cache = KVCache(layers: c.layers, kvHeads: c.kvHeads, headDim: c.headDim, limit: min(contextLength ?? c.context, c.context))
         inverseFrequencies = (0..<(c.headDim / 2)).map { Foundation.pow(c.ropeBase, -2 * Double($0) / Double(c.headDim)) }
     }
 
@@ -160,8 +161,7 @@ public final class LlamaContext {
                 }
                 var row = 0
                 for segment in segments {
-                    (segment.cache.keys[l] + segment.start * kvDim).update(from: b.k + row * kvDim, count: segment.count * kvDim)
-                    (segment.cache.values[l] + segment.start * kvDim).update(from: b.v + row * kvDim, count: segment.count * kvDim)
+                    segment.cache.store(layer: l, at: segment.start, keys: b.k + row * kvDim, values: b.v + row * kvDim, count: segment.count)
                     row += segment.count
                 }
             }
@@ -288,11 +288,10 @@ public final class LlamaContext {
     /// attended [T, dim] = softmax(q·Kᵀ/√d + causal mask)·V per head: row i reads its own
     /// segment's cache at positions 0 ... positions[i] (causal within the segment).
     private func attend(layer: Int, segments: [Segment], positions: [Int]) throws {
-        let c = model.config, hd = c.headDim, dim = c.dim, kvDim = c.kvHeads * hd
+        let c = model.config, hd = c.headDim, dim = c.dim
         let t = positions.count, group = c.heads / c.kvHeads
         // The cache each row reads (rows of one segment are consecutive).
-        let rowKeys = segments.flatMap { Array(repeating: $0.cache.keys[layer], count: $0.count) }
-        let rowValues = segments.flatMap { Array(repeating: $0.cache.values[layer], count: $0.count) }
+        let rowCaches = segments.flatMap { Array(repeating: $0.cache, count: $0.count) }
         let b = buffers
         let scale = 1 / Float(hd).squareRoot()
         let listening = Hooks.areListening
@@ -306,9 +305,7 @@ public final class LlamaContext {
 
         func weightedSum(_ row: UnsafePointer<Float>, head h: Int, token i: Int) {
             let out = b.attended + i * dim + h * hd
-            out.initialize(repeating: 0, count: hd)
-            let v = rowValues[i] + (h / group) * hd
-            for j in 0..<(positions[i] + 1) { RowKernels.axpy(row[j], v + j * kvDim, out, count: hd) }
+            loupe_attention_mix(row, rowCaches[i].values(layer: layer, head: h / group), hd, Int32(positions[i] + 1), Int32(hd), out)
         }
 
         parallelFor(threads) { part, parts in
@@ -316,8 +313,8 @@ public final class LlamaContext {
             for item in (items * part / parts)..<(items * (part + 1) / parts) {
                 let h = item / t, i = item % t, n = positions[i] + 1
                 let row = probabilities.map { $0 + (h * t + i) * total } ?? scores
-                let q = b.q + i * dim + h * hd, k = rowKeys[i] + (h / group) * hd
-                for j in 0..<n { row[j] = FloatRow.dot(k + j * kvDim, q, count: hd) * scale }
+                let q = b.q + i * dim + h * hd, k = rowCaches[i].keys(layer: layer, head: h / group)
+                loupe_attention_scores(q, k, hd, Int32(n), Int32(hd), scale, row)
                 RowKernels.softmax(row, count: n)
                 if !listening { weightedSum(row, head: h, token: i) }
             }

@@ -13,6 +13,10 @@ struct LLMBenchmark {
     let rounds: Int
     let peerPython: URL?
 
+    /// Tokens in the cache before the long-context case's generation ("tg128 @ d1024", as
+    /// llama-bench -d 1024 names it).
+    static let depth = 1024
+
     /// Seeded random ids below the vocabulary (what llama-bench feeds: content does not matter).
     static func tokens(_ count: Int, vocabulary: Int, seed: UInt64) -> [Int] {
         var rng = RandomGenerator(seed: seed)
@@ -24,15 +28,22 @@ struct LLMBenchmark {
         let vocabulary = model.config.vocabulary
         let prompt = Self.tokens(512, vocabulary: vocabulary, seed: 1)
         let generated = Self.tokens(128, vocabulary: vocabulary, seed: 2)
+        let depthTokens = Self.tokens(Self.depth, vocabulary: vocabulary, seed: 3)
         var mine: [String: Double] = [:]
         for threads in threadCounts {
             Engine.threads = threads
-            let context = LlamaContext(model: model, contextLength: 1024, threads: threads)
-            for (name, work) in [("pp512", { _ = try context.evaluate(prompt) }),
-                                 ("tg128", { for t in generated { _ = try context.evaluate([t]) } })] as [(String, () throws -> Void)] {
+            let context = LlamaContext(model: model, contextLength: 2048, threads: threads)
+            // Each case: what fills the cache first (untimed), then the timed work.
+            let cases: [(name: String, fill: [Int], work: () throws -> Void)] = [
+                ("pp512", [], { _ = try context.evaluate(prompt) }),
+                ("tg128", [], { for t in generated { _ = try context.evaluate([t]) } }),
+                ("tg128@d\(Self.depth)", depthTokens, { for t in generated { _ = try context.evaluate([t]) } }),
+            ]
+            for (name, fill, work) in cases {
                 var rates: [Double] = []
                 for round in 0...rounds {   // round 0 warms up
                     context.reset()
+                    for offset in stride(from: 0, to: fill.count, by: 512) { _ = try context.evaluate(Array(fill[offset..<min(offset + 512, fill.count)])) }
                     let start = DispatchTime.now().uptimeNanoseconds
                     try work()
                     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -21,7 +21,7 @@ struct Bench: ParsableCommand {
               loupe bench trace
               loupe bench dashboard --runs 100 --steps 2000
             """,
-        subcommands: [EngineBench.self, TrainBench.self, DebugBench.self, Int8Bench.self, StoreBench.self, LLMBench.self, TraceBench.self, DashboardBench.self]
+        subcommands: [EngineBench.self, TrainBench.self, DebugBench.self, Int8Bench.self, StoreBench.self, LLMBench.self, TraceBench.self, DashboardBench.self, InstructionCasesBench.self]
     )
 }
 
@@ -183,10 +183,12 @@ struct StoreBench: ParsableCommand {
 struct LLMBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "llm",
-        abstract: "Tokens/s of prompt processing (pp512) and generation (tg128), and peak memory, of the Llama runtime.",
+        abstract: "Tokens/s of prompt processing (pp512) and generation (tg128, also at a 1,024-token depth), and peak memory, of the Llama runtime.",
         discussion: """
             Like llama-bench: pp512 evaluates 512 tokens in one batch from an empty cache; tg128 \
-            generates 128 tokens one at a time; peak_rss is a fresh process that loads the model and \
+            generates 128 tokens one at a time; tg128@d1024 generates them after 1,024 tokens \
+            already in the cache (llama-bench -d 1024: the cost of attending over a long \
+            context); peak_rss is a fresh process that loads the model and \
             generates 128 tokens. Rounds follow one warm-up; "tokens_per_s" is their mean. When \
             llama.cpp's Python bindings are installed in ~/.cache/loupe/llamacpp-venv (see \
             scripts/bench/llamacpp_bench.py), llama.cpp is measured in the same run and \

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Instruction counts of a W1 training step, a W5 training step and one generated token, under
+# valgrind's callgrind: deterministic where wall time on a shared machine is not. Each case runs
+# `loupe bench instructions CASE` twice, with --count A and --count 2A; the difference over A is
+# one unit's instructions, with start-up, loading and the warm-up cancelled out.
+#
+#   scripts/bench/callgrind.sh            print {"case", "instructions"} JSON lines
+#   scripts/bench/callgrind.sh --check    compare with scripts/bench/callgrind-baseline.json and
+#                                         fail naming every case more than 5% above it
+#   scripts/bench/callgrind.sh --update   write the measured counts as the new baseline
+#
+# Valgrind 3.19 (Debian 12) cannot execute AVX-512, so the binary is a separate build for
+# x86-64-v3 (AVX2, FMA) in .build/callgrind; the runtime-dispatched kernels take their AVX2 paths
+# under valgrind, whose CPUID reports no AVX-512.
+set -euo pipefail
+mode="${1:-}"
+baseline="scripts/bench/callgrind-baseline.json"
+tolerance="${CALLGRIND_TOLERANCE:-0.05}"
+command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)" >&2; exit 2; }
+scratch=.build/callgrind
+swift build -c release --scratch-path "$scratch" -Xcc -march=x86-64-v3 -Xswiftc -target-cpu -Xswiftc x86-64-v3 --product loupe >&2
+loupe="$scratch/release/loupe"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export SWIFT_DETERMINISTIC_HASHING=1   # the same dictionary work in every run
+
+count() { # case units -> total instructions (Ir) of the run
+    valgrind --tool=callgrind --callgrind-out-file="$work/out" "$loupe" bench instructions "$1" --count "$2" >/dev/null 2>"$work/log" \
+        || { cat "$work/log" >&2; exit 1; }
+    grep -E '^summary:|^totals:' "$work/out" | head -1 | awk '{print $2}'
+}
+
+results="$work/results.jsonl"
+for spec in w1-step:20 w5-step:2 token:8; do
+    name="${spec%%:*}" units="${spec##*:}"
+    a=$(count "$name" "$units")
+    b=$(count "$name" $((2 * units)))
+    echo "{\"case\": \"$name\", \"instructions\": $(( (b - a) / units )), \"units\": $units}" | tee -a "$results"
+done
+
+case "$mode" in
+--update)
+    python3 - "$results" "$baseline" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+with open(sys.argv[2] + ".tmp", "w") as f:
+    json.dump({r["case"]: r["instructions"] for r in rows}, f, indent=2)
+    f.write("\n")
+import os; os.replace(sys.argv[2] + ".tmp", sys.argv[2])
+print(f"wrote {sys.argv[2]}", file=sys.stderr)
+PY
+    ;;
+--check)
+    python3 - "$results" "$baseline" "$tolerance" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+base = json.load(open(sys.argv[2]))
+tolerance = float(sys.argv[3])
+worse = []
+for r in rows:
+    old = base.get(r["case"])
+    if old is None:
+        print(f"{r['case']}: no baseline (run scripts/bench/callgrind.sh --update)"); continue
+    change = r["instructions"] / old - 1
+    flag = "ABOVE" if change > tolerance else "ok"
+    print(f"{r['case']}: {r['instructions']:,} instructions, baseline {old:,} ({change:+.1%}) {flag}")
+    if change > tolerance: worse.append(r["case"])
+if worse:
+    sys.exit(f"more than {tolerance:.0%} above the baseline: {', '.join(worse)} "
+             "(if intended, record it: scripts/bench/callgrind.sh --update)")
+PY
+    ;;
+esac
