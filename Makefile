@@ -69,7 +69,7 @@ bench: build
 
 ## Instructions per W1 step, W5 step and generated token under callgrind (deterministic, unlike
 ## wall time here), against scripts/bench/callgrind-baseline.json: fails naming any case more than
-## 5% above it. A separate x86-64-v3 build (valgrind 3.19 lacks AVX-512); the first one takes minutes.
+## 5% above it. A separate AVX2-level (haswell) build (valgrind 3.19 lacks AVX-512); the first one takes minutes.
 bench-check: setup
 	scripts/bench/callgrind.sh --check
 
