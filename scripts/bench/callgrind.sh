@@ -34,7 +34,7 @@ count() { # case units -> total instructions (Ir) of the run
 }
 
 results="$work/results.jsonl"
-for spec in w1-step:20 w5-step:2 token:8; do
+for spec in w1-step:20 w5-step:1 token:4; do
     name="${spec%%:*}" units="${spec##*:}"
     a=$(count "$name" "$units")
     b=$(count "$name" $((2 * units)))
