@@ -142,8 +142,8 @@ class Bench:
         llama_cpp.llama_synchronize(self.ctx)
         return N_PROMPT / (time.perf_counter() - t0)
 
-    def tg(self):
-        self.clear()
+    def generate(self):
+        """Tokens/s of N_GEN single-token decodes from whatever the cache holds."""
         ctx, decode, sync = self.ctx, self.decode, llama_cpp.llama_synchronize
         t0 = time.perf_counter()
         for tok in self.gen:
@@ -151,18 +151,17 @@ class Bench:
             sync(ctx)
         return N_GEN / (time.perf_counter() - t0)
 
+    def tg(self):
+        self.clear()
+        return self.generate()
+
     def tg_deep(self):
         """tg128 after N_DEPTH tokens already in the cache (filled untimed, in batches)."""
         self.clear()
         for chunk in self.depth:
             self.decode(chunk, N_BATCH)
         llama_cpp.llama_synchronize(self.ctx)
-        ctx, decode, sync = self.ctx, self.decode, llama_cpp.llama_synchronize
-        t0 = time.perf_counter()
-        for tok in self.gen:
-            decode(tok, 1)
-            sync(ctx)
-        return N_GEN / (time.perf_counter() - t0)
+        return self.generate()
 
     def free(self):
         llama_cpp.llama_free(self.ctx)
