@@ -59,9 +59,4 @@ enum RowKernels {
         for i in 0..<count { x[i] *= inv }
     }
 
-    /// y += a · x for `count` values.
-    @inline(__always)
-    static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { y[i] = y[i].addingProduct(a, x[i]) }
-    }
 }
