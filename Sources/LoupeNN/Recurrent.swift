@@ -70,9 +70,26 @@ public final class Recurrent: Module {
             // One transposed view for all steps: its gradient then arrives as T deferred products
             // that backward sums in a single GEMM (see DeferredProduct).
             let recurrentWeight = try cell.weightHH.value.transposed()
-            return (input: { try $0.matmul(cell.weightIH.value.transposed()) + cell.biasIH.value },
-                    recurrent: { try $0.matmul(recurrentWeight) + cell.biasHH.value })
+            guard kind != .gru else {
+                return (input: { try $0.matmul(cell.weightIH.value.transposed()) + cell.biasIH.value },
+                        recurrent: { try $0.matmul(recurrentWeight) + cell.biasHH.value })
+            }
+            // The RNN and LSTM only ever add the two biases: fold b_hh into the one projection of
+            // all time steps instead of adding it (and summing its gradient) at every step. The
+            // GRU cannot: its b_hn is multiplied by the reset gate.
+            return (input: { try $0.matmul(cell.weightIH.value.transposed()) + (cell.biasIH.value + cell.biasHH.value) },
+                    recurrent: { try $0.matmul(recurrentWeight) })
         }
+    }
+
+    /// One LSTM step composed of element-wise ops: the reference the fused `lstm_cell` op
+    /// (``Tensor/lstmCell(inputGates:recurrentGates:memory:)``) is tested against.
+    static func composedLSTMCell(inputGates: Tensor, recurrentGates: Tensor, memory: Tensor) throws -> (hidden: Tensor, memory: Tensor) {
+        let h = memory.shape[1]
+        let g = try (inputGates + recurrentGates).split([h, h, h, h], axis: 1)
+        let i = try g[0].sigmoid(), f = try g[1].sigmoid(), c = try g[2].tanh(), o = try g[3].sigmoid()
+        let next = try f * memory + i * c
+        return (try o * next.tanh(), next)
     }
 
     /// The recurrence itself, shared by ``Recurrent`` and ``QuantizedRecurrent``: per layer,
@@ -94,17 +111,16 @@ public final class Recurrent: Module {
                 var memory = Tensor.zeros([batch, h], dtype: x.dtype)
                 var outs: [Tensor] = []
                 for t in 0..<steps {
-                    let xt = try projected.slice(axis: 1, t, t + 1).reshaped([batch, kind.gates * h])
+                    // [B, 1, gates·H]: a view of step t, which the LSTM cell reads in place.
+                    let step = try projected.slice(axis: 1, t, t + 1)
                     let ht = try project.recurrent(hidden)
                     switch kind {
                     case .rnn:
-                        hidden = try (xt + ht).tanh()
+                        hidden = try (step.reshaped([batch, h]) + ht).tanh()
                     case .lstm:
-                        let g = try (xt + ht).split([h, h, h, h], axis: 1)
-                        let i = try g[0].sigmoid(), f = try g[1].sigmoid(), c = try g[2].tanh(), o = try g[3].sigmoid()
-                        memory = try f * memory + i * c
-                        hidden = try o * memory.tanh()
+                        (hidden, memory) = try Tensor.lstmCell(inputGates: step, recurrentGates: ht, memory: memory)
                     case .gru:
+                        let xt = try step.reshaped([batch, kind.gates * h])
                         let gx = try xt.split([h, h, h], axis: 1), gh = try ht.split([h, h, h], axis: 1)
                         let r = try (gx[0] + gh[0]).sigmoid(), z = try (gx[1] + gh[1]).sigmoid()
                         let n = try (gx[2] + r * gh[2]).tanh()
