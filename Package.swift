@@ -58,6 +58,7 @@ let package = Package(
             name: "LoupeCore",
             dependencies: [
                 "CBLAS",
+                "CLoupeKernels",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
@@ -67,8 +68,9 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        // The int8 inference kernels (u8 × s8 GEMM with AVX-512 VNNI, AVX2 or portable C, chosen at
-        // run time) and activation quantization: C, for per-function target attributes.
+        // Kernels in C, for per-function target attributes (paths chosen at run time): the int8
+        // inference GEMM and activation quantization, the LLM's 4-bit rows and KV-cache attention,
+        // and the float GEMM against a packed operand that recurrent layers reuse per time step.
         .target(name: "CLoupeKernels"),
         // Layers, losses, optimizers and schedules on the engine's ops; the int8 layers.
         .target(name: "LoupeNN", dependencies: ["LoupeCore", "CLoupeKernels"]),

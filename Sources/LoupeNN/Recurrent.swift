@@ -74,11 +74,14 @@ public final class Recurrent: Module {
                 return (input: { try $0.matmul(cell.weightIH.value.transposed()) + cell.biasIH.value },
                         recurrent: { try $0.matmul(recurrentWeight) + cell.biasHH.value })
             }
+            // Packed once for the T products with the hidden state (PackedMatrix); its gradient
+            // still arrives as T deferred products summed in one GEMM.
+            let packedWeight = try PackedMatrix(recurrentWeight)
             // The RNN and LSTM only ever add the two biases: fold b_hh into the one projection of
             // all time steps instead of adding it (and summing its gradient) at every step. The
             // GRU cannot: its b_hn is multiplied by the reset gate.
             return (input: { try $0.matmul(cell.weightIH.value.transposed()) + (cell.biasIH.value + cell.biasHH.value) },
-                    recurrent: { try $0.matmul(recurrentWeight) })
+                    recurrent: { try $0.matmul(packedWeight) })
         }
     }
 

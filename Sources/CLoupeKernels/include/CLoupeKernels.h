@@ -160,6 +160,25 @@ void loupe_attention_scores(const float *q, const float *keys, size_t stride, in
 // order of j from 0.
 void loupe_attention_mix(const float *p, const float *values, size_t stride, int n, int head_dim, float *out);
 
+// ---- Float32 GEMM against a packed right operand (packed_gemm.c) ---------------------------------
+
+// Floats loupe_gemm_pack writes for B [k, n]: round_up(n, 32) * k.
+size_t loupe_gemm_packed_floats(int k, int n);
+
+// Pack B [k, n] (element (r, c) at b[r*row_stride + c*col_stride]; a transposed view has
+// col_stride ≠ 1) into panels of 32 columns: packed[(p*k + r)*32 + j] = B[r, 32p + j], zero-padded.
+void loupe_gemm_pack(const float *b, int k, int n, ptrdiff_t row_stride, ptrdiff_t col_stride, float *packed);
+
+// 1 when loupe_gemm_packed has a path on this CPU (AVX-512; and not forced lower with
+// loupe_i8_force_isa), else 0: then multiply with BLAS instead.
+int loupe_gemm_packed_available(void);
+
+// C[m, n] = A[m, k] · B (+ C when accumulate), B packed by loupe_gemm_pack, for the column panels
+// panel_begin ..< panel_end only (32 columns each; split panels across threads). A and C row-major
+// with row strides lda, ldc. Returns 0, or -1 (computing nothing) when no path is available.
+int loupe_gemm_packed(const float *a, size_t lda, int m, const float *packed, int k, int n,
+                      float *c, size_t ldc, int accumulate, int panel_begin, int panel_end);
+
 #ifdef __cplusplus
 }
 #endif
