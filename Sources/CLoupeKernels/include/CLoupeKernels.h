@@ -179,6 +179,12 @@ int loupe_gemm_packed_available(void);
 int loupe_gemm_packed(const float *a, size_t lda, int m, const float *packed, int k, int n,
                       float *c, size_t ldc, int accumulate, int panel_begin, int panel_end);
 
+// ---- Prefetch -------------------------------------------------------------------------------------
+
+// Requests the cache line holding p for reading, into every level: for Swift loops, which cannot
+// call _mm_prefetch (a macro). Never faults, whatever p is.
+static inline void loupe_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+
 #ifdef __cplusplus
 }
 #endif

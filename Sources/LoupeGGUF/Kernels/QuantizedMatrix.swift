@@ -73,12 +73,24 @@ public struct QuantizedMatrix: @unchecked Sendable {
                           x.ordered, x.factors, out)
         case .q8_0:
             let half = HalfTable.table
-            for r in rows { out[r - rows.lowerBound] = QuantizedDot.q8_0(base + r * rowBytes, x, blocks: n, half) }
+            for r in rows {
+                let row = base + r * rowBytes
+                // The row four ahead, requested now: the 30 MB output head then streams at ~1.5× the
+                // speed (a standalone loop over its 49,152 rows: 3.9 → 2.5 ms).
+                if r + Self.q8PrefetchRows < self.rows {
+                    var offset = Self.q8PrefetchRows * rowBytes
+                    while offset < (Self.q8PrefetchRows + 1) * rowBytes { loupe_prefetch(row + offset); offset += 64 }
+                }
+                out[r - rows.lowerBound] = QuantizedDot.q8_0(row, x, blocks: n, half)
+            }
         default:
             let w = base.assumingMemoryBound(to: Float.self)
             for r in rows { out[r - rows.lowerBound] = FloatRow.dot(w + r * columns, x.floats, count: columns) }
         }
     }
+
+    /// How far ahead the Q8_0 loop prefetches, in rows (2, 4 and 8 measured; 4 best).
+    static let q8PrefetchRows = 4
 
     /// outs[k][r − rows.lowerBound] = W[r, :]·xs[k] for r in `rows`: several activation rows
     /// (a batch of conversations) against the same weight rows. 4-bit rows are read once for
