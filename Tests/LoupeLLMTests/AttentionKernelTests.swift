@@ -10,8 +10,14 @@ struct AttentionKernelTests {
         (0..<count).map { _ in Float(Double(rng.next() % 20_001) / 10_000 - 1) }
     }
 
+    /// The cache's half-precision bits of random values (the double-precision references below
+    /// convert the same halves).
+    static func halves(_ count: Int, _ rng: inout RandomGenerator) -> [UInt16] {
+        random(count, &rng).map { Float16($0).bitPattern }
+    }
+
     /// (scores, mix) on the path `isa` selects.
-    static func run(isa: Int32, q: [Float], keys: [Float], values: [Float], p: [Float], n: Int, headDim: Int, stride: Int) -> ([Float], [Float]) {
+    static func run(isa: Int32, q: [Float], keys: [UInt16], values: [UInt16], p: [Float], n: Int, headDim: Int, stride: Int) -> ([Float], [Float]) {
         _ = loupe_i8_force_isa(isa)
         defer { _ = loupe_i8_force_isa(-1) }
         var scores = [Float](repeating: .nan, count: n), out = [Float](repeating: .nan, count: headDim)
@@ -24,7 +30,7 @@ struct AttentionKernelTests {
     func matchesDoublePrecisionOnEveryPath(n: Int, headDim: Int) {
         var rng = RandomGenerator(seed: UInt64(n * 1000 + headDim))
         let stride = headDim + 16   // rows wider than a head, as a cache row of several heads
-        let q = Self.random(headDim, &rng), keys = Self.random(n * stride, &rng), values = Self.random(n * stride, &rng)
+        let q = Self.random(headDim, &rng), keys = Self.halves(n * stride, &rng), values = Self.halves(n * stride, &rng)
         let p = Self.random(n, &rng).map { abs($0) }
         let simd = Self.run(isa: 2, q: q, keys: keys, values: values, p: p, n: n, headDim: headDim, stride: stride)
         let portable = Self.run(isa: 0, q: q, keys: keys, values: values, p: p, n: n, headDim: headDim, stride: stride)
@@ -32,12 +38,12 @@ struct AttentionKernelTests {
         #expect(simd.1 == portable.1, "weighted sums differ between the SIMD and portable paths")
         for j in 0..<n {
             var exact = 0.0
-            for d in 0..<headDim { exact += Double(q[d]) * Double(keys[j * stride + d]) }
+            for d in 0..<headDim { exact += Double(q[d]) * Double(Float16(bitPattern: keys[j * stride + d])) }
             #expect(abs(Double(simd.0[j]) - exact * 0.125) <= 1e-5 * Double(headDim), "score \(j)")
         }
         for d in 0..<headDim {
             var exact = 0.0
-            for j in 0..<n { exact += Double(p[j]) * Double(values[j * stride + d]) }
+            for j in 0..<n { exact += Double(p[j]) * Double(Float16(bitPattern: values[j * stride + d])) }
             #expect(abs(Double(simd.1[d]) - exact) <= 1e-5 * Double(n), "value \(d)")
         }
         // A key's score is the same whether it is computed with its neighbours or alone.

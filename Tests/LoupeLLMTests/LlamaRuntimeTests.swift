@@ -47,17 +47,22 @@ struct LlamaRuntimeTests {
         #expect(mine == Array(c.generated_tokens.prefix(c.stable_prefix_len)), "\(id): \(mine)")
     }
 
-    /// The prompt path agrees with the float reference (engine ops on dequantized weights) to
-    /// float rounding: same weights and arithmetic, independent code. (The int8 generation path
+    /// The prompt path agrees with the float reference (engine ops on dequantized weights, keys
+    /// and values rounded to half precision as the cache stores them): same weights and
+    /// arithmetic, independent code. Not to float rounding alone: where the two computations of a
+    /// key differ by a float ulp across a half's rounding boundary, they round to neighbouring
+    /// halves (2⁻¹¹ apart) — measured max |Δlogit| 0.024, mean 0.0030 (with a float32 cache: under 0.002).
+    /// A wrong mask, position or head gives differences of whole logits. (The int8 generation path
     /// rounds activations as llama.cpp does; the llama.cpp checks above bound it.)
     @Test func promptPathAgreesWithTheFloatReference() throws {
         let model = try Self.model
-        let reference = try LlamaFloatReference(gguf: model.file)
+        let reference = try LlamaFloatReference(gguf: model.file, halfPrecisionCache: true)
         let c = try GreedyReference.named("chat_multi_turn")
         let expected = try reference.logits(c.sequence).floats()
         let mine = try LlamaContext(model: model).evaluate(c.sequence, logits: .all)
-        let worst = zip(mine, expected).map { abs($0 - $1) }.max()!
-        #expect(worst < 2e-3, "max |Δlogit| \(worst)")
+        let differences = zip(mine, expected).map { abs($0 - $1) }
+        let worst = differences.max()!, mean = differences.reduce(0, +) / Float(differences.count)
+        #expect(worst < 0.06 && mean < 0.006, "max |Δlogit| \(worst), mean \(mean)")
     }
 
     /// Token-at-a-time evaluation through the KV cache gives the logits of one pass over the

@@ -147,18 +147,18 @@ void loupe_q4_rows(int type, const void *w, size_t row_bytes, int blocks, int ro
 void loupe_q4_rows_x4(int type, const void *w, size_t row_bytes, int blocks, int rows,
                       const int16_t *const xp[4], const float *const xf[4], float *const y[4]);
 
-// ---- One attention head over a KV cache (float32) ----------------------------------------------
+// ---- One attention head over a KV cache (IEEE half keys and values) -----------------------------
 //
-// Keys and values are rows of head_dim floats, `stride` floats apart (the cache's row width).
+// Keys and values are rows of head_dim halves (uint16_t bits), `stride` halves apart.
 // Every path (AVX2, portable C) gives bit-identical floats; see attention_rows.c for the order.
 
 // scores[j] = (q · k_j) · scale for j < n, k_j = keys + j·stride. Each score depends on its key
 // alone (not on n or its neighbours).
-void loupe_attention_scores(const float *q, const float *keys, size_t stride, int n, int head_dim, float scale, float *scores);
+void loupe_attention_scores(const float *q, const uint16_t *keys, size_t stride, int n, int head_dim, float scale, float *scores);
 
 // out[d] = Σ_{j<n} p[j] · v_j[d] for d < head_dim, v_j = values + j·stride, accumulated by fma in
 // order of j from 0.
-void loupe_attention_mix(const float *p, const float *values, size_t stride, int n, int head_dim, float *out);
+void loupe_attention_mix(const float *p, const uint16_t *values, size_t stride, int n, int head_dim, float *out);
 
 // ---- Float32 GEMM against a packed right operand (packed_gemm.c) ---------------------------------
 

@@ -1,4 +1,6 @@
-/// Keys and values of every past position, per layer, in float32, head-major: K and V
+/// Keys and values of every past position, per layer, in IEEE half precision (llama.cpp's default
+/// f16 cache: at a 1,024-token context the cache is read once per token like the weights, and
+/// halves stream twice as fast), head-major: K and V
 /// [kvHeads, capacity, headDim], so one head's keys over the positions are one contiguous stream
 /// (attention reads them head by head; interleaved rows made it fetch every head's bytes for
 /// each one). Capacity grows by doubling (a short chat never pays for the model's 8192-token
@@ -8,8 +10,8 @@ final class KVCache {
     private(set) var capacity = 0
     /// Positions filled (the next token's position).
     var count = 0
-    private var keys: [UnsafeMutablePointer<Float>] = []
-    private var values: [UnsafeMutablePointer<Float>] = []
+    private var keys: [UnsafeMutablePointer<UInt16>] = []
+    private var values: [UnsafeMutablePointer<UInt16>] = []
 
     init(layers: Int, kvHeads: Int, headDim: Int, limit: Int) {
         self.layers = layers
@@ -20,28 +22,33 @@ final class KVCache {
 
     deinit { release() }
 
-    /// Floats per position across the heads.
+    /// Values per position across the heads.
     var width: Int { kvHeads * headDim }
 
     /// Bytes held.
-    var byteCount: Int { 2 * layers * capacity * width * 4 }
+    var byteCount: Int { 2 * layers * capacity * width * MemoryLayout<UInt16>.size }
 
-    /// Head `head`'s keys at positions 0..<count of `layer`, `headDim` floats apart.
-    func keys(layer: Int, head: Int) -> UnsafePointer<Float> { UnsafePointer(keys[layer] + head * capacity * headDim) }
+    /// Head `head`'s keys at positions 0..<count of `layer` (half-precision bits), `headDim` apart.
+    func keys(layer: Int, head: Int) -> UnsafePointer<UInt16> { UnsafePointer(keys[layer] + head * capacity * headDim) }
 
     /// Head `head`'s values, laid out as ``keys(layer:head:)``.
-    func values(layer: Int, head: Int) -> UnsafePointer<Float> { UnsafePointer(values[layer] + head * capacity * headDim) }
+    func values(layer: Int, head: Int) -> UnsafePointer<UInt16> { UnsafePointer(values[layer] + head * capacity * headDim) }
 
     /// Stores `count` positions from `start` (within the capacity): k and v are [count, width],
-    /// position-major as the projections make them.
+    /// position-major as the projections make them, rounded to half precision (nearest even).
     func store(layer: Int, at start: Int, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>, count n: Int) {
         for i in 0..<n {
             for h in 0..<kvHeads {
                 let to = (h * capacity + start + i) * headDim, from = i * width + h * headDim
-                (keys[layer] + to).update(from: k + from, count: headDim)
-                (values[layer] + to).update(from: v + from, count: headDim)
+                Self.halves(k + from, into: keys[layer] + to, count: headDim)
+                Self.halves(v + from, into: values[layer] + to, count: headDim)
             }
         }
+    }
+
+    @inline(__always)
+    private static func halves(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<UInt16>, count: Int) {
+        for d in 0..<count { out[d] = Float16(x[d]).bitPattern }
     }
 
     /// Makes room for `needed` positions in all.
@@ -51,8 +58,8 @@ final class KVCache {
         }
         guard needed > capacity else { return }
         let newCapacity = Swift.min(limit, Swift.max(needed, Swift.max(64, capacity * 2)))
-        func grown(_ old: UnsafeMutablePointer<Float>?) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: newCapacity * width)
+        func grown(_ old: UnsafeMutablePointer<UInt16>?) -> UnsafeMutablePointer<UInt16> {
+            let p = UnsafeMutablePointer<UInt16>.allocate(capacity: newCapacity * width)
             if let old {
                 for h in 0..<kvHeads { (p + h * newCapacity * headDim).update(from: old + h * capacity * headDim, count: count * headDim) }
                 old.deallocate()

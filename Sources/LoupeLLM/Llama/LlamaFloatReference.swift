@@ -13,10 +13,16 @@ public final class LlamaFloatReference {
     let blocks: [Block]
     let outputNorm: Tensor
     let head: Tensor           // [vocab, dim] (the embedding when tied)
+    /// Whether keys and values are rounded to half precision, as the runtime's KV cache (and
+    /// llama.cpp's default one) stores them.
+    public let halfPrecisionCache: Bool
 
-    public init(gguf file: GGUFFile) throws {
+    /// The reference for `file`'s weights; `halfPrecisionCache` rounds each key and value to half
+    /// precision before attention reads it (the runtime's cache), else all is float32.
+    public init(gguf file: GGUFFile, halfPrecisionCache: Bool = false) throws {
         let config = try LlamaConfig(gguf: file)
         self.config = config
+        self.halfPrecisionCache = halfPrecisionCache
         func weight(_ name: String) throws -> Tensor {
             guard let t = file.tensor(name) else { throw LLMError(message: "\(file.name): tensor \(name) is missing") }
             return Tensor(try file.floats(t), shape: t.shape.reversed())
@@ -65,8 +71,12 @@ public final class LlamaFloatReference {
             for b in blocks {
                 let n = try rmsNorm(x, b.attnNorm)
                 let q = try rope(n.matmul(b.wq.transposed()), heads: h)
-                let k = try rope(n.matmul(b.wk.transposed()), heads: kvh)
-                let v = try n.matmul(b.wv.transposed())
+                var k = try rope(n.matmul(b.wk.transposed()), heads: kvh)
+                var v = try n.matmul(b.wv.transposed())
+                if halfPrecisionCache {
+                    k = Tensor(k.floats().map { Float(Float16($0)) }, shape: k.shape)
+                    v = Tensor(v.floats().map { Float(Float16($0)) }, shape: v.shape)
+                }
                 let qh = try q.reshaped([t, h, d]).permuted([1, 0, 2])
                 let kh = try k.reshaped([t, kvh, d]).permuted([1, 0, 2])
                 let vh = try v.reshaped([t, kvh, d]).permuted([1, 0, 2])
