@@ -4,16 +4,23 @@
 # `loupe bench instructions CASE` twice, with --count A and --count 2A; the difference over A is
 # one unit's instructions, with start-up, loading and the warm-up cancelled out.
 #
-#   scripts/bench/callgrind.sh            print {"case", "instructions"} JSON lines
-#   scripts/bench/callgrind.sh --check    compare with scripts/bench/callgrind-baseline.json and
-#                                         fail naming every case more than 5% above it
-#   scripts/bench/callgrind.sh --update   write the measured counts as the new baseline
+#   scripts/bench/callgrind.sh [--check|--update] [CASE...]     (cases: w1-step w5-step token; default all)
+#   (no mode)   print {"case", "instructions"} JSON lines
+#   --check     compare with scripts/bench/callgrind-baseline.json and fail naming every case
+#               more than 5% above it
+#   --update    write the measured counts into the baseline (other cases' entries are kept)
+# A W5 step takes ~35 minutes under callgrind on this machine; w1-step and token a few each.
 #
 # Valgrind 3.19 (Debian 12) cannot execute AVX-512, so the binary is a separate build for
 # Haswell-level x86-64 (AVX2, FMA, F16C) in .build/callgrind; the runtime-dispatched kernels take their AVX2 paths
 # under valgrind, whose CPUID reports no AVX-512.
 set -euo pipefail
-mode="${1:-}"
+mode=""
+case "${1:-}" in --check|--update) mode="$1"; shift ;; esac
+cases=("$@")
+[ ${#cases[@]} -gt 0 ] || cases=(w1-step w5-step token)
+declare -A units=([w1-step]=20 [w5-step]=1 [token]=4)
+for c in "${cases[@]}"; do [ -n "${units[$c]:-}" ] || { echo "unknown case $c (w1-step, w5-step, token)" >&2; exit 2; }; done
 baseline="scripts/bench/callgrind-baseline.json"
 tolerance="${CALLGRIND_TOLERANCE:-0.05}"
 command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)" >&2; exit 2; }
@@ -34,20 +41,23 @@ count() { # case units -> total instructions (Ir) of the run
 }
 
 results="$work/results.jsonl"
-for spec in w1-step:20 w5-step:1 token:4; do
-    name="${spec%%:*}" units="${spec##*:}"
-    a=$(count "$name" "$units")
-    b=$(count "$name" $((2 * units)))
-    echo "{\"case\": \"$name\", \"instructions\": $(( (b - a) / units )), \"units\": $units}" | tee -a "$results"
+for name in "${cases[@]}"; do
+    n=${units[$name]}
+    a=$(count "$name" "$n")
+    b=$(count "$name" $((2 * n)))
+    echo "{\"case\": \"$name\", \"instructions\": $(( (b - a) / n )), \"units\": $n}" | tee -a "$results"
 done
 
 case "$mode" in
 --update)
     python3 - "$results" "$baseline" <<'PY'
 import json, sys
+import os
 rows = [json.loads(l) for l in open(sys.argv[1])]
+base = json.load(open(sys.argv[2])) if os.path.exists(sys.argv[2]) else {}
+base.update({r["case"]: r["instructions"] for r in rows})
 with open(sys.argv[2] + ".tmp", "w") as f:
-    json.dump({r["case"]: r["instructions"] for r in rows}, f, indent=2)
+    json.dump(base, f, indent=2)
     f.write("\n")
 import os; os.replace(sys.argv[2] + ".tmp", sys.argv[2])
 print(f"wrote {sys.argv[2]}", file=sys.stderr)
