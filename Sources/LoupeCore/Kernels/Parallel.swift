@@ -5,14 +5,24 @@ import Dispatch
 public enum Engine {
     nonisolated(unsafe) private static var _threads = 2
 
-    /// Threads the engine's own kernels and BLAS may use (default 2, the cores of the reference machine).
+    /// Threads the engine's kernels use (default 2, the cores of the reference machine), matrix
+    /// products included: BLAS itself runs single-threaded (``useSingleThreadedBLAS()``) and
+    /// large products are split across these threads.
     public static var threads: Int {
         get { _threads }
         set {
+            useSingleThreadedBLAS()
             _threads = max(1, newValue)
-            openblas_set_num_threads(Int32(_threads))
         }
     }
+
+    private static let singleThreadedBLAS: Void = { openblas_set_num_threads(1) }()
+
+    /// Sets OpenBLAS to one thread, once per process. Why: OpenBLAS's idle workers spin (calling
+    /// sched_yield) for a long while after each product, and on two cores they took time from the
+    /// engine's own threads between products (10–25% of W2 and W4 steps' samples in `perf`). Code
+    /// that calls BLAS directly calls this first and splits its products across its own threads.
+    public static func useSingleThreadedBLAS() { singleThreadedBLAS }
 
     /// Runs `body` with the engine's own kernels on this thread limited to `threads` (BLAS keeps
     /// its setting: OpenBLAS only has a process-wide one, unsafe to change while another thread

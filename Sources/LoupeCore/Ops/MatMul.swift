@@ -77,9 +77,7 @@ extension Tensor {
                      MatrixOperand(pointer: pb + offB, transposed: lb.transposed, leadingDimension: lb.ld),
                      pc + i * m * n, m: m, n: n, k: k)
         }
-        // Sequential: BLAS threads each product itself. (Splitting the batch across our own threads
-        // would need BLAS single-threaded, and OpenBLAS 0.3.21 only has a process-wide setting,
-        // which is not safe to flip while another thread is inside BLAS.)
+        // Sequential: `Gemm.run` splits each large product across the threads itself.
         for i in 0..<count { product(i) }
     }
 }

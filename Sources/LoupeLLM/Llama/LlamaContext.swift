@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 import CLoupeKernels
 import LoupeCore
@@ -277,8 +276,7 @@ public final class LlamaContext {
                 let lo = rows * part / parts, hi = rows * (part + 1) / parts
                 if lo < hi { m.dequantize(rows: (start + lo)..<(start + hi), into: scratch + lo * m.columns) }
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(rows), Int32(m.columns),
-                        1, input, Int32(m.columns), scratch, Int32(m.columns), 0, out + start, Int32(m.rows))
+            rowBlockGemm(input, rows: t, scratch, outputs: rows, inner: m.columns, into: out + start, outStride: m.rows, threads: threads)
             start += rows
         }
     }

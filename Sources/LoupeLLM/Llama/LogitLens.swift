@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 import LoupeCore
 
@@ -49,8 +48,7 @@ extension LlamaContext {
                     var r0 = 0
                     while r0 < rows {
                         let rb = min(block, rows - r0)
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rb), Int32(n), Int32(dim),
-                                    1, x.baseAddress! + r0 * dim, Int32(dim), weights, Int32(dim), 0, logits, Int32(n))
+                        rowBlockGemm(x.baseAddress! + r0 * dim, rows: rb, weights, outputs: n, inner: dim, into: logits, outStride: n, threads: threads)
                         parallelFor(threads) { part, parts in
                             for i in (rb * part / parts)..<(rb * (part + 1) / parts) { out[r0 + i].add(logits + i * n, count: n, offset: v0) }
                         }

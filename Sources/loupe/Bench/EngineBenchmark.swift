@@ -36,6 +36,16 @@ struct EngineBenchmark {
     }
 
     /// STREAM triad a = b + s·c in plain SIMD code: the bandwidth every element-wise op is judged by.
+    /// Runs `body` with OpenBLAS itself on `threads` threads (the peer: BLAS with its own
+    /// threading), then back to one (the engine splits products itself). Safe here: nothing
+    /// else is inside BLAS while a benchmark runs.
+    static func withBLASThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
+        Engine.useSingleThreadedBLAS()
+        openblas_set_num_threads(Int32(threads))
+        defer { openblas_set_num_threads(1) }
+        return try body()
+    }
+
     func streamTriad(threads: Int) -> Double {
         let n = elements
         let a = UnsafeMutablePointer<Float>.allocate(capacity: n), b = UnsafeMutablePointer<Float>.allocate(capacity: n)
@@ -108,9 +118,11 @@ struct EngineBenchmark {
             var engine: [Double] = [], raw: [Double] = []
             let measureEngine = { engine.append(try medianSeconds(minIterations: iterations, minSeconds: 0.1) { _ = try a.matmul(b) }) }
             let measureRaw = {
-                raw.append(medianSeconds(minIterations: iterations, minSeconds: 0.1) {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
-                                pa, Int32(n), pb, Int32(n), 0, c, Int32(n))
+                raw.append(Self.withBLASThreads(threads) {
+                    medianSeconds(minIterations: iterations, minSeconds: 0.1) {
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
+                                    pa, Int32(n), pb, Int32(n), 0, c, Int32(n))
+                    }
                 })
             }
             for round in 0..<(quick ? 3 : 7) {
@@ -182,7 +194,7 @@ struct EngineBenchmark {
         let buffers = (0..<3).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: 784 * 128) }
         for p in buffers { p.initialize(repeating: 0.01, count: 784 * 128) }
         defer { for p in buffers { p.deallocate() } }
-        let gemmSeconds = medianSeconds(minIterations: quick ? 50 : 200) {
+        let gemmSeconds = Self.withBLASThreads(threads) { medianSeconds(minIterations: quick ? 50 : 200) {
             for (i, o) in zip(sizes, sizes.dropFirst()) {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch), Int32(o), Int32(i), 1,
                             buffers[0], Int32(i), buffers[1], Int32(i), 0, buffers[2], Int32(o))
@@ -191,7 +203,7 @@ struct EngineBenchmark {
                 cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(o), Int32(i), Int32(batch), 1,
                             buffers[2], Int32(o), buffers[0], Int32(i), 0, buffers[1], Int32(i))
             }
-        }
+        } }
         var ops = 0
         let counter = Hooks.addForwardHook { _ in ops += 1 }
         try step()
