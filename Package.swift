@@ -108,7 +108,7 @@ let package = Package(
         .target(name: "LoupeDebug", dependencies: ["LoupeTrain", "LoupeReport", "LoupeStore"]),
         // The LLM runtime: byte-level BPE tokenizer, the Llama forward pass on quantized GGUF
         // weights, sampling and generation, where the default model lives.
-        .target(name: "LoupeLLM", dependencies: ["LoupeGGUF", "LoupeCore", "CBLAS", "CLoupeKernels"], swiftSettings: vectorKernelFlags),
+        .target(name: "LoupeLLM", dependencies: ["LoupeGGUF", "LoupeCore", "LoupeNN", "CBLAS", "CLoupeKernels"], swiftSettings: vectorKernelFlags),
         // Compression of trained runs: int8, magnitude and structured pruning, distillation, each
         // result a run of its own, evaluated into one accuracy-cost table (`loupe compress`).
         .target(name: "LoupeCompress", dependencies: ["LoupeTrain", "LoupeDebug", "LoupeEval", "LoupeStore", "LoupeNN", "LoupeSafeTensors", "LoupeReport"]),

@@ -31,3 +31,27 @@ public final class Linear: Module {
         return try bias.map { try y + $0.value } ?? y
     }
 }
+
+/// y = x · Wᵀ with W a plain tensor, not a ``Parameter``: a frozen weight that receives no
+/// gradient and is not saved in checkpoints (a base model's projections under ``LoRALinear``
+/// fine-tuning, where only the adapters are trained).
+public final class FrozenLinear: Module {
+    /// [out, in].
+    public let weight: Tensor
+
+    public init(_ weight: Tensor) throws {
+        guard weight.rank == 2, weight.dtype.isFloatingPoint else {
+            throw TensorError.invalidShape(op: "FrozenLinear", shape: weight.shape, reason: "the weight must be a float matrix [out, in]")
+        }
+        self.weight = weight.detach()
+        super.init()
+    }
+
+    override public func forward(_ x: Tensor) throws -> Tensor {
+        guard x.shape.last == weight.shape[1] else {
+            throw TensorError.shapeMismatch(op: "FrozenLinear '\(name)'", lhs: x.shape, rhs: weight.shape,
+                                            expected: "the input's last dimension must be \(weight.shape[1])")
+        }
+        return try x.matmul(weight.transposed())
+    }
+}

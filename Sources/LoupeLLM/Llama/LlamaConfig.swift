@@ -7,6 +7,18 @@ public struct LlamaConfig: Equatable, Sendable {
     public var ropeBase: Double, ropeDims: Int, rmsEpsilon: Double, context: Int, vocabulary: Int
     public var headDim: Int { dim / heads }
 
+    /// A shape given directly (a model built in code, e.g. a tiny one in a test); RoPE over the
+    /// whole head. Throws when the widths do not divide into heads.
+    public init(layers: Int, dim: Int, heads: Int, kvHeads: Int, ffn: Int, vocabulary: Int,
+                ropeBase: Double = 10_000, rmsEpsilon: Double = 1e-5, context: Int = 2048) throws {
+        guard [layers, dim, heads, kvHeads, ffn, vocabulary, context].allSatisfy({ $0 > 0 }), dim % heads == 0, heads % kvHeads == 0,
+              (dim / heads) % 2 == 0, ropeBase.isFinite, ropeBase > 1, rmsEpsilon > 0, rmsEpsilon < 1 else {
+            throw LLMError(message: "a Llama shape needs positive sizes, heads dividing the width into an even head size, KV heads dividing the heads, rope base > 1 and ε in (0, 1)")
+        }
+        (self.layers, self.dim, self.heads, self.kvHeads, self.ffn, self.vocabulary) = (layers, dim, heads, kvHeads, ffn, vocabulary)
+        (self.ropeBase, self.ropeDims, self.rmsEpsilon, self.context) = (ropeBase, dim / heads, rmsEpsilon, context)
+    }
+
     public init(gguf file: GGUFFile) throws {
         guard file["general.architecture"]?.string == "llama" else {
             throw LLMError(message: "\(file.name): general.architecture is \(file["general.architecture"].map { "\($0)" } ?? "missing"); only \"llama\" is supported")
