@@ -24,6 +24,28 @@ public enum Loss {
         return try nll * (1 - labelSmoothing) + uniform * labelSmoothing
     }
 
+    /// Cross-entropy over the rows whose label is not `ignoreIndex` (PyTorch's `ignore_index`;
+    /// −100 is the causal-LM convention for tokens outside the loss mask): the mean −log p of
+    /// the kept rows only. Throws when every label is ignored — an empty loss mask has nothing
+    /// to learn from and is almost always a bug in how the mask was made.
+    public static func crossEntropy(_ logits: Tensor, _ labels: Tensor, ignoreIndex: Int) throws -> Tensor {
+        guard labels.dtype == .int64 else {
+            throw TensorError.dtypeMismatch(op: "cross_entropy", got: labels.dtype, expected: "int64 class labels")
+        }
+        let classes = logits.shape.last ?? 0
+        let flat = try logits.reshaped([-1, classes])
+        let values = labels.ints()
+        guard values.count == flat.shape[0] else {
+            throw TensorError.shapeMismatch(op: "cross_entropy", lhs: logits.shape, rhs: labels.shape, expected: "one label per row of logits")
+        }
+        let kept = values.indices.filter { values[$0] != ignoreIndex }
+        guard !kept.isEmpty else {
+            throw TensorError.invalidArgument(op: "cross_entropy", reason: "every one of the \(values.count) labels is the ignored index \(ignoreIndex): the loss mask is empty")
+        }
+        if kept.count == values.count { return try crossEntropy(flat, labels) }
+        return try crossEntropy(flat.indexSelect(axis: 0, indices: Tensor(indices: kept)), Tensor(indices: kept.map { values[$0] }))
+    }
+
     /// Negative log-likelihood of log-probabilities [N, C] at int64 labels [N].
     public static func nll(_ logProbabilities: Tensor, _ labels: Tensor) throws -> Tensor {
         try -logProbabilities.gather(axis: 1, index: labels.reshaped([-1, 1])).mean()
