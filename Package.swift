@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "LoupeDebug", targets: ["LoupeDebug"]),
         .library(name: "LoupeCompress", targets: ["LoupeCompress"]),
         .library(name: "LoupeLLM", targets: ["LoupeLLM"]),
+        .library(name: "LoupeFineTune", targets: ["LoupeFineTune"]),
         .library(name: "LoupeTrace", targets: ["LoupeTrace"]),
         .library(name: "LoupeTensorBoard", targets: ["LoupeTensorBoard"]),
         .library(name: "LoupeDashboard", targets: ["LoupeDashboard"]),
@@ -112,6 +113,8 @@ let package = Package(
         // Compression of trained runs: int8, magnitude and structured pruning, distillation, each
         // result a run of its own, evaluated into one accuracy-cost table (`loupe compress`).
         .target(name: "LoupeCompress", dependencies: ["LoupeTrain", "LoupeDebug", "LoupeEval", "LoupeStore", "LoupeNN", "LoupeSafeTensors", "LoupeReport"]),
+        // LoRA fine-tuning of the LLM: Hugging Face's Llama layout and PEFT's adapter files.
+        .target(name: "LoupeFineTune", dependencies: ["LoupeLLM", "LoupeNN", "LoupeSafeTensors", "LoupeReport", "LoupeCore"]),
         // The inference tracer: every generated token's forward pass recorded as a cycle.
         .target(name: "LoupeTrace", dependencies: ["LoupeLLM", "LoupeReport"]),
         // What every Loupe web server shares (Hummingbird): access tokens and API keys, the
@@ -171,6 +174,7 @@ let package = Package(
         .testTarget(name: "LoupeTrainTests", dependencies: ["LoupeTrain", "LoupeReport", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeCompressTests", dependencies: ["LoupeCompress", "LoupeTrain", "LoupeEval", "LoupeNN", "LoupeSafeTensors", "LoupeTestSupport"]),
         .testTarget(name: "LoupeDebugTests", dependencies: ["LoupeDebug", "LoupeReport", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeFineTuneTests", dependencies: ["LoupeFineTune", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeLLMTests", dependencies: ["LoupeLLM", "CLoupeKernels", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeTraceTests", dependencies: ["LoupeTrace", "LoupeReport", "LoupeTestSupport"]),
         .testTarget(name: "LoupeSafeTensorsTests", dependencies: ["LoupeSafeTensors", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
