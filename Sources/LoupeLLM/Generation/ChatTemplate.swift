@@ -62,6 +62,19 @@ public struct ChatTemplate: Sendable, Equatable {
         }
     }
 
+    /// The roles this template renders as turns of their own (ChatML's).
+    public static let roles: Set<String> = ["system", "user", "assistant"]
+
+    /// The turns the prompt renders, in order: `messages`, after the template's default system
+    /// prompt when the conversation does not start with a system message. Each turn is
+    /// `<|im_start|>` + "role\ncontent" + `<|im_end|>` + "\n".
+    public func turns(_ messages: [ChatMessage]) -> [ChatMessage] {
+        if let system = defaultSystemPrompt, messages.first?.role != "system" {
+            return [ChatMessage(role: "system", content: system)] + messages
+        }
+        return messages
+    }
+
     /// The prompt as control tokens and text, adjacent text joined (so that it is split into
     /// words exactly as the whole prompt would be).
     public func pieces(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) -> [ChatPromptPiece] {
@@ -73,14 +86,12 @@ public struct ChatTemplate: Sendable, Equatable {
                 pieces.append(piece)
             }
         }
-        func turn(_ role: String, _ content: String) {
+        for m in turns(messages) {
             add(.control("<|im_start|>"))
-            add(.text("\(role)\n\(content)"))
+            add(.text("\(m.role)\n\(m.content)"))
             add(.control("<|im_end|>"))
             add(.text("\n"))
         }
-        if let system = defaultSystemPrompt, messages.first?.role != "system" { turn("system", system) }
-        for m in messages { turn(m.role, m.content) }
         if addGenerationPrompt {
             add(.control("<|im_start|>"))
             add(.text("assistant\n"))
