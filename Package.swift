@@ -153,6 +153,7 @@ let package = Package(
                 "LoupeDebug",
                 "LoupeCompress",
                 "LoupeLLM",
+                "LoupeFineTune",
                 "LoupeTrace",
                 "LoupeGGUF",
                 "LoupeReport",

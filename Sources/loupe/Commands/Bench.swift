@@ -21,7 +21,7 @@ struct Bench: ParsableCommand {
               loupe bench trace
               loupe bench dashboard --runs 100 --steps 2000
             """,
-        subcommands: [EngineBench.self, TrainBench.self, DebugBench.self, Int8Bench.self, StoreBench.self, LLMBench.self, TraceBench.self, DashboardBench.self, InstructionCasesBench.self]
+        subcommands: [EngineBench.self, TrainBench.self, DebugBench.self, Int8Bench.self, StoreBench.self, LLMBench.self, FineTuneBench.self, TraceBench.self, DashboardBench.self, InstructionCasesBench.self]
     )
 }
 
@@ -280,5 +280,38 @@ struct DashboardBench: ParsableCommand {
 
     func run() throws {
         try DashboardBenchmark(runs: runs, steps: steps, requests: requests, storePath: store).run()
+    }
+}
+
+struct FineTuneBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finetune",
+        abstract: "Seconds per LoRA fine-tuning step of the LLM, and the step's peak memory, by sequence length.",
+        discussion: """
+            Builds the float32 network of the model's weights (dequantized once) with LoRA adapters \
+            of --rank on every projection (q, k, v, o, gate, up, down), then per --tokens length runs \
+            one warm-up step and --steps timed ones (forward, the next-token loss on every token, \
+            backward to the adapters, Adam) on a window of text. Prints one JSON line per length: \
+            the median seconds per step and the process's peak resident memory during those steps.
+            """
+    )
+
+    @Option(help: "Sequence lengths, in tokens (repeatable).") var tokens: [Int] = [64, 256]
+    @Option(help: "Timed steps per length (after one warm-up).") var steps = 3
+    @Option(help: "LoRA rank.") var rank = 8
+    @Option(help: "A GGUF model (default: the fetched SmolLM2-135M-Instruct).") var model: String?
+
+    func validate() throws {
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+        guard rank >= 1 else { throw ValidationError("--rank must be at least 1") }
+        guard tokens.allSatisfy({ $0 >= 2 }) else { throw ValidationError("--tokens must be at least 2") }
+    }
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    func run() throws {
+        try BenchRecording.run("bench-finetune", storeOptions) {
+            try FineTuneBenchmark(modelURL: try DefaultModel.resolve(model), lengths: tokens, steps: steps, rank: rank).run()
+        }
     }
 }
