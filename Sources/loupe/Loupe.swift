@@ -13,7 +13,7 @@ struct Loupe: ParsableCommand {
             OpenBLAS and this machine's memory bandwidth.
             """,
         version: "0.1.0",
-        subcommands: [Train.self, Eval.self, EvalLM.self, CompareEvaluations.self, Debug.self, Compress.self, Runs.self, Generate.self, Chat.self, Score.self, TraceCommand.self, Profile.self, DashboardCommand.self, Serve.self, Quantize.self, Tokenize.self, Demo.self, Bench.self]
+        subcommands: [Train.self, Eval.self, EvalLM.self, CompareEvaluations.self, Debug.self, Compress.self, Runs.self, Generate.self, Chat.self, Score.self, TraceCommand.self, Profile.self, DashboardCommand.self, Serve.self, Quantize.self, Merge.self, Tokenize.self, Demo.self, Bench.self]
     )
 
     /// Runs the command. A mistake in the command line is shown with the usage; anything else that
