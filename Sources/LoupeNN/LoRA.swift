@@ -20,6 +20,10 @@ public final class LoRALinear: Module {
     /// Dropout on the adapter's input only (PEFT's `lora_dropout`); nil when the rate is 0.
     public let dropout: Dropout?
 
+    /// When false the layer is its base map alone (x·Wᵀ): the frozen model, for comparisons such
+    /// as a forgetting probe. Training leaves it on.
+    public var isEnabled = true
+
     /// α/r, the update's scale.
     public var scale: Double { alpha / Double(rank) }
     public var inFeatures: Int { base.shape[1] }
@@ -53,6 +57,7 @@ public final class LoRALinear: Module {
             throw TensorError.shapeMismatch(op: "LoRALinear '\(name)'", lhs: x.shape, rhs: base.shape,
                                             expected: "the input's last dimension must be \(inFeatures)")
         }
+        guard isEnabled else { return try x.matmul(base.transposed()) }
         let adapterInput = try dropout.map { try $0(x) } ?? x
         let update = try adapterInput.matmul(loraA.value.transposed()).matmul(loraB.value.transposed())
         return try x.matmul(base.transposed()) + update * scale

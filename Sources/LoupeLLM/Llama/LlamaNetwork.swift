@@ -128,6 +128,17 @@ public final class LlamaNetwork: Module {
         }, lora: lora, halfPrecisionCache: halfPrecisionCache)
     }
 
+    /// Every adapter of the network.
+    public var adapters: [LoRALinear] { blocks.flatMap { b in LlamaProjection.allCases.compactMap { b.adapter($0) } } }
+
+    /// Runs `body` with every adapter switched off: the frozen base model.
+    public func withoutAdapters<R>(_ body: () throws -> R) rethrows -> R {
+        let adapters = self.adapters, states = adapters.map(\.isEnabled)
+        for a in adapters { a.isEnabled = false }
+        defer { for (a, on) in zip(adapters, states) { a.isEnabled = on } }
+        return try body()
+    }
+
     /// Logits [T, vocab] for every position of `tokens`.
     public func logits(_ tokens: [Int]) throws -> Tensor {
         guard !tokens.isEmpty else { throw LLMError(message: "no tokens to evaluate") }
