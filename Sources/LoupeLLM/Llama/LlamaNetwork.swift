@@ -49,11 +49,21 @@ public final class LlamaBlock: Module {
         super.init()
     }
 
-    /// The adapter on `projection`, if LoRA targets it.
-    public func adapter(_ projection: LlamaProjection) -> LoRALinear? {
-        let modules: [LlamaProjection: Module] = [.q: q, .k: k, .v: v, .o: o, .gate: gate, .up: up, .down: down]
-        return modules[projection] as? LoRALinear
+    /// The module computing `projection`: a ``FrozenLinear`` or a ``LoRALinear``.
+    public func module(for projection: LlamaProjection) -> Module {
+        switch projection {
+        case .q: q
+        case .k: k
+        case .v: v
+        case .o: o
+        case .gate: gate
+        case .up: up
+        case .down: down
+        }
     }
+
+    /// The adapter on `projection`, if LoRA targets it.
+    public func adapter(_ projection: LlamaProjection) -> LoRALinear? { module(for: projection) as? LoRALinear }
 }
 
 /// The Llama forward pass as an engine ``Module``: float32 ops with autograd over a whole token
@@ -223,7 +233,7 @@ public final class LlamaNetwork: Module {
             out["blk.\(i).attn_norm.weight"] = b.attnNorm
             out["blk.\(i).ffn_norm.weight"] = b.ffnNorm
             for p in LlamaProjection.allCases {
-                let module: Module = [.q: b.q, .k: b.k, .v: b.v, .o: b.o, .gate: b.gate, .up: b.up, .down: b.down][p]!
+                let module = b.module(for: p)
                 out["blk.\(i).\(p.ggufName).weight"] = try (module as? LoRALinear)?.mergedWeight() ?? (module as! FrozenLinear).weight
             }
         }
