@@ -157,7 +157,9 @@ public struct Compressor {
         config.distill = nil
         let run = try TrainingRun(config: config, directory: source.folder)
         let data = try run.prepareData()
-        let (_, model) = try run.makeTrainer(data)
+        guard let model = try run.makeTrainer(data).1 as? Sequential else {
+            throw CompressionError.unsupported(step: source.folder.path, reason: "a fine-tune of an LLM; merge its adapter (loupe merge) and quantize the merged GGUF instead")
+        }
         try TrainingRun.loadModelState(from: source.checkpointURL.path, into: model, key: "checkpoint")
         return (model, data)
     }

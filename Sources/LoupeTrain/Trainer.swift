@@ -27,6 +27,9 @@ public final class Trainer {
     public var distillation: Distillation?
     /// Batch size used by `evaluate` and `predict`.
     public var evaluationBatchSize = 256
+    /// Cross-entropy over the targets other than this label only (a fine-tune's loss mask, −100);
+    /// nil: every target counts. Evaluation then averages over the supervised targets.
+    public var ignoreIndex: Int?
 
     /// Optimizer steps taken (survives checkpoints).
     public internal(set) var step = 0
@@ -96,7 +99,7 @@ public final class Trainer {
         let value = try Profiler.measure("forward", category: "step") {
             let outputs = try model(inputs)
             return try distillation?.loss(outputs, inputs: inputs, labels: targets, labelSmoothing: labelSmoothing)
-                ?? loss(outputs, targets, labelSmoothing: labelSmoothing)
+                ?? objective(outputs, targets)
         }
         try value.backward()
         for c in callbacks { try c.gradientsComputed(self, loss: value) }
@@ -112,9 +115,17 @@ public final class Trainer {
         return try value.item()
     }
 
+    /// The training loss of `outputs` against `targets` (masked when ``ignoreIndex`` is set).
+    func objective(_ outputs: Tensor, _ targets: Tensor) throws -> Tensor {
+        if let ignoreIndex, loss == .crossEntropy { return try Loss.crossEntropy(outputs, targets, ignoreIndex: ignoreIndex) }
+        return try loss(outputs, targets, labelSmoothing: labelSmoothing)
+    }
+
     /// Loss and metrics on a dataset in evaluation mode: `loss` always; `accuracy` (and
     /// `perplexity` for token sequences) for classification; `mse` and `mae` for regression.
+    /// With ``ignoreIndex`` set, over the supervised targets only.
     public func evaluate(_ dataset: TensorDataset) throws -> [String: Double] {
+        if let ignoreIndex, loss == .crossEntropy { return try evaluateMasked(dataset, ignoring: ignoreIndex) }
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
@@ -146,6 +157,35 @@ public final class Trainer {
                 result["mae"] = abs / max(elements, 1)
             }
             return result
+        }
+    }
+
+    /// `evaluate` over the targets that are not `ignored`: the loss, accuracy and perplexity per
+    /// supervised token (a batch with none adds nothing).
+    func evaluateMasked(_ dataset: TensorDataset, ignoring ignored: Int) throws -> [String: Double] {
+        let wasTraining = model.isTraining
+        model.eval()
+        defer { model.train(wasTraining) }
+        return try GradMode.withoutGrad {
+            var lossSum = 0.0, correct = 0.0, count = 0.0
+            var start = 0
+            while start < dataset.count {
+                let idx = Array(start..<min(start + evaluationBatchSize, dataset.count))
+                start += idx.count
+                let (x, y) = try dataset.batch(idx)
+                let labels = y.ints()
+                let kept = labels.indices.filter { labels[$0] != ignored }
+                guard !kept.isEmpty else { continue }
+                let out = try model(x)
+                let rows = try out.reshaped([-1, out.shape.last ?? 1]).indexSelect(axis: 0, indices: Tensor(indices: kept))
+                let keptLabels = Tensor(indices: kept.map { labels[$0] })
+                let n = Double(kept.count)
+                lossSum += try Loss.crossEntropy(rows, keptLabels).item() * n
+                correct += try Metrics.accuracy(logits: rows, labels: keptLabels) * n
+                count += n
+            }
+            let mean = lossSum / max(count, 1)
+            return ["loss": mean, "accuracy": correct / max(count, 1), "perplexity": Metrics.perplexity(crossEntropy: mean)]
         }
     }
 

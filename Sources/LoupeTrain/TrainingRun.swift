@@ -1,6 +1,8 @@
 import Foundation
 import LoupeCore
 import LoupeData
+import LoupeFineTune
+import LoupeLLM
 import LoupeNN
 import LoupeReport
 import LoupeSafeTensors
@@ -12,6 +14,8 @@ public struct PreparedData {
     /// Classes (classification), vocabulary size (text), or nil (regression).
     public let outputs: Int?
     public let vocabulary: CharVocabulary?
+    /// A fine-tune of an LLM (`[model] base`): its base model and loss mask; nil otherwise.
+    public var languageModel: LanguageModelData? = nil
 }
 
 /// Executes a run file: data, model, optimizer, trainer, checkpoints and the run's folder
@@ -86,7 +90,8 @@ public struct TrainingRun {
     }
 
     /// The run file's model, optimizer and loss in a trainer (no scheduler, callbacks or files).
-    public func makeTrainer(_ data: PreparedData) throws -> (Trainer, Sequential) {
+    public func makeTrainer(_ data: PreparedData) throws -> (Trainer, Module) {
+        if config.isLanguageModelFineTune { return try makeLanguageModelTrainer(data) }
         let model = try ModelBuilder.build(config.model, sampleShape: data.splits.train.sampleShape,
                                            outputs: config.train.loss == .crossEntropy ? data.outputs : nil, seed: config.run.seed,
                                            batchSize: min(config.train.batchSize, max(data.splits.train.count, 1)))
@@ -150,6 +155,7 @@ public struct TrainingRun {
 
     /// Loads and prepares the data as the run file says.
     public func prepareData() throws -> PreparedData {
+        if config.isLanguageModelFineTune { return try prepareLanguageModelData() }
         let d = config.data
         let loaded = try BuiltinDatasets.load(d.dataset, options: .init(blockSize: d.blockSize, seed: config.run.seed))
         var splits = try DatasetSplits(splitting: loaded.train, fractions: d.split, seed: config.run.seed)
@@ -366,10 +372,19 @@ public struct TrainingRun {
         var summary: [String: Any] = ["name": config.run.name, "metrics": metrics, "parameters": result.parameters,
                                       "steps": result.steps, "epochs": result.epochs, "seconds": result.seconds,
                                       "stop_reason": result.stopReason ?? "completed"]
+        if let network = model as? LlamaNetwork {
+            let adapter = Self.adapterURL(in: directory)
+            try PEFTAdapter.save(network, to: adapter, baseModel: config.model.base)
+            summary["adapter"] = adapter.path
+        }
+        if let mask = data.languageModel?.lossMask {
+            summary["loss_mask"] = ["examples": mask.examples, "tokens": mask.tokens, "supervised_tokens": mask.supervisedTokens,
+                                    "examples_without_targets": mask.examplesWithoutTargets]
+        }
         if let vocabulary = data.vocabulary {
             result.unigramBaselineLoss = Self.unigramLoss(data.splits.train.targets.ints(), classes: vocabulary.count)
             summary["unigram_baseline_loss"] = result.unigramBaselineLoss
-            if let gpt = model.layers.compactMap({ $0 as? GPT }).first {
+            if let gpt = (model as? Sequential)?.layers.compactMap({ $0 as? GPT }).first {
                 var rng = RandomGenerator(seed: config.run.seed)
                 let prompt = try vocabulary.encode("\n")
                 let tokens = try gpt.generate(prompt: prompt, count: 400, temperature: 0.8, topK: 20, using: &rng)

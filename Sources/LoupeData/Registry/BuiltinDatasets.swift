@@ -81,6 +81,10 @@ public enum BuiltinDatasets {
             return Loaded(name: name, train: data, test: nil, classCount: data.classCount, vocabulary: nil)
         case let .textFile(path):
             return try text(name: name, corpus: TextCorpus(contentsOf: path), blockSize: options.blockSize)
+        case .chat:
+            // Conversations are tokens of an LLM's vocabulary, rendered through its chat template:
+            // only a fine-tune of one (`[model] base`) can read them.
+            throw DataError.invalidArgument(op: "dataset \(name)", reason: "chat data is for fine-tuning an LLM: set [model] base (\"smollm2\" or a GGUF file) and [lora]")
         }
     }
 

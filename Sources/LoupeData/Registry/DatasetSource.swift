@@ -11,7 +11,8 @@
 /// | `csv:PATH` | ``CSVReader`` with a header row and class labels in the last column |
 /// | `mnist:DIR` | ``MNIST/load(directory:part:)``, with the `t10k` files as the test part when present |
 /// | `cifar10:DIR` | ``CIFAR10/load(directory:train:)``, with `test_batch.bin` as the test part when present |
-/// | `text:PATH` | a UTF-8 file as a character-level ``TextCorpus`` |
+/// | `text:PATH` | a UTF-8 file as a character-level ``TextCorpus`` (with `[model] base`: the LLM's tokens) |
+/// | `chat:PATH` | chat JSONL (`{"messages": [...]}` per line) for fine-tuning an LLM (`[model] base`) |
 ///
 /// Sources and licences of the committed files are in `Sources/LoupeData/Builtin/README.md`.
 ///
@@ -28,12 +29,15 @@ public enum DatasetSource: Equatable, Sendable {
     case mnist(directory: String)
     case cifar10(directory: String)
     case textFile(path: String)
+    /// Conversations for fine-tuning an LLM; only a run with `[model] base` can read them.
+    case chat(path: String)
 
     /// One source of each kind, the file-backed ones with a placeholder (`csv:PATH`): the list that
     /// error messages, `loupe train --help` and the tests go through.
     public static let allKinds: [DatasetSource] = [
         .digits, .text, .syntheticClassification, .syntheticRegression,
         .csv(path: "PATH"), .mnist(directory: "DIR"), .cifar10(directory: "DIR"), .textFile(path: "PATH"),
+        .chat(path: "PATH"),
     ]
 
     /// The source a name stands for (the inverse of ``name``).
@@ -52,6 +56,7 @@ public enum DatasetSource: Equatable, Sendable {
         case let ("mnist", path?) where !path.isEmpty: self = .mnist(directory: path)
         case let ("cifar10", path?) where !path.isEmpty: self = .cifar10(directory: path)
         case let ("text", path?) where !path.isEmpty: self = .textFile(path: path)
+        case let ("chat", path?) where !path.isEmpty: self = .chat(path: path)
         default: throw DataError.unknownDataset(name: name, known: Self.allKinds.map(\.name))
         }
     }
@@ -67,6 +72,7 @@ public enum DatasetSource: Equatable, Sendable {
         case let .mnist(directory): "mnist:" + directory
         case let .cifar10(directory): "cifar10:" + directory
         case let .textFile(path): "text:" + path
+        case let .chat(path): "chat:" + path
         }
     }
 
@@ -74,7 +80,7 @@ public enum DatasetSource: Equatable, Sendable {
     public var path: String? {
         switch self {
         case .digits, .text, .syntheticClassification, .syntheticRegression: nil
-        case let .csv(path), let .textFile(path): path
+        case let .csv(path), let .textFile(path), let .chat(path): path
         case let .mnist(directory), let .cifar10(directory): directory
         }
     }

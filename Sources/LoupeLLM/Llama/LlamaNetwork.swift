@@ -158,8 +158,33 @@ public final class LlamaNetwork: Module {
         return try self(Tensor(indices: tokens))
     }
 
-    /// Token ids [T] (an index tensor) → logits [T, vocab].
+    /// The id that pads a row of a batch: a row of ``forward(_:)``'s [B, T] input ends in it.
+    public static let padding = -1
+
+    /// Token ids [T] (an index tensor) → logits [T, vocab]; or a batch [B, T] → [B, T, vocab],
+    /// where a row may end in ``padding`` ids: each row runs on its real tokens alone, and its
+    /// padded positions get logits of zero (a fine-tune's loss ignores them).
     override public func forward(_ ids: Tensor) throws -> Tensor {
+        guard ids.rank == 2 else { return try sequence(ids) }
+        let (b, t, v) = (ids.shape[0], ids.shape[1], config.vocabulary)
+        let all = ids.ints()
+        let rows = try (0..<b).map { r -> Tensor in
+            let row = Array(all[(r * t)..<((r + 1) * t)])
+            let length = row.firstIndex(of: Self.padding) ?? t
+            guard length > 0, row[length...].allSatisfy({ $0 == Self.padding }) else {
+                throw LLMError(message: "row \(r) of the batch must be tokens followed by padding (\(Self.padding)), with at least one token")
+            }
+            if let bad = row[..<length].first(where: { !(0..<v).contains($0) }) {
+                throw LLMError(message: "token id \(bad) in row \(r) is outside the vocabulary (0..<\(v))")
+            }
+            let logits = try sequence(Tensor(indices: Array(row[..<length])))
+            return length == t ? logits : try Tensor.concat([logits, Tensor.zeros([t - length, v], dtype: logits.dtype)], axis: 0)
+        }
+        return try (b == 1 ? rows[0] : Tensor.concat(rows, axis: 0)).reshaped([b, t, v])
+    }
+
+    /// Token ids [T] → logits [T, vocab].
+    func sequence(_ ids: Tensor) throws -> Tensor {
         let t = ids.count, d = config.headDim, h = config.heads, kvh = config.kvHeads
         var x = try embedding.indexSelect(axis: 0, indices: ids)
         var mask = [Float](repeating: 0, count: t * t)

@@ -25,8 +25,22 @@ extension RunConfig {
         /// A checkpoint (or safetensors file of the model's tensors) the model starts from
         /// instead of its initializers: fine-tuning a trained model.
         public var initFrom: String?
+        /// A pretrained LLM to fine-tune instead of `layers`: `"smollm2"` (the default model) or a
+        /// GGUF file. Its weights stay frozen; `[lora]` says what is trained.
+        public var base: String?
+
+        /// The name that stands for the default model (`scripts/fetch-model.sh`).
+        public static let defaultBase = "smollm2"
 
         func validate() throws {
+            if let base {
+                try Check.path(base, "model.base", shown: base)
+                try Check.that(layers.isEmpty, "model.layers", "[\(layers.count) layers]",
+                               "no layers beside model.base (the base model is the network; [lora] says what is trained)")
+                try Check.that(input == nil && quantize == nil && initFrom == nil, "model.base", base,
+                               "model.base alone in [model] (input, quantize and init_from are for models built from layers)")
+                return
+            }
             if let input {
                 try Check.that(!input.isEmpty && input.allSatisfy { $0 >= 1 }, "model.input", input,
                                "an array of positive integers, e.g. [64] or [1, 8, 8]")
@@ -45,10 +59,13 @@ extension RunConfig.ModelSection: RunFileTable, Codable {
         layers = try t.tables("layers", LayerSpec.init(reading:)) ?? layers
         quantize = try t.choice("quantize")
         initFrom = try t.string("init_from")
+        base = try t.string("base")
     }
 
     var entries: [RunFileEntry] {
-        [RunFileEntry("input", ifSet: input), RunFileEntry("layers", layers.map { RunFileValue.table($0.entries) }),
-         RunFileEntry("quantize", ifSet: quantize), RunFileEntry("init_from", ifSet: initFrom)].compactMap { $0 }
+        let layers: [RunFileEntry?] = base != nil && self.layers.isEmpty ? [] : [RunFileEntry("layers", self.layers.map { RunFileValue.table($0.entries) })]
+        return ([RunFileEntry("input", ifSet: input)] + layers + [
+         RunFileEntry("quantize", ifSet: quantize), RunFileEntry("init_from", ifSet: initFrom),
+         RunFileEntry("base", ifSet: base)]).compactMap { $0 }
     }
 }

@@ -24,8 +24,13 @@ public struct RunConfig: Equatable, Sendable {
     public var prune: PruneSection?
     /// Distillation from a teacher run (nil: none).
     public var distill: DistillSection?
+    /// Low-rank adapters on an LLM (`[model] base`); nil: the model's own parameters are trained.
+    public var lora: LoRASection?
 
     public init() {}
+
+    /// Whether the run fine-tunes a pretrained LLM (`[model] base`) rather than a model built from layers.
+    public var isLanguageModelFineTune: Bool { model.base != nil }
 
     /// Throws the first setting out of its range, naming its key (`model.layers[2].units`).
     public func validate() throws {
@@ -36,6 +41,25 @@ public struct RunConfig: Equatable, Sendable {
         try eval.validate()
         try prune?.validate()
         try distill?.validate()
+        try lora?.validate()
+        if model.base != nil {
+            guard lora != nil else {
+                throw RunConfigError.invalidValue(key: "model.base", value: model.base!.runFileValue.tomlText,
+                                                  allowed: "a [lora] section beside it (the base stays frozen; full fine-tuning is not supported)")
+            }
+            try Check.that(prune == nil && distill == nil, "model.base", model.base!,
+                           "no [prune] or [distill] beside it (they are for models built from layers)")
+            try Check.that(train.loss == .crossEntropy, "train.loss", train.loss.rawValue, "\"cross_entropy\" (the next-token loss) for a fine-tune")
+            try Check.that(train.labelSmoothing == 0, "train.label_smoothing", train.labelSmoothing, "0 for a fine-tune")
+            switch data.dataset {
+            case .chat, .textFile, .text: break
+            default:
+                throw RunConfigError.invalidValue(key: "data.dataset", value: data.dataset.name.runFileValue.tomlText,
+                                                  allowed: "text (the built-in Shakespeare), \"text:PATH\" or \"chat:PATH.jsonl\" for a fine-tune of model.base")
+            }
+        } else if lora != nil {
+            throw RunConfigError.missingKey(key: "model.base")
+        }
         if distill != nil && train.loss != .crossEntropy {
             throw RunConfigError.invalidValue(key: "train.loss", value: "\"\(train.loss.rawValue)\"", allowed: "\"cross_entropy\" with [distill] (it distils a classifier's probabilities)")
         }
@@ -52,6 +76,7 @@ extension RunConfig: RunFileTable, Codable {
         eval = try t.table("eval", EvalSection.init(reading:)) ?? eval
         prune = try t.table("prune", PruneSection.init(reading:))
         distill = try t.table("distill", DistillSection.init(reading:))
+        lora = try t.table("lora", LoRASection.init(reading:))
     }
 
     /// The sections in the order run files give them.
@@ -59,6 +84,7 @@ extension RunConfig: RunFileTable, Codable {
         [("run", run.entries), ("data", data.entries), ("model", model.entries), ("train", train.entries)]
             + (eval == EvalSection() ? [] : [("eval", eval.entries)])
             + (prune.map { [("prune", $0.entries)] } ?? []) + (distill.map { [("distill", $0.entries)] } ?? [])
+            + (lora.map { [("lora", $0.entries)] } ?? [])
     }
 
     var entries: [RunFileEntry] {
