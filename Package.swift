@@ -107,7 +107,7 @@ let package = Package(
             "LoupeFineTune", "LoupeLLM", "LoupeGGUF",
         ]),
         // The training debugger: health monitor, non-finite locator, diagnosis, fixes, reports.
-        .target(name: "LoupeDebug", dependencies: ["LoupeTrain", "LoupeReport", "LoupeStore"]),
+        .target(name: "LoupeDebug", dependencies: ["LoupeTrain", "LoupeReport", "LoupeStore", "LoupeFineTune", "LoupeLLM", "LoupeData"]),
         // The LLM runtime: byte-level BPE tokenizer, the Llama forward pass on quantized GGUF
         // weights, sampling and generation, where the default model lives.
         .target(name: "LoupeLLM", dependencies: ["LoupeGGUF", "LoupeCore", "LoupeNN", "CBLAS", "CLoupeKernels"], swiftSettings: vectorKernelFlags),

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeCore
+import LoupeFineTune
 import LoupeTrain
 import LoupeReport
 import LoupeStore
@@ -26,6 +27,8 @@ public struct DebugSession {
         public var tensorBoardDirectory: URL?
         /// The command line recorded with the runs.
         public var command = "loupe debug"
+        /// A fine-tune of an LLM: the forgetting probe is scored every this many steps.
+        public var probeInterval = 10
         public init() {}
     }
 
@@ -59,17 +62,32 @@ public struct DebugSession {
     }
 
     private func diagnose(_ config: RunConfig, runFile: String, run: TrainingRun, recorder: RunRecorder?) throws -> (report: DebugReport, telemetry: Telemetry) {
-        var monitor: HealthMonitor?
+        var monitor: HealthMonitor?, fineTuneMonitor: FineTuneMonitor?
         let recording: [TrainerCallback] = recorder.map { [RecordingCallback(recorder: $0)] } ?? []
         let tensorBoard = options.tensorBoardDirectory.map { TensorBoardCallback(directory: $0.appendingPathComponent(config.run.name)) }
         let extra = options.extraCallbacks + recording + [tensorBoard].compactMap { $0 }
-        let result = try run.execute(progress: options.progress, extraCallbacks: extra, callbacksForData: { data in
-            let m = HealthMonitor(trainSample: data.splits.train, options: options.monitor)
-            if let tensorBoard { m.histogramTaken = { try tensorBoard.addHistogram($0.recorded) } }
-            monitor = m
-            return [m]
-        }, stopOnNonFinite: true)
-        let telemetry = monitor?.telemetry ?? Telemetry()
+        let result: TrainingRun.Result
+        do {
+            result = try run.execute(progress: options.progress, extraCallbacks: extra, callbacksForData: { data in
+                var m = HealthMonitor(trainSample: data.splits.train, options: options.monitor)
+                if data.languageModel != nil {
+                    // An LLM's forward pass is hundreds of ops: sample its layers less often.
+                    var fineTuneOptions = options.monitor
+                    fineTuneOptions.everyStepUntil = min(fineTuneOptions.everyStepUntil, 10)
+                    fineTuneOptions.interval = max(fineTuneOptions.interval, 5)
+                    m = HealthMonitor(trainSample: data.splits.train, options: fineTuneOptions)
+                    fineTuneMonitor = try FineTuneMonitor(data: data, interval: options.probeInterval)
+                }
+                if let tensorBoard { m.histogramTaken = { try tensorBoard.addHistogram($0.recorded) } }
+                monitor = m
+                return [m] + [fineTuneMonitor].compactMap { $0 }
+            }, stopOnNonFinite: true)
+        } catch let error as EmptyLossMaskError {
+            // Nothing could be trained: the data itself is the finding.
+            return try reportUntrained(config, runFile: runFile, run: run, recorder: recorder, error: error)
+        }
+        var telemetry = monitor?.telemetry ?? Telemetry()
+        telemetry.fineTune = fineTuneMonitor?.telemetry
         let findings = Diagnosis(telemetry: telemetry, config: config).findings()
         var report = DebugReport(run: config.run.name, runFile: runFile, findings: findings, metrics: result.metrics,
                                  steps: result.steps, epochs: result.epochs, seconds: result.seconds, stopReason: result.stopReason)
@@ -92,6 +110,34 @@ public struct DebugSession {
             try telemetry.record(into: recorder)
             try recorder.artifact(role: "telemetry", url: telemetryURL)
             if let html = report.htmlReport { try recorder.artifact(role: "report", url: URL(fileURLWithPath: html)) }
+        }
+        options.onRun?(report)
+        return (report, telemetry)
+    }
+
+    /// The report of a fine-tune whose loss mask is empty everywhere: diagnosed from its data alone.
+    private func reportUntrained(_ config: RunConfig, runFile: String, run: TrainingRun, recorder: RunRecorder?,
+                                 error: EmptyLossMaskError) throws -> (report: DebugReport, telemetry: Telemetry) {
+        var telemetry = Telemetry()
+        telemetry.fineTune = FineTuneTelemetry(lossMask: error.summary)
+        telemetry.stopReason = error.description
+        let findings = Diagnosis(telemetry: telemetry, config: config).findings()
+        var report = DebugReport(run: config.run.name, runFile: runFile, findings: findings, metrics: [:],
+                                 steps: 0, epochs: 0, seconds: 0, stopReason: error.description)
+        try FileManager.default.createDirectory(at: run.directory, withIntermediateDirectories: true)
+        report.directory = run.directory.path
+        let telemetryURL = run.directory.appendingPathComponent("health.json")
+        try AtomicFile.write(try LoupeJSON.encoder().encode(telemetry), to: telemetryURL)
+        report.telemetryFile = telemetryURL.path
+        if options.writeHTML {
+            let html = run.directory.appendingPathComponent("report.html")
+            report.htmlReport = html.path
+            try HTMLReport.write(report, telemetry: telemetry, to: html)
+        }
+        if let recorder {
+            report.runID = recorder.id
+            for finding in findings { try recorder.record(finding, kind: "finding") }
+            try recorder.artifact(role: "telemetry", url: telemetryURL)
         }
         options.onRun?(report)
         return (report, telemetry)

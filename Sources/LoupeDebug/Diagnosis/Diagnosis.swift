@@ -28,6 +28,10 @@ public struct Diagnosis {
         let nan = nanInf()
         add(nan?.early == true ? nan?.finding : nil, rank: 0)
         add(doubleSoftmax(), rank: 1)
+        // A fine-tune's data problems come before anything its training shows.
+        add(labelMaskEmpty(), rank: 0.5)
+        add(templateMismatch(), rank: 0.6)
+        add(catastrophicForgetting(), rank: 12)
         add(unnormalizedInputs(), rank: 2)
         add(unshuffledData(), rank: 3)
         // A run that fell to the trivial baseline and stayed is the learning rate's doing when
@@ -35,7 +39,7 @@ public struct Diagnosis {
         // A fine-tune (model.init_from: pruning, a pruned model's recovery) starts from a trained
         // model, far below the trivial baseline, where a loss that barely moves is the point:
         // the from-scratch progress rules do not apply to it.
-        let fineTune = config?.model.initFrom != nil
+        let fineTune = config?.model.initFrom != nil || isLanguageModelFineTune
         let baselineStuck = fineTune ? nil : stuckAtBaseline()
         let tooHigh = learningRateTooHigh(nanStep: nan?.early == false ? nan?.finding.firstStep : nil)
             ?? (baselineStuck?.kind == .lrTooHigh ? baselineStuck : nil)

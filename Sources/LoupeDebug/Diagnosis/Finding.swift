@@ -17,6 +17,12 @@ public enum FindingKind: String, Codable, CaseIterable, Sendable {
     case labelNoise = "label_noise"
     case unshuffledData = "unshuffled_data"
     case doubleSoftmax = "double_softmax"
+    /// LLM fine-tunes: the probe text degrades far more than the task improves.
+    case catastrophicForgetting = "catastrophic_forgetting"
+    /// LLM fine-tunes: examples with nothing supervised.
+    case labelMaskEmpty = "label_mask_empty"
+    /// LLM fine-tunes: conversations read as plain text (their prompts and markup learned).
+    case templateMismatch = "template_mismatch"
     /// Nothing is wrong.
     case healthy
 }
@@ -61,6 +67,10 @@ public enum FixAction: Codable, Equatable, Sendable {
     case dropSuspectLabels
     /// Set `train.label_smoothing`.
     case labelSmoothing(Double)
+    /// Set `lora.rank`.
+    case loraRank(Int)
+    /// Read a `text:PATH` dataset as conversations (`chat:PATH`).
+    case readAsChat
 }
 
 extension FixAction {

@@ -14,7 +14,9 @@ extension Diagnosis {
         // loss is the initialization's doing) and weight decay is not what moves the weights.
         let saneStart = chanceLoss.map { curve.initial < 3 * $0 } ?? true
         let decayDriven = (config?.train.weightDecay ?? 0) * learningRate >= 0.01
-        let hugeUpdates = ratio.isFinite && ratio > 0.05 && curve.improvement < 0.5 && !decayDriven
+        // LoRA's B starts at zero, so an adapter's first updates are large next to its weights
+        // whatever the rate: the ratio says nothing about an LLM fine-tune's learning rate.
+        let hugeUpdates = ratio.isFinite && ratio > 0.05 && curve.improvement < 0.5 && !decayDriven && !isLanguageModelFineTune
         // A loss already broken or absurd at the first step is the starting point's fault.
         guard curve.initial.isFinite, saneStart else { return nil }
         guard nanStep != nil || (rose && curve.improvement < 0.5) || hugeUpdates else { return nil }

@@ -75,6 +75,13 @@ public enum Fixer {
             c.data.exclude = suspectLabelsFile
         case let .labelSmoothing(value):
             c.train.labelSmoothing = value
+        case let .loraRank(rank):
+            guard c.lora != nil else { return nil }
+            c.lora?.rank = rank
+            c.lora?.alpha = (config.lora!.alpha / Double(config.lora!.rank)) * Double(rank)   // the same α/r scale
+        case .readAsChat:
+            guard case let .textFile(path) = c.data.dataset else { return nil }
+            c.data.dataset = .chat(path: path)
         }
         return c == config ? nil : c
     }

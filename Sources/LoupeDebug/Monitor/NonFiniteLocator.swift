@@ -28,8 +28,13 @@ public final class NonFiniteLocator {
         handles.removeAll()
     }
 
+    /// Ops that move or repeat their input's values without computing new ones: they cannot be
+    /// where a NaN or infinity starts, and checking their strided outputs (a transposed weight)
+    /// would cost a copy each.
+    static let valuePreserving: Set<String> = ["reshape", "permute", "slice", "expand", "contiguous"]
+
     private func forward(_ e: ForwardEvent) {
-        guard event == nil, e.output.dtype.isFloatingPoint, !e.output.isAllFinite else { return }
+        guard event == nil, !Self.valuePreserving.contains(e.op), e.output.dtype.isFloatingPoint, !e.output.isAllFinite else { return }
         // An op fed non-finite inputs is not the origin; the origin was reported (or was the data).
         guard e.inputs.allSatisfy({ !$0.dtype.isFloatingPoint || $0.isAllFinite }) else { return }
         event = NonFiniteEvent(phase: .forward, step: step, op: e.op, modulePath: e.modulePath,
@@ -37,7 +42,7 @@ public final class NonFiniteLocator {
     }
 
     private func backward(_ e: BackwardEvent) {
-        guard event == nil else { return }
+        guard event == nil, !Self.valuePreserving.contains(e.op) else { return }
         guard e.gradInputs.contains(where: { $0.map { $0.dtype.isFloatingPoint && !$0.isAllFinite } ?? false }) else { return }
         guard e.gradOutput.isAllFinite, e.inputs.allSatisfy({ !$0.dtype.isFloatingPoint || $0.isAllFinite }) else { return }
         event = NonFiniteEvent(phase: .backward, step: step, op: e.op, modulePath: e.modulePath,

@@ -27,6 +27,8 @@ public struct Telemetry: Codable, Sendable {
     public var labelAudit: LabelAudit?
     /// Why training ended early, if it did (early stopping, a non-finite loss).
     public var stopReason: String?
+    /// A fine-tune of an LLM: its loss mask, adapters and forgetting probe (``FineTuneMonitor``).
+    public var fineTune: FineTuneTelemetry?
 
     public init() {}
 
@@ -45,6 +47,7 @@ public struct Telemetry: Codable, Sendable {
         model = try c.decode(ModelProfile.self, forKey: .model)
         labelAudit = try c.decodeIfPresent(LabelAudit.self, forKey: .labelAudit)
         stopReason = try c.decodeIfPresent(String.self, forKey: .stopReason)
+        fineTune = try c.decodeIfPresent(FineTuneTelemetry.self, forKey: .fineTune)
     }
 
     /// The series for `path` (and, for activations, `op`: an LSTM has sigmoid and tanh series),

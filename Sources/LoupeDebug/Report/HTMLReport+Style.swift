@@ -31,6 +31,8 @@ extension HTMLReport {
         figure.wide { grid-column: 1 / -1; }
         figcaption { color: var(--muted); font-size: 0.85em; padding: 4px 6px 0; }
         figure svg.chart { display: block; width: 100%; }
+        pre.mask { white-space: pre-wrap; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; font-size: 0.85em; }
+        .target { background: #d7f0dd; color: #0b5323; border-radius: 2px; }
         @media (max-width: 800px) { .grid { grid-template-columns: minmax(0, 1fr); } }
 
         """

@@ -19,6 +19,7 @@ public enum HTMLReport {
         var body = header(report, telemetry)
         body += findings(report.findings)
         if let event = telemetry.nonFinite { body += nonFinite(event) }
+        if let f = telemetry.fineTune { body += fineTune(f) }
         body += curves(report, telemetry)
         body += layers(report, telemetry)
         if !report.fixAttempts.isEmpty { body += fixAttempts(report) }
