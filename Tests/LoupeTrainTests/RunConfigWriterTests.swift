@@ -90,6 +90,10 @@ struct RunConfigWriterTests {
         #expect(try LoupeJSON.decoder().decode(RunConfig.self, from: data) == config)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]])
         #expect(object["train"]?["batch_size"] as? Int == config.train.batchSize)
+        if let base = config.model.base {
+            #expect(object["model"]?["base"] as? String == base && object["lora"] != nil)
+            return
+        }
         let layers = try #require(object["model"]?["layers"] as? [[String: Any]])
         #expect(layers.map { $0["type"] as? String } == config.model.layers.map(\.type))
     }

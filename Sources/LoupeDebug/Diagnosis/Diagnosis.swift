@@ -117,6 +117,8 @@ public struct Diagnosis {
     /// variance for a regression trained with MSE. Progress is judged against it, not only against
     /// the first loss.
     var baseline: (loss: Double, name: String)? {
+        // A pretrained model starts far below any trivial baseline: there is none to judge it by.
+        guard !isLanguageModelFineTune else { return nil }
         let d = telemetry.data
         if telemetry.model.loss == "cross_entropy" {
             if let u = d.unigramLoss, u > 0 { return (u, "the unigram (token-frequency) loss") }

@@ -46,7 +46,7 @@ extension HTMLReport {
             html += "<div class=\"grid\">\n"
             for (name, pick) in [("‖A‖", { (n: FineTuneTelemetry.AdapterNorms) in n.a }), ("‖B‖", { (n: FineTuneTelemetry.AdapterNorms) in n.b })] {
                 let map = Heatmap(title: "Adapter \(name) at step \(step)", rowLabels: layers, columns: .categories(targets),
-                                  values: layers.map { l in targets.map { value(l, $0, pick) } }, colorScale: .log10, valueLabel: name, width: 520)
+                                  values: layers.map { l in targets.map { value(l, $0, pick) } }, colorScale: .log10, columnTitle: "target", valueLabel: name, width: 520)
                 html += figure(map.svg, "Frobenius norm of each adapter's \(name.dropFirst().dropLast()) by layer and target; B starts at zero, so ‖B‖ is how far each adapter has moved.")
             }
             html += "</div>\n"

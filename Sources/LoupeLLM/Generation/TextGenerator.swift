@@ -10,6 +10,10 @@ public struct GenerationOptions: Sendable {
     public var stopAtEndOfGeneration = true
     /// How many alternatives to record per step (with their log-probabilities).
     public var topLogprobs = 0
+    /// Teacher forcing: these tokens are emitted in order instead of sampled ones (each with its
+    /// log-probability under the model), so that two models can be compared on one continuation;
+    /// once they run out, generation goes on sampling.
+    public var forcedTokens: [Int] = []
 
     public init() {}
 }
@@ -125,7 +129,9 @@ public struct GenerationState {
     /// Samples the next token from `logits` [vocabulary] and records it; the token's `text` is what
     /// it makes printable now.
     public mutating func next(_ logits: ArraySlice<Float>) -> GeneratedToken {
-        let id = sampler.next(logits, history: history)
+        // A forced id outside the vocabulary (a caller's mistake) is not forced.
+        let forced = result.tokens.count < options.forcedTokens.count ? options.forcedTokens[result.tokens.count] : nil
+        let id = forced.flatMap { (0..<logits.count).contains($0) ? $0 : nil } ?? sampler.next(logits, history: history)
         let probabilities = LogProbabilities(logits)
         let top = options.topLogprobs > 0 ? probabilities.top(options.topLogprobs) : []
         history.append(id)

@@ -1,5 +1,6 @@
 import LoupeCore
 import LoupeData
+import LoupeLLM
 import LoupeNN
 
 extension RunConfig {
@@ -15,6 +16,7 @@ extension RunConfig {
          ("train.loss", LossKind.allCases.map(\.rawValue)),
          ("train.optimizer", OptimizerSpec.allKinds.map(\.name)),
          ("train.schedule", ScheduleSpec.allKinds.map(\.name)),
-         ("prune.scope", PruningScope.allCases.map(\.rawValue))]
+         ("prune.scope", PruningScope.allCases.map(\.rawValue)),
+         ("lora.targets", LlamaProjection.allCases.map(\.rawValue))]
     }
 }

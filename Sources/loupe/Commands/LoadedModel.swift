@@ -7,6 +7,7 @@ import LoupeLLM
 struct LoadedModel {
     let model: LlamaModel
     let tokenizer: BPETokenizer
+    var file: GGUFFile { model.file }
 
     init(path: String?) throws {
         let url = try DefaultModel.resolve(path)

@@ -31,10 +31,20 @@ struct TraceCommand: ParsableCommand {
               loupe trace "Once upon a time" --steps 16 --full --html trace.html --chrome-trace trace.chrome.json
               loupe trace "The capital of France is" --target " Paris" --distractor " Berlin"
               loupe trace "The capital of France is" --steps 2 --interactive
+
+            --compare BASE ADAPTED runs two models on the same prompt: ADAPTED (a fine-tune's merged \
+            GGUF, see loupe merge) generates, BASE is forced through the same tokens, and each cycle \
+            shows how much more likely ADAPTED made its token and which layers' and heads' logit \
+            attributions changed most, with the layer from which the logit lens shows it in each. \
+            --chat wraps the prompt in the model's chat template as a user message.
+              loupe trace --compare base.gguf merged.gguf "Who founded Quillhaven?" --chat --html compare.html
             """
     )
 
-    @Argument(help: "The prompt (raw text; special tokens recognised).") var prompt: String
+    @Argument(help: "The prompt (raw text; special tokens recognised).") var prompt: String?
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Compare two models on the prompt: BASE ADAPTED (GGUF files).", valueName: "base adapted"))
+    var compare: [String] = []
+    @Flag(help: "Render the prompt through the model's chat template, as a user message awaiting the reply.") var chat = false
     @Option(help: "Tokens to generate (cycles after the prompt's).") var steps = 8
     @Option(help: "Write the whole trace as JSON to this file.") var json: String?
     @Option(help: "Write a self-contained HTML page (timeline, top-k, heatmaps, lens, attributions).") var html: String?
@@ -51,7 +61,19 @@ struct TraceCommand: ParsableCommand {
     @Option(help: "A GGUF model (default: the fetched SmolLM2-135M-Instruct).") var model: String?
     @OptionGroup var storeOptions: StoreOptions
 
+    /// The prompt, which `--compare`'s values may have taken as their third (`--compare A B "prompt"`).
+    var promptText: String? { prompt ?? (compare.count == 3 ? compare[2] : nil) }
+
     func validate() throws {
+        if !compare.isEmpty {
+            guard compare.count == 2 || (compare.count == 3 && prompt == nil) else {
+                throw ValidationError("--compare takes two models, BASE ADAPTED, then the prompt (got \(compare.count) values)")
+            }
+            guard !interactive, target == nil, chromeTrace == nil else {
+                throw ValidationError("--compare goes with --steps, --chat, --html, --json and --top-k (not --interactive, --target or --chrome-trace)")
+            }
+        }
+        guard promptText != nil else { throw ValidationError("give a prompt, e.g. loupe trace \"The capital of France is\"") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
         guard topK >= 1 else { throw ValidationError("--top-k must be at least 1") }
         guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be 0 (greedy) or a finite positive number") }
@@ -59,8 +81,10 @@ struct TraceCommand: ParsableCommand {
     }
 
     func run() throws {
+        let prompt = promptText ?? ""
+        if !compare.isEmpty { return try runComparison(prompt: prompt) }
         let loaded = try LoadedModel(path: model)
-        let ids = loaded.tokenizer.encode(prompt, parseSpecial: true)
+        let ids = try promptTokens(prompt, loaded)
         guard !ids.isEmpty else { throw ValidationError("the prompt is empty") }
         var capture = full ? TraceCapture.full : TraceCapture()
         capture.logitLens = capture.logitLens || logitLens
@@ -112,6 +136,47 @@ struct TraceCommand: ParsableCommand {
         }
         let view = TraceText(trace: trace, color: Terminal.style.usesColor, tokenizerTexts: texts)
         for cycle in trace.cycles { print(view.cycleSummary(cycle)) }
+    }
+
+    /// The prompt's tokens: raw, or with `--chat` as a user message in the model's template.
+    private func promptTokens(_ prompt: String, _ loaded: LoadedModel) throws -> [Int] {
+        guard chat else { return loaded.tokenizer.encode(prompt, parseSpecial: true) }
+        let template: ChatTemplate
+        do { template = try ChatTemplate(gguf: loaded.file) } catch { throw CommandFailure(error) }
+        return template.tokens(for: [ChatMessage(role: "user", content: prompt)], tokenizer: loaded.tokenizer)
+    }
+
+    /// `--compare BASE ADAPTED`: ADAPTED generates greedily (or as sampled), BASE is forced through its tokens.
+    private func runComparison(prompt: String) throws {
+        let base = try LoadedModel(path: compare[0]), adapted = try LoadedModel(path: compare[1])
+        guard base.tokenizer.tokens == adapted.tokenizer.tokens else {
+            throw ValidationError("--compare: \(compare[0]) and \(compare[1]) have different vocabularies; compare a base with its own fine-tune")
+        }
+        let ids = try promptTokens(prompt, adapted)
+        guard !ids.isEmpty else { throw ValidationError("the prompt is empty") }
+        var capture = TraceCapture()
+        capture.logitLens = true
+        capture.topK = topK
+        var options = GenerationOptions()
+        options.maxTokens = steps
+        options.sampling = temperature == 0 ? .greedy : SamplingOptions()
+        options.sampling.temperature = temperature
+        options.sampling.seed = seed
+        func tracer(_ loaded: LoadedModel) -> InferenceTracer {
+            InferenceTracer(generator: TextGenerator(context: LlamaContext(model: loaded.model), tokenizer: loaded.tokenizer), capture: capture)
+        }
+        let adaptedTrace = try tracer(adapted).trace(prompt: ids, options: options, modelName: URL(fileURLWithPath: compare[1]).lastPathComponent)
+        options.forcedTokens = adaptedTrace.cycles.compactMap { $0.chosen?.id }
+        options.maxTokens = options.forcedTokens.count
+        let baseTrace = try tracer(base).trace(prompt: ids, options: options, modelName: URL(fileURLWithPath: compare[0]).lastPathComponent)
+        let comparison: TraceComparison
+        do { comparison = try TraceComparison(base: baseTrace, adapted: adaptedTrace) } catch { throw CommandFailure(error) }
+        if let json { try write(LoupeJSON.encoder().encode(comparison), to: json, what: "the comparison of \(comparison.cycles.count) cycles") }
+        if let html {
+            try write(Data(TraceComparisonHTML.render(comparison, title: "Loupe trace: \(comparison.adaptedModel) against \(comparison.baseModel)").utf8),
+                      to: html, what: "the HTML comparison")
+        }
+        print(TraceComparisonText(comparison, color: Terminal.style.usesColor).text)
     }
 
     private func write(_ data: Data, to path: String, what: String) throws {
