@@ -22,7 +22,8 @@ build: setup
 ## SmolLM2-135M (a raw prompt, then a chat turn through the model's template), score its
 ## perplexity on the built-in Shakespeare and a small multiple-choice task, trace a short
 ## generation (runs/trace.html, a Chrome trace beside it), serve the model with OpenAI's API and
-## stream one traced chat reply with curl, profile one training step, measure the
+## stream one traced chat reply with curl, teach it invented facts with LoRA under the debugger and
+## compare it before and after (scripts/finetune-demo.sh), profile one training step, measure the
 ## engine, list the runs and screenshot the dashboard's pages (runs/dashboard-*.png).
 demo: build
 	$(LOUPE) demo
@@ -39,6 +40,7 @@ demo: build
 	$(LOUPE) trace "The capital of France is" --steps 8 --full --target " Paris" --distractor " Berlin" \
 		--html runs/trace.html --chrome-trace runs/trace.chrome.json
 	scripts/serve-demo.sh $(LOUPE)
+	scripts/finetune-demo.sh $(LOUPE)
 	$(LOUPE) profile examples/digits-cnn.toml --chrome-trace runs/digits-cnn.profile.json
 	$(LOUPE) bench engine --quick
 	$(LOUPE) runs list
