@@ -55,35 +55,46 @@ public enum PEFTAdapter {
 
     /// The LoRA settings of a PEFT `adapter_config.json`.
     public static func settings(config url: URL) throws -> LlamaLoRA {
-        let data = try Data(contentsOf: url)
+        let data: Data
+        do { data = try InputFile.read(url.path) } catch { throw FineTuneError("\(url.path): \(error.reason)") }
+        return try settings(json: data, source: url.path)
+    }
+
+    /// The LoRA settings in the bytes of an `adapter_config.json`; `source` names it in errors.
+    public static func settings(json data: Data, source: String) throws -> LlamaLoRA {
         guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw FineTuneError("\(url.path): not a JSON object")
+            throw FineTuneError("\(source): not a JSON object")
         }
         func field<T>(_ key: String, _: T.Type) throws -> T {
-            guard let v = json[key] as? T else { throw FineTuneError("\(url.path): \"\(key)\" is missing or not a \(T.self)") }
+            guard let v = json[key] as? T else { throw FineTuneError("\(source): \"\(key)\" is missing or not a \(T.self)") }
             return v
         }
         guard (json["peft_type"] as? String) == "LORA" else {
-            throw FineTuneError("\(url.path): peft_type is \(json["peft_type"].map { "\($0)" } ?? "missing"); only LORA adapters load")
+            throw FineTuneError("\(source): peft_type is \(json["peft_type"].map { "\($0)" } ?? "missing"); only LORA adapters load")
         }
         if json["use_dora"] as? Bool == true || json["use_rslora"] as? Bool == true {
-            throw FineTuneError("\(url.path): DoRA and rsLoRA adapters are not supported; only plain LoRA (use_dora and use_rslora false)")
+            throw FineTuneError("\(source): DoRA and rsLoRA adapters are not supported; only plain LoRA (use_dora and use_rslora false)")
         }
         let names: [String]
         if let list = json["target_modules"] as? [String] {
             names = list
         } else {
-            throw FineTuneError("\(url.path): target_modules must be a list of module names such as [\"q_proj\", \"v_proj\"]")
+            throw FineTuneError("\(source): target_modules must be a list of module names such as [\"q_proj\", \"v_proj\"]")
         }
         var targets: Set<LlamaProjection> = []
         for name in names {
             guard let p = LlamaProjection.allCases.first(where: { $0.peftName == name || $0.rawValue == name }) else {
-                throw FineTuneError("\(url.path): target module \"\(name)\" is not a Llama projection (\(LlamaProjection.allCases.map(\.peftName).joined(separator: ", ")))")
+                throw FineTuneError("\(source): target module \"\(name)\" is not a Llama projection (\(LlamaProjection.allCases.map(\.peftName).joined(separator: ", ")))")
             }
             targets.insert(p)
         }
         let rank = try field("r", Int.self), alpha = try field("lora_alpha", Double.self)
-        return LlamaLoRA(rank: rank, alpha: alpha, dropout: json["lora_dropout"] as? Double ?? 0, targets: targets)
+        let dropout = json["lora_dropout"] as? Double ?? 0
+        guard (1...65_536).contains(rank) else { throw FineTuneError("\(source): r is \(rank); a LoRA rank is an integer in 1...65536") }
+        guard alpha.isFinite, alpha > 0 else { throw FineTuneError("\(source): lora_alpha is \(alpha); it must be a positive number") }
+        guard dropout.isFinite, (0..<1).contains(dropout) else { throw FineTuneError("\(source): lora_dropout is \(dropout); it must be in [0, 1)") }
+        guard !targets.isEmpty else { throw FineTuneError("\(source): target_modules is empty; name at least one projection") }
+        return LlamaLoRA(rank: rank, alpha: alpha, dropout: dropout, targets: targets)
     }
 
     /// Sets `network`'s adapters (made with the directory's settings) to the directory's tensors.

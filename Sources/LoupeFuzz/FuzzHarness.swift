@@ -1,6 +1,7 @@
 import Foundation
 import LoupeData
 import LoupeEval
+import LoupeFineTune
 import LoupeGGUF
 import LoupeLLM
 import LoupeSafeTensors
@@ -46,13 +47,18 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
     /// The server's other request bodies: the first byte picks `/v1/completions`, `/tokenize`,
     /// `/detokenize` or (for a 2×2 model input) `/v1/predict`; the rest is the body.
     case serveRequest = "serve-request"
+    /// Fine-tuning conversations (chat JSONL) rendered through the default model's chat template,
+    /// with their loss masks.
+    case chatData = "chat-data"
+    /// A Hugging Face PEFT `adapter_config.json`.
+    case adapterConfig = "adapter-config"
 
     /// The largest input worth generating (libFuzzer's `-max_len`): enough for every structure
     /// of the format, small enough for fast runs.
     public var maxLength: Int {
         switch self {
         case .gguf, .safetensors: 4096
-        case .csv, .runFile, .chatTemplate, .mcTask, .chatRequest, .serveRequest: 2048
+        case .csv, .runFile, .chatTemplate, .mcTask, .chatRequest, .serveRequest, .chatData, .adapterConfig: 2048
         case .store: 65536
         case .idx: 1024
         case .cifar: 3 * CIFAR10.recordSize
@@ -62,7 +68,7 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
 
     /// Why this harness cannot run here, or nil when it can (the tokenizer needs the default model).
     public var unavailableReason: String? {
-        guard self == .tokenizer else { return nil }
+        guard self == .tokenizer || self == .chatData else { return nil }
         switch Self.defaultTokenizer {
         case .success: return nil
         case let .failure(error): return "the tokenizer harness needs the default model: \(error)"
@@ -88,6 +94,8 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
         case .cifar: _ = try CIFAR10.parseBatch(bytes, file: "<fuzz>")
         case .tokenizer: try Self.tokenizerRoundTrip(bytes)
         case .chatTemplate: try Self.chatTemplate(bytes)
+        case .chatData: try Self.chatData(bytes)
+        case .adapterConfig: _ = try PEFTAdapter.settings(json: Data(bytes), source: "<fuzz>")
         case .store: try StoreHarness.run(bytes)
         case .chatRequest:
             let request = try ChatCompletionRequest.read(Data(bytes))
@@ -124,6 +132,8 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
         case .runFile:
             let config = try RunConfig(toml: String(decoding: bytes, as: UTF8.self), file: "<fuzz>")
             try config.validate()
+            // A fine-tune's model is the base's file, not built from the run file.
+            guard config.model.base == nil else { return }
             // The data is not loaded: a sample of `data.block_size` values (tokens or features)
             // stands in for it, and a 64-token vocabulary for a gpt that does not give its own.
             let vocabulary = config.model.layers.contains { if case .gpt(_, _, _, _, nil, _) = $0 { true } else { false } }
@@ -195,6 +205,24 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
                 throw FuzzPropertyViolation("round trip (parseSpecial: \(parseSpecial)): \(text.debugDescription) → \(ids) → \(String(decoding: back, as: UTF8.self).debugDescription)")
             }
         }
+    }
+
+    static let chatMLTemplate = Result { try ChatTemplate(template: "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}") }
+
+    /// Chat JSONL through the template and the default tokenizer: every example within the length
+    /// limit, its mask one entry per token, and only tokens after the first supervised.
+    static func chatData(_ bytes: [UInt8]) throws {
+        let tokenizer = try defaultTokenizer.get(), template = try chatMLTemplate.get()
+        let limit = 256
+        let examples = try CausalLMData.chat(jsonl: String(decoding: bytes, as: UTF8.self), source: "<fuzz>", template: template,
+                                              tokenizer: tokenizer, maxLength: limit)
+        for e in examples {
+            guard e.tokens.count <= limit, e.labels().count == max(e.tokens.count - 1, 0) || e.tokens.count < 2 else {
+                throw FuzzPropertyViolation("an example of \(e.tokens.count) tokens passed the limit of \(limit) or has \(e.labels().count) labels")
+            }
+            guard e.tokens.allSatisfy({ (0..<tokenizer.tokens.count).contains($0) }) else { throw FuzzPropertyViolation("a token id outside the vocabulary") }
+        }
+        _ = LossMaskSummary(examples: examples, format: .chat, tokenizer: tokenizer)
     }
 
     /// Bytes up to the first NUL are the template; the rest, split at NULs, alternate role and content.
