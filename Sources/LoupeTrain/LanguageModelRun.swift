@@ -113,6 +113,7 @@ extension TrainingRun {
         do { network = try LlamaNetwork(gguf: lm.base.file, lora: lora.lora(seed: config.run.seed)) } catch let error as TensorError {
             throw RunConfigError.invalidValue(key: "lora.rank", value: String(lora.rank), allowed: "a rank the model's projections allow (\(error))")
         }
+        network.checkpointsBlocks = config.model.gradientCheckpointing
         let trainer = Trainer(model: network, optimizer: try makeOptimizer(network.parameters()), loss: .crossEntropy)
         trainer.ignoreIndex = Self.ignoredLabel
         trainer.gradientClip = config.train.gradClip

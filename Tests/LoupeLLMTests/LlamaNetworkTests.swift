@@ -99,3 +99,49 @@ struct LlamaNetworkTests {
         #expect(throws: LLMError.self) { try LlamaConfig(layers: 1, dim: 6, heads: 4, kvHeads: 1, ffn: 4, vocabulary: 3) }
     }
 }
+
+/// A batch [B, T] whose rows end in padding runs each row on its real tokens alone.
+struct LlamaNetworkBatchTests {
+    @Test func paddedRowsEqualTheirSequencesAndPaddingGetsZeros() throws {
+        let net = try LlamaNetworkTests.network(LlamaNetworkTests.weights(), lora: LlamaNetworkTests.everyTarget)
+        let a = [1, 4, 9, 2, 7], b = [3, 5, 8]
+        let p = LlamaNetwork.padding
+        let batch = try net(Tensor(indices: a + b + [p, p]).reshaped([2, 5]))
+        #expect(batch.shape == [2, 5, LlamaNetworkTests.config.vocabulary])
+        let rows = batch.floats(), v = LlamaNetworkTests.config.vocabulary
+        #expect(Array(rows[0..<(5 * v)]) == (try net.logits(a).floats()))
+        #expect(Array(rows[(5 * v)..<(8 * v)]) == (try net.logits(b).floats()))
+        #expect(rows[(8 * v)...].allSatisfy { $0 == 0 })
+        #expect(throws: LLMError.self) { try net(Tensor(indices: [1, p, 4]).reshaped([1, 3])) }
+        #expect(throws: LLMError.self) { try net(Tensor(indices: [p, p]).reshaped([1, 2])) }
+        #expect(throws: LLMError.self) { try net(Tensor(indices: [1, 99]).reshaped([1, 2])) }
+    }
+}
+
+/// Activation checkpointing recomputes each block in the backward pass: the same gradients, the
+/// same dropout masks, the same generator states afterwards.
+struct LlamaCheckpointingTests {
+    @Test func checkpointedGradientsEqualTheStoredOnes() throws {
+        let w = try LlamaNetworkTests.weights()
+        let lora = LlamaLoRA(rank: 2, alpha: 8, dropout: 0.3, targets: Set(LlamaProjection.allCases), seed: 5)
+        func run(checkpointing: Bool) throws -> (loss: Float, grads: [[Float]], rng: [UInt64]) {
+            let net = try LlamaNetworkTests.network(w, lora: lora)
+            var rng = RandomGenerator(seed: 62)
+            for a in net.adapters { a.loraB.value = try Tensor.normal(a.loraB.shape, std: 0.3, using: &rng) }
+            net.checkpointsBlocks = checkpointing
+            net.train()
+            let logits = try net.logits(LlamaNetworkTests.tokens)
+            let loss = try Loss.crossEntropy(logits, Tensor(indices: [4, 9, 2, 7, 3, 1]))
+            try loss.backward()
+            let dropouts = net.namedModules().compactMap { $0.module as? Dropout }
+            return (Float(try loss.item()), net.parameters().map { $0.grad?.floats() ?? [] },
+                    dropouts.map { $0.generator.state.0 })
+        }
+        let plain = try run(checkpointing: false), checkpointed = try run(checkpointing: true)
+        #expect(plain.loss == checkpointed.loss)
+        #expect(plain.rng == checkpointed.rng, "the recomputation left the dropout generators where the first pass did")
+        #expect(plain.grads.allSatisfy { !$0.isEmpty } && plain.grads.count == checkpointed.grads.count)
+        let worst = zip(plain.grads, checkpointed.grads).flatMap { zip($0, $1).map { abs($0 - $1) } }.max() ?? .infinity
+        #expect(worst <= 1e-6, "\(worst)")
+    }
+}

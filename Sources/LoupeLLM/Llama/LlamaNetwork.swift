@@ -81,6 +81,9 @@ public final class LlamaNetwork: Module {
     /// Keys and values rounded to half precision before attention reads them, as the runtime's
     /// KV cache (and llama.cpp's default one) stores them.
     public let halfPrecisionCache: Bool
+    /// Activation checkpointing: training keeps each block's input only and recomputes the block
+    /// in the backward pass (``ActivationCheckpoint``), for one more forward pass of compute.
+    public var checkpointsBlocks = false
 
     /// A network of `config`'s shape with the weights `weight` returns by GGUF tensor name
     /// (`token_embd.weight`, `blk.0.attn_q.weight`, …, each in ggml's shape reversed: [out, in]);
@@ -185,7 +188,7 @@ public final class LlamaNetwork: Module {
 
     /// Token ids [T] → logits [T, vocab].
     func sequence(_ ids: Tensor) throws -> Tensor {
-        let t = ids.count, d = config.headDim, h = config.heads, kvh = config.kvHeads
+        let t = ids.count
         var x = try embedding.indexSelect(axis: 0, indices: ids)
         var mask = [Float](repeating: 0, count: t * t)
         for i in 0..<t { for j in (i + 1)..<max(i + 1, t) { mask[i * t + j] = -.infinity } }
@@ -194,25 +197,40 @@ public final class LlamaNetwork: Module {
         let (cos, sin) = try ropeTables(positions: t, dtype: dtype)
         for (index, b) in blocks.enumerated() {
             x = try ModuleScope.with("blocks.\(index)") {
-                let n = try rmsNorm(x, b.attnNorm)
-                let q = try rope(b.q(n), heads: h, cos, sin)
-                var k = try rope(b.k(n), heads: kvh, cos, sin), v = try b.v(n)
-                if halfPrecisionCache { (k, v) = (try Self.roundedToHalf(k), try Self.roundedToHalf(v)) }
-                let qh = try q.reshaped([t, h, d]).permuted([1, 0, 2])
-                let kh = try k.reshaped([t, kvh, d]).permuted([1, 0, 2])
-                let vh = try v.reshaped([t, kvh, d]).permuted([1, 0, 2])
-                // Grouped-query attention: query head i reads KV head i / (heads / kvHeads).
-                let group = h / kvh
-                let kx = try Tensor.concat((0..<h).map { try kh.slice(axis: 0, $0 / group, $0 / group + 1) }, axis: 0)
-                let vx = try Tensor.concat((0..<h).map { try vh.slice(axis: 0, $0 / group, $0 / group + 1) }, axis: 0)
-                let scores = try qh.matmul(kx.transposed()) * (1 / Double(d).squareRoot()) + causal
-                let attended = try scores.softmax(axis: -1).matmul(vx).permuted([1, 0, 2]).reshaped([t, h * d])
-                let mid = try x + b.o(attended)
-                let m = try rmsNorm(mid, b.ffnNorm)
-                return try mid + b.down(b.gate(m).silu() * b.up(m))
+                guard checkpointsBlocks else { return try block(b, x, t: t, cos: cos, sin: sin, causal: causal) }
+                // Only the block's input is kept; its backward runs it again. The adapters'
+                // dropout draws the same masks the second time.
+                let dropouts = b.namedModules().compactMap { $0.module as? Dropout }
+                let before = dropouts.map(\.generator)
+                var after = before
+                return try ActivationCheckpoint.run(x, parameters: b.parameters().map(\.value), rewind: { starting in
+                    if starting { after = dropouts.map(\.generator) }
+                    for (d, g) in zip(dropouts, starting ? before : after) { d.generator = g }
+                }) { [unowned self] x in try ModuleScope.with("blocks.\(index)") { try self.block(b, x, t: t, cos: cos, sin: sin, causal: causal) } }
             }
         }
         return try rmsNorm(x, outputNorm).matmul(head.transposed())
+    }
+
+    /// One block: attention and the SwiGLU MLP, each added to the residual stream x [T, dim].
+    func block(_ b: LlamaBlock, _ x: Tensor, t: Int, cos: Tensor, sin: Tensor, causal: Tensor) throws -> Tensor {
+        let d = config.headDim, h = config.heads, kvh = config.kvHeads
+        let n = try rmsNorm(x, b.attnNorm)
+        let q = try rope(b.q(n), heads: h, cos, sin)
+        var k = try rope(b.k(n), heads: kvh, cos, sin), v = try b.v(n)
+        if halfPrecisionCache { (k, v) = (try Self.roundedToHalf(k), try Self.roundedToHalf(v)) }
+        let qh = try q.reshaped([t, h, d]).permuted([1, 0, 2])
+        let kh = try k.reshaped([t, kvh, d]).permuted([1, 0, 2])
+        let vh = try v.reshaped([t, kvh, d]).permuted([1, 0, 2])
+        // Grouped-query attention: query head i reads KV head i / (heads / kvHeads).
+        let group = h / kvh
+        let kx = try Tensor.concat((0..<h).map { try kh.slice(axis: 0, $0 / group, $0 / group + 1) }, axis: 0)
+        let vx = try Tensor.concat((0..<h).map { try vh.slice(axis: 0, $0 / group, $0 / group + 1) }, axis: 0)
+        let scores = try qh.matmul(kx.transposed()) * (1 / Double(d).squareRoot()) + causal
+        let attended = try scores.softmax(axis: -1).matmul(vx).permuted([1, 0, 2]).reshaped([t, h * d])
+        let mid = try x + b.o(attended)
+        let m = try rmsNorm(mid, b.ffnNorm)
+        return try mid + b.down(b.gate(m).silu() * b.up(m))
     }
 
     func rmsNorm(_ x: Tensor, _ w: Tensor) throws -> Tensor {

@@ -300,6 +300,7 @@ struct FineTuneBench: ParsableCommand {
     @Option(help: "Timed steps per length (after one warm-up).") var steps = 3
     @Option(help: "LoRA rank.") var rank = 8
     @Option(help: "A GGUF model (default: the fetched SmolLM2-135M-Instruct).") var model: String?
+    @Flag(help: "Activation checkpointing: keep each block's input only, recompute the block in the backward pass.") var checkpointing = false
 
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
@@ -311,7 +312,7 @@ struct FineTuneBench: ParsableCommand {
 
     func run() throws {
         try BenchRecording.run("bench-finetune", storeOptions) {
-            try FineTuneBenchmark(modelURL: try DefaultModel.resolve(model), lengths: tokens, steps: steps, rank: rank).run()
+            try FineTuneBenchmark(modelURL: try DefaultModel.resolve(model), lengths: tokens, steps: steps, rank: rank, checkpointing: checkpointing).run()
         }
     }
 }
