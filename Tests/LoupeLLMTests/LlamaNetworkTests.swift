@@ -145,3 +145,25 @@ struct LlamaCheckpointingTests {
         #expect(worst <= 1e-6, "\(worst)")
     }
 }
+
+/// The doc comment's example of ``ActivationCheckpoint``, checked against the source: the same
+/// output and the same gradients as the layer run plainly.
+struct ActivationCheckpointExampleTests {
+    @Test func checkpointedLayerMatchesThePlainOne() throws {
+        var rng = RandomGenerator(seed: 4)
+        let block = try Linear(4, 3, using: &rng)
+        let x = try Tensor.normal([5, 4], using: &rng)
+        // example: ActivationCheckpoint
+        // x: [T, dim]; the block's adapters are its only parameters.
+        let y = try ActivationCheckpoint.run(x, parameters: block.parameters().map(\.value)) { try block($0) }
+        // end example
+        try (y * y).sum().backward()
+        let checkpointed = block.parameters().map { $0.grad?.floats() ?? [] }
+        block.zeroGrad()
+        let plain = try block(x)
+        try (plain * plain).sum().backward()
+        #expect(y.floats() == plain.floats())
+        #expect(checkpointed == block.parameters().map { $0.grad?.floats() ?? [] } && !checkpointed[0].isEmpty)
+        #expect(try docExampleMismatch(0, in: "Sources/LoupeCore/Autograd/ActivationCheckpoint.swift", markedAs: "ActivationCheckpoint", in: #filePath) == nil)
+    }
+}

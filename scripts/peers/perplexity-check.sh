@@ -6,6 +6,8 @@
 # figures and their ratio as JSON and fails when they differ by more than 0.5%.
 #
 #   scripts/peers/perplexity-check.sh [CTX] [CHUNKS]      (default 512 20: about 2 minutes)
+#
+# MODEL=FILE.gguf checks another model than the default (a merged fine-tune, say).
 set -euo pipefail
 ctx="${1:-512}"
 chunks="${2:-20}"
@@ -14,8 +16,10 @@ python="$HOME/.cache/loupe/llamacpp-venv/bin/python"
 [ -x "$python" ] || { echo "the llama.cpp peer is not installed: see scripts/bench/llamacpp_bench.py" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$LOUPE" eval-lm --context "$ctx" --chunks "$chunks" --no-speed --no-record --json --html "$work/r.html" > "$work/loupe.json"
-"$python" scripts/peers/llamacpp_perplexity.py --ctx "$ctx" --chunks "$chunks" > "$work/llamacpp.json"
+model_args=()
+[ -n "${MODEL:-}" ] && model_args=(--model "$MODEL")
+"$LOUPE" eval-lm "${model_args[@]}" --context "$ctx" --chunks "$chunks" --no-speed --no-record --json --html "$work/r.html" > "$work/loupe.json"
+"$python" scripts/peers/llamacpp_perplexity.py "${model_args[@]}" --ctx "$ctx" --chunks "$chunks" > "$work/llamacpp.json"
 python3 - "$work/loupe.json" "$work/llamacpp.json" <<'PY'
 import json, sys
 loupe = json.load(open(sys.argv[1]))["languageModel"]["perplexity"]
