@@ -69,15 +69,14 @@ public struct DebugSession {
         let result: TrainingRun.Result
         do {
             result = try run.execute(progress: options.progress, extraCallbacks: extra, callbacksForData: { data in
-                var m = HealthMonitor(trainSample: data.splits.train, options: options.monitor)
+                var monitorOptions = options.monitor
                 if data.languageModel != nil {
                     // An LLM's forward pass is hundreds of ops: sample its layers less often.
-                    var fineTuneOptions = options.monitor
-                    fineTuneOptions.everyStepUntil = min(fineTuneOptions.everyStepUntil, 10)
-                    fineTuneOptions.interval = max(fineTuneOptions.interval, 5)
-                    m = HealthMonitor(trainSample: data.splits.train, options: fineTuneOptions)
+                    monitorOptions.everyStepUntil = min(monitorOptions.everyStepUntil, 10)
+                    monitorOptions.interval = max(monitorOptions.interval, 5)
                     fineTuneMonitor = try FineTuneMonitor(data: data, interval: options.probeInterval)
                 }
+                let m = HealthMonitor(trainSample: data.splits.train, options: monitorOptions)
                 if let tensorBoard { m.histogramTaken = { try tensorBoard.addHistogram($0.recorded) } }
                 monitor = m
                 return [m] + [fineTuneMonitor].compactMap { $0 }
