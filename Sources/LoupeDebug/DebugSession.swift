@@ -87,9 +87,28 @@ public struct DebugSession {
         }
         var telemetry = monitor?.telemetry ?? Telemetry()
         telemetry.fineTune = fineTuneMonitor?.telemetry
+        return try report(config, runFile: runFile, run: run, recorder: recorder, telemetry: telemetry, result: result)
+    }
+
+    /// The report of a fine-tune whose loss mask is empty everywhere: diagnosed from its data alone.
+    private func reportUntrained(_ config: RunConfig, runFile: String, run: TrainingRun, recorder: RunRecorder?,
+                                 error: EmptyLossMaskError) throws -> (report: DebugReport, telemetry: Telemetry) {
+        var telemetry = Telemetry()
+        telemetry.fineTune = FineTuneTelemetry(lossMask: error.summary)
+        telemetry.stopReason = error.description
+        try FileManager.default.createDirectory(at: run.directory, withIntermediateDirectories: true)
+        return try report(config, runFile: runFile, run: run, recorder: recorder, telemetry: telemetry, result: nil)
+    }
+
+    /// Diagnoses `telemetry` and writes what a debugged run leaves: health.json, the suspect
+    /// labels, report.html, and the run's record in the store. `result` is nil for a run that
+    /// could not start (its telemetry says why).
+    private func report(_ config: RunConfig, runFile: String, run: TrainingRun, recorder: RunRecorder?, telemetry: Telemetry,
+                        result: TrainingRun.Result?) throws -> (report: DebugReport, telemetry: Telemetry) {
         let findings = Diagnosis(telemetry: telemetry, config: config).findings()
-        var report = DebugReport(run: config.run.name, runFile: runFile, findings: findings, metrics: result.metrics,
-                                 steps: result.steps, epochs: result.epochs, seconds: result.seconds, stopReason: result.stopReason)
+        var report = DebugReport(run: config.run.name, runFile: runFile, findings: findings, metrics: result?.metrics ?? [:],
+                                 steps: result?.steps ?? 0, epochs: result?.epochs ?? 0, seconds: result?.seconds ?? 0,
+                                 stopReason: result.map(\.stopReason) ?? telemetry.stopReason)
         report.directory = run.directory.path
         let telemetryURL = run.directory.appendingPathComponent("health.json")
         try AtomicFile.write(try LoupeJSON.encoder().encode(telemetry), to: telemetryURL)
@@ -104,39 +123,11 @@ public struct DebugSession {
         }
         if let recorder {
             report.runID = recorder.id
-            try run.record(result, into: recorder)
+            if let result { try run.record(result, into: recorder) }
             for finding in findings { try recorder.record(finding, kind: "finding") }
             try telemetry.record(into: recorder)
             try recorder.artifact(role: "telemetry", url: telemetryURL)
             if let html = report.htmlReport { try recorder.artifact(role: "report", url: URL(fileURLWithPath: html)) }
-        }
-        options.onRun?(report)
-        return (report, telemetry)
-    }
-
-    /// The report of a fine-tune whose loss mask is empty everywhere: diagnosed from its data alone.
-    private func reportUntrained(_ config: RunConfig, runFile: String, run: TrainingRun, recorder: RunRecorder?,
-                                 error: EmptyLossMaskError) throws -> (report: DebugReport, telemetry: Telemetry) {
-        var telemetry = Telemetry()
-        telemetry.fineTune = FineTuneTelemetry(lossMask: error.summary)
-        telemetry.stopReason = error.description
-        let findings = Diagnosis(telemetry: telemetry, config: config).findings()
-        var report = DebugReport(run: config.run.name, runFile: runFile, findings: findings, metrics: [:],
-                                 steps: 0, epochs: 0, seconds: 0, stopReason: error.description)
-        try FileManager.default.createDirectory(at: run.directory, withIntermediateDirectories: true)
-        report.directory = run.directory.path
-        let telemetryURL = run.directory.appendingPathComponent("health.json")
-        try AtomicFile.write(try LoupeJSON.encoder().encode(telemetry), to: telemetryURL)
-        report.telemetryFile = telemetryURL.path
-        if options.writeHTML {
-            let html = run.directory.appendingPathComponent("report.html")
-            report.htmlReport = html.path
-            try HTMLReport.write(report, telemetry: telemetry, to: html)
-        }
-        if let recorder {
-            report.runID = recorder.id
-            for finding in findings { try recorder.record(finding, kind: "finding") }
-            try recorder.artifact(role: "telemetry", url: telemetryURL)
         }
         options.onRun?(report)
         return (report, telemetry)

@@ -37,11 +37,5 @@ extension GradMode {
     /// Runs `body` recording the graph, whatever the mode outside (inside a backward function,
     /// to recompute a checkpointed piece).
     @discardableResult
-    public static func withGrad<R>(_ body: () throws -> R) rethrows -> R {
-        let state = ThreadState.current
-        let saved = state.gradEnabled
-        state.gradEnabled = true
-        defer { state.gradEnabled = saved }
-        return try body()
-    }
+    public static func withGrad<R>(_ body: () throws -> R) rethrows -> R { try with(enabled: true, body) }
 }

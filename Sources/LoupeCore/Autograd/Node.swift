@@ -27,10 +27,13 @@ public enum GradMode {
 
     /// Runs `body` without recording the graph (inference, optimizer updates, metrics).
     @discardableResult
-    public static func withoutGrad<R>(_ body: () throws -> R) rethrows -> R {
+    public static func withoutGrad<R>(_ body: () throws -> R) rethrows -> R { try with(enabled: false, body) }
+
+    /// Runs `body` with graph recording on this thread set to `enabled`, then restores it.
+    static func with<R>(enabled: Bool, _ body: () throws -> R) rethrows -> R {
         let state = ThreadState.current
         let saved = state.gradEnabled
-        state.gradEnabled = false
+        state.gradEnabled = enabled
         defer { state.gradEnabled = saved }
         return try body()
     }
