@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "LoupeStore", targets: ["LoupeStore"]),
         .library(name: "LoupeTOML", targets: ["LoupeTOML"]),
         .library(name: "LoupeTrain", targets: ["LoupeTrain"]),
+        .library(name: "LoupeDistributed", targets: ["LoupeDistributed"]),
         .library(name: "LoupeDebug", targets: ["LoupeDebug"]),
         .library(name: "LoupeCompress", targets: ["LoupeCompress"]),
         .library(name: "LoupeLLM", targets: ["LoupeLLM"]),
@@ -106,8 +107,20 @@ let package = Package(
             "LoupeNN", "LoupeData", "LoupeSafeTensors", "LoupeReport", "LoupeStore", "LoupeTensorBoard", "LoupeTOML",
             "LoupeFineTune", "LoupeLLM", "LoupeGGUF",
         ]),
+        // Open MPI through pkg-config (Debian: libopenmpi-dev). Without it the shim's header is
+        // empty and CLoupeMPI builds its stand-ins: Loupe builds and trains on one process.
+        .systemLibrary(
+            name: "CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]
+        ),
+        // The MPI calls data-parallel training makes, behind C types Swift can hold.
+        .target(name: "CLoupeMPI", dependencies: ["CMPI"]),
+        // Data-parallel training on MPI: sharded batches, bucketed all-reduce overlapped with the
+        // backward pass, synchronised BatchNorm, rank checks (agreement, stragglers, desync).
+        .target(name: "LoupeDistributed", dependencies: ["LoupeTrain", "LoupeCore", "LoupeNN", "LoupeReport", "CLoupeMPI"]),
         // The training debugger: health monitor, non-finite locator, diagnosis, fixes, reports.
-        .target(name: "LoupeDebug", dependencies: ["LoupeTrain", "LoupeReport", "LoupeStore", "LoupeFineTune", "LoupeLLM", "LoupeData"]),
+        .target(name: "LoupeDebug", dependencies: ["LoupeTrain", "LoupeDistributed", "LoupeReport", "LoupeStore", "LoupeFineTune", "LoupeLLM", "LoupeData"]),
         // The LLM runtime: byte-level BPE tokenizer, the Llama forward pass on quantized GGUF
         // weights, sampling and generation, where the default model lives.
         .target(name: "LoupeLLM", dependencies: ["LoupeGGUF", "LoupeCore", "LoupeNN", "CBLAS", "CLoupeKernels"], swiftSettings: vectorKernelFlags),
@@ -152,6 +165,7 @@ let package = Package(
                 "LoupeTrain",
                 "LoupeEval",
                 "LoupeDebug",
+                "LoupeDistributed",
                 "LoupeCompress",
                 "LoupeLLM",
                 "LoupeFineTune",
@@ -175,6 +189,7 @@ let package = Package(
         .testTarget(name: "LoupeTOMLTests", dependencies: ["LoupeTOML", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeTrainTests", dependencies: ["LoupeTrain", "LoupeReport", "LoupeStore", "LoupeFineTune", "LoupeLLM", "LoupeSafeTensors", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeCompressTests", dependencies: ["LoupeCompress", "LoupeTrain", "LoupeEval", "LoupeNN", "LoupeSafeTensors", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeDistributedTests", dependencies: ["LoupeDistributed", "LoupeTrain", "LoupeNN", "LoupeTestSupport"]),
         .testTarget(name: "LoupeDebugTests", dependencies: ["LoupeDebug", "LoupeReport", "LoupeTestSupport"]),
         .testTarget(name: "LoupeFineTuneTests", dependencies: ["LoupeFineTune", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeLLMTests", dependencies: ["LoupeLLM", "CLoupeKernels", "LoupeTestSupport"], resources: [.copy("Fixtures")]),

@@ -1,6 +1,7 @@
 import Foundation
 import LoupeCore
 import LoupeFineTune
+import LoupeDistributed
 import LoupeTrain
 import LoupeReport
 import LoupeStore
@@ -29,6 +30,9 @@ public struct DebugSession {
         public var command = "loupe debug"
         /// A fine-tune of an LLM: the forgetting probe is scored every this many steps.
         public var probeInterval = 10
+        /// Train as one rank of a data-parallel job (only rank 0 debugs: the other ranks train
+        /// without a session); the ranks' telemetry joins the findings.
+        public var dataParallel: DataParallel?
         public init() {}
     }
 
@@ -80,13 +84,14 @@ public struct DebugSession {
                 if let tensorBoard { m.histogramTaken = { try tensorBoard.addHistogram($0.recorded) } }
                 monitor = m
                 return [m] + [fineTuneMonitor].compactMap { $0 }
-            }, stopOnNonFinite: true)
+            }, stopOnNonFinite: true, dataParallel: options.dataParallel)
         } catch let error as EmptyLossMaskError {
             // Nothing could be trained: the data itself is the finding.
             return try reportUntrained(config, runFile: runFile, run: run, recorder: recorder, error: error)
         }
         var telemetry = monitor?.telemetry ?? Telemetry()
         telemetry.fineTune = fineTuneMonitor?.telemetry
+        if let parallel = options.dataParallel as? DistributedTraining { telemetry.ranks = RankTelemetry(parallel.telemetry) }
         return try report(config, runFile: runFile, run: run, recorder: recorder, telemetry: telemetry, result: result)
     }
 

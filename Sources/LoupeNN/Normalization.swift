@@ -43,7 +43,8 @@ public final class RMSNorm: Module {
 ///
 /// Training normalizes with the batch's statistics and updates the running ones
 /// (`running = (1 − momentum)·running + momentum·batch`, the variance unbiased as in PyTorch);
-/// evaluation uses the running statistics.
+/// evaluation uses the running statistics. In data-parallel training (``CrossReplica``) the
+/// statistics are the whole batch's, summed over the replicas' shares.
 public final class BatchNorm: Module {
     public let weight: Parameter, bias: Parameter
     public let runningMean: Buffer, runningVar: Buffer
@@ -69,14 +70,22 @@ public final class BatchNorm: Module {
         let view = x.rank == 2 ? [1, c] : [1, c, 1, 1]
         let mean: Tensor, variance: Tensor
         if isTraining {
-            let n = axes.map { x.shape[$0] }.reduce(1, *)
+            var n = axes.map { x.shape[$0] }.reduce(1, *)
+            // Data-parallel: the statistics of the whole batch, every replica's share summed
+            // (synchronised BatchNorm), so N processes normalize as one process would.
+            let replicas = CrossReplica.current
+            if let replicas { n = Int(try CrossReplica.sum([Double(n)], using: replicas)[0]) }
             guard n > 1 else {
                 throw TensorError.invalidShape(op: "BatchNorm '\(name)'", shape: x.shape,
                                                reason: "training needs more than one value per channel")
             }
-            mean = try x.mean(axes: axes, keepDims: true)
+            func batchMean(_ t: Tensor) throws -> Tensor {
+                guard let replicas else { return try t.mean(axes: axes, keepDims: true) }
+                return try t.sum(axes: axes, keepDims: true).summedAcrossReplicas(replicas) / Double(n)
+            }
+            mean = try batchMean(x)
             let centered = try x - mean
-            variance = try (centered * centered).mean(axes: axes, keepDims: true)
+            variance = try batchMean(centered * centered)
             try GradMode.withoutGrad {
                 let unbiased = try variance.reshaped([c]) * (Double(n) / Double(n - 1))
                 runningMean.value = try runningMean.value * (1 - momentum) + mean.reshaped([c]) * momentum

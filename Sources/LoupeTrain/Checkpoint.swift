@@ -14,6 +14,40 @@ public enum Checkpoint {
 
     /// Writes a checkpoint atomically (temp file + rename).
     public static func save(_ trainer: Trainer, to url: URL, extra: [String: String] = [:]) throws {
+        let (tensors, metadata, int8) = try contents(trainer, extra: extra)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try SafeTensors.write(tensors, metadata: metadata, int8: int8, to: url)
+    }
+
+    /// A checkpoint's bytes, as ``save(_:to:extra:)`` would write them: what rank 0 of a
+    /// data-parallel job sends the others so that every rank starts from its state.
+    public static func serialize(_ trainer: Trainer, extra: [String: String] = [:]) throws -> Data {
+        let (tensors, metadata, int8) = try contents(trainer, extra: extra)
+        return try SafeTensors.serialize(tensors, metadata: metadata, int8: int8)
+    }
+
+    /// The metadata key of the dropout generator at `path` for `rank` (rank 0's keeps the
+    /// one-process name, so a one-process checkpoint is a rank-0 checkpoint).
+    public static func randomStateKey(_ path: String, rank: Int = 0) -> String {
+        rank == 0 ? "rng.\(path)" : "rng.rank\(rank).\(path)"
+    }
+
+    /// The metadata key of how many ranks wrote a checkpoint (absent: one process).
+    public static let ranksKey = "data_parallel_ranks"
+
+    /// This process's dropout generators, as checkpoint metadata under `rank`'s keys.
+    public static func randomStates(_ model: Module, rank: Int = 0) -> [String: String] {
+        var states: [String: String] = [:]
+        for (path, m) in model.namedModules() {
+            if let d = m as? Dropout {
+                let s = d.generator.state
+                states[randomStateKey(path, rank: rank)] = [s.0, s.1, s.2, s.3].map(String.init).joined(separator: ",")
+            }
+        }
+        return states
+    }
+
+    static func contents(_ trainer: Trainer, extra: [String: String]) throws -> ([String: Tensor], [String: String], Set<String>) {
         var tensors: [String: Tensor] = [:]
         for (name, t) in trainer.model.stateDict() { tensors["model.\(name)"] = t }
         for (name, t) in trainer.optimizer.stateDict() { tensors["optimizer.\(name)"] = t }
@@ -25,21 +59,15 @@ public enum Checkpoint {
         if let state = trainer.loaderState {
             metadata["loader"] = String(decoding: try LoupeJSON.encoder().encode(state), as: UTF8.self)
         }
-        for (path, m) in trainer.model.namedModules() {
-            if let d = m as? Dropout {
-                let s = d.generator.state
-                metadata["rng.\(path)"] = [s.0, s.1, s.2, s.3].map(String.init).joined(separator: ",")
-            }
-        }
+        metadata.merge(randomStates(trainer.model)) { _, own in own }
         if let scheduler = trainer.scheduler {
             metadata["scheduler"] = scheduler.plateauState.map { String($0) }.joined(separator: ",")
         }
         for case let callback as StatefulCallback in trainer.callbacks {
             metadata["callback.\(callback.stateKey)"] = callback.state
         }
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let int8 = Set(trainer.model.namedBuffers().filter(\.buffer.isInt8).map { "model.\($0.name)" })
-        try SafeTensors.write(tensors, metadata: metadata, int8: int8, to: url)
+        return (tensors, metadata, int8)
     }
 
     /// Restores a trainer (model, optimizer, counters, dropout generators, schedule, and the state
@@ -51,9 +79,21 @@ public enum Checkpoint {
     @discardableResult
     public static func restore(_ trainer: Trainer, from url: URL,
                                check: ([String: String]) throws -> Void = { _ in }) throws -> DataLoader.State? {
-        let file = try SafeTensors.read(contentsOf: url)
+        try restore(trainer, from: try SafeTensors.read(contentsOf: url), source: url.path, check: check)
+    }
+
+    /// Restores a trainer from a checkpoint's bytes (``serialize(_:extra:)``) as rank `rank` of a
+    /// data-parallel job: its own dropout generators where the checkpoint has them (rank 0's
+    /// otherwise, for the caller to reseed).
+    @discardableResult
+    public static func restore(_ trainer: Trainer, data: Data, source: String, rank: Int) throws -> DataLoader.State? {
+        try restore(trainer, from: try SafeTensors.read(data: data, source: source), source: source, rank: rank)
+    }
+
+    static func restore(_ trainer: Trainer, from file: SafeTensorsFile, source: String, rank: Int = 0,
+                        check: ([String: String]) throws -> Void = { _ in }) throws -> DataLoader.State? {
         func fail(_ reason: String) -> Error {
-            TensorError.invalidArgument(op: "checkpoint \(url.path)", reason: reason)
+            TensorError.invalidArgument(op: "checkpoint \(source)", reason: reason)
         }
         guard file.metadata["format"] == format else {
             throw fail("not a Loupe checkpoint (metadata 'format' is \(file.metadata["format"] ?? "missing"), expected \(format))")
@@ -86,8 +126,9 @@ public enum Checkpoint {
         }
         for (path, m) in trainer.model.namedModules() {
             guard let d = m as? Dropout else { continue }
-            let words = (file.metadata["rng.\(path)"] ?? "").split(separator: ",").compactMap { UInt64($0) }
-            guard words.count == 4 else { throw fail("metadata 'rng.\(path)' must hold 4 integers") }
+            let key = file.metadata[randomStateKey(path, rank: rank)] != nil ? randomStateKey(path, rank: rank) : randomStateKey(path)
+            let words = (file.metadata[key] ?? "").split(separator: ",").compactMap { UInt64($0) }
+            guard words.count == 4 else { throw fail("metadata '\(key)' must hold 4 integers") }
             d.generator = RandomGenerator(state: (words[0], words[1], words[2], words[3]))
         }
         if let s = file.metadata["scheduler"] {
@@ -120,11 +161,25 @@ public final class ModelCheckpoint: StatefulCallback {
     public func epochEnded(_ trainer: Trainer, logs: EpochLogs) throws {
         // `best` before `last`: interrupted between the two, the run resumes from the epoch before
         // and comes to the same best again; the other way round, the new best would be lost.
+        var extra = metadata
+        if let parallel = trainer.dataParallel {
+            // Rank 0 writes, with every rank's dropout generators, so that --resume on as many
+            // ranks continues each where it was.
+            let states = try parallel.allGather(LoupeJSON.data(Checkpoint.randomStates(trainer.model, rank: parallel.rank)))
+            for (rank, bytes) in states.enumerated() where rank > 0 {
+                extra.merge(try LoupeJSON.decoder().decode([String: String].self, from: bytes)) { _, new in new }
+            }
+            extra[Checkpoint.ranksKey] = String(parallel.worldSize)
+            guard parallel.rank == 0 else {
+                if let loss = logs.validation?["loss"], loss < best { best = loss }
+                return
+            }
+        }
         if let loss = logs.validation?["loss"], loss < best {
             best = loss
-            try Checkpoint.save(trainer, to: directory.appendingPathComponent("best.safetensors"), extra: metadata)
+            try Checkpoint.save(trainer, to: directory.appendingPathComponent("best.safetensors"), extra: extra)
         }
-        try Checkpoint.save(trainer, to: directory.appendingPathComponent("last.safetensors"), extra: metadata)
+        try Checkpoint.save(trainer, to: directory.appendingPathComponent("last.safetensors"), extra: extra)
     }
 
     public var stateKey: String { "checkpoint_best_loss" }

@@ -30,6 +30,9 @@ public final class Trainer {
     /// Cross-entropy over the targets other than this label only (a fine-tune's loss mask, −100);
     /// nil: every target counts. Evaluation then averages over the supervised targets.
     public var ignoreIndex: Int?
+    /// Trains as one rank of a data-parallel job (see ``DataParallel``): each step on this rank's
+    /// share of the batch, the gradients summed over the ranks. nil: the whole batch, one process.
+    public var dataParallel: DataParallel?
 
     /// Optimizer steps taken (survives checkpoints).
     public internal(set) var step = 0
@@ -93,6 +96,7 @@ public final class Trainer {
     /// One optimizer step on one batch; returns the batch loss.
     @discardableResult
     public func trainStep(_ inputs: Tensor, _ targets: Tensor) throws -> Double {
+        if let dataParallel { return try dataParallelStep(inputs, targets, dataParallel) }
         if let scheduler { optimizer.lr = scheduler.rate(step: step) }
         for c in callbacks { try c.batchBegan(self, inputs: inputs, targets: targets) }
         // Under a profiler (`loupe profile`) the phases are spans around the modules' own.
@@ -113,6 +117,54 @@ public final class Trainer {
         optimizer.zeroGrad()   // every trainable parameter; frozen ones never receive a gradient
         step += 1
         return try value.item()
+    }
+
+    /// One step as rank `parallel.rank`: forward and backward on this rank's rows of the batch,
+    /// its loss weighted by its share of the batch (of the supervised targets, with
+    /// ``ignoreIndex``), so that the ranks' gradients sum to the whole batch's; then the update
+    /// every rank makes alike. Returns the whole batch's loss.
+    func dataParallelStep(_ inputs: Tensor, _ targets: Tensor, _ parallel: DataParallel) throws -> Double {
+        if let scheduler { optimizer.lr = scheduler.rate(step: step) }
+        let rows = inputs.shape.first ?? 0
+        let share = BatchShare.range(rank: parallel.rank, of: parallel.worldSize, rows: rows)
+        guard !share.isEmpty else {
+            throw DataParallelError("a batch of \(rows) rows cannot be shared by \(parallel.worldSize) ranks: every rank needs at least one; "
+                                    + "use a larger train.batch_size or fewer ranks")
+        }
+        let x = try inputs.slice(axis: 0, share.lowerBound, share.upperBound)
+        let y = try targets.slice(axis: 0, share.lowerBound, share.upperBound)
+        var weight = Double(share.count) / Double(rows)
+        if let ignoreIndex, loss == .crossEntropy {
+            let labels = targets.ints(), perRow = max(labels.count / max(rows, 1), 1)
+            let supervised = labels.filter { $0 != ignoreIndex }.count
+            let mine = labels[(share.lowerBound * perRow)..<(share.upperBound * perRow)].filter { $0 != ignoreIndex }.count
+            weight = supervised > 0 ? Double(mine) / Double(supervised) : 0
+        }
+        for c in callbacks { try c.batchBegan(self, inputs: x, targets: y) }
+        let value = try CrossReplica.with(parallel.replicaReducer) { () throws -> Tensor in
+            let value = try Profiler.measure("forward", category: "step") {
+                let outputs = try model(x)
+                return try distillation?.loss(outputs, inputs: x, labels: y, labelSmoothing: labelSmoothing)
+                    ?? objective(outputs, y)
+            }
+            try parallel.beginBackward(self)
+            // A share without supervised targets adds nothing (its mean loss is not a number):
+            // the reduction still runs, with zeros for this rank.
+            if weight > 0 { try value.backward(Tensor.full(value.shape, value: weight, dtype: value.dtype)) }
+            return value
+        }
+        try parallel.finishBackward(self)
+        for c in callbacks { try c.gradientsComputed(self, loss: value) }
+        try Hooks.withForwardHooksPaused {
+            try Profiler.measure("optimizer", category: "step") {
+                if gradientClip > 0 { try GradientClipping.clipNorm(optimizer.parameters, maxNorm: gradientClip) }
+                try optimizer.step()
+            }
+        }
+        optimizer.zeroGrad()
+        step += 1
+        let local = try value.item()
+        return try parallel.finishStep(self, weightedLoss: weight > 0 ? weight * local : 0)
     }
 
     /// The training loss of `outputs` against `targets` (masked when ``ignoreIndex`` is set).

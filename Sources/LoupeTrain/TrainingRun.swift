@@ -313,14 +313,18 @@ public struct TrainingRun {
     ///     throwing ``NonFiniteLossError``.
     ///   - lock: the folder's lock when the caller took it already (before recording the run in a
     ///     store, say); otherwise it is taken here.
+    ///   - dataParallel: train as one rank of a data-parallel job. Every rank starts from rank 0's
+    ///     state (its fresh weights, or its checkpoint with `resume`); only rank 0 touches the
+    ///     run's folder, and only rank 0's result has metrics.
     public func execute(resume: Bool = false, acceptingChanges: Set<String> = [], lock: RunLock? = nil, progress: Bool = true,
                         extraCallbacks: [TrainerCallback] = [],
                         callbacksForData: ((PreparedData) throws -> [TrainerCallback])? = nil,
-                        stopOnNonFinite: Bool = false) throws -> Result {
+                        stopOnNonFinite: Bool = false, dataParallel: DataParallel? = nil) throws -> Result {
         let started = Date()
-        let lock = try lock ?? RunLock(directory)
+        let writes = (dataParallel?.rank ?? 0) == 0
+        let lock = writes ? try lock ?? RunLock(directory) : nil
         defer { withExtendedLifetime(lock) {} }
-        if resume {
+        if resume && writes {
             guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
                 throw RunConfigError.unreadable(file: checkpointURL.path, reason: "no checkpoint to resume from; run without --resume first")
             }
@@ -334,35 +338,66 @@ public struct TrainingRun {
         trainer.scheduler = makeScheduler(totalSteps: totalSteps)
 
         let checkpoints = directory.appendingPathComponent("checkpoints")
-        try FileManager.default.createDirectory(at: checkpoints, withIntermediateDirectories: true)
+        if writes { try FileManager.default.createDirectory(at: checkpoints, withIntermediateDirectories: true) }
         let configJSON = try LoupeJSON.encoder(pretty: true).encode(config)
         // Stateful callbacks (early stopping) before the checkpoint, so that it saves their state
         // after the epoch; the metrics log before it too, as resuming trims what it wrote past it.
-        trainer.callbacks = [TerminateOnNaN(throwsError: !stopOnNonFinite), MetricsLogger(url: directory.appendingPathComponent("metrics.jsonl"))]
+        trainer.callbacks = [TerminateOnNaN(throwsError: !stopOnNonFinite)]
+        if writes { trainer.callbacks.append(MetricsLogger(url: directory.appendingPathComponent("metrics.jsonl"))) }
         if config.train.earlyStoppingPatience > 0 { trainer.callbacks.append(EarlyStopping(patience: config.train.earlyStoppingPatience)) }
         trainer.callbacks.append(ModelCheckpoint(directory: checkpoints, metadata: [Self.configKey: String(decoding: configJSON, as: UTF8.self)]))
-        if progress { trainer.callbacks.append(ProgressBar(epochs: config.train.epochs ?? (totalSteps + perEpoch - 1) / perEpoch)) }
+        if progress && writes { trainer.callbacks.append(ProgressBar(epochs: config.train.epochs ?? (totalSteps + perEpoch - 1) / perEpoch)) }
         if let prune = config.prune { trainer.callbacks.append(MagnitudePruning(prune, totalSteps: totalSteps)) }
         trainer.callbacks += extraCallbacks
         if let callbacksForData { trainer.callbacks += try callbacksForData(data) }
 
-        if resume {
+        if let dataParallel {
+            trainer.dataParallel = dataParallel
+            let count = data.splits.train.count, size = config.train.batchSize
+            try dataParallel.prepare(trainer, config: config, smallestBatch: count % size == 0 || count < size ? min(size, count) : count % size)
+        }
+        if resume && writes {
             AtomicFile.removeLeftovers(in: directory)
             AtomicFile.removeLeftovers(in: checkpoints)
             let state = try Checkpoint.restore(trainer, from: checkpointURL) { metadata in
                 try checkUnchanged(since: metadata, accepting: acceptingChanges)
+                let ranks = metadata[Checkpoint.ranksKey].flatMap(Int.init) ?? 1
+                guard ranks == (dataParallel?.worldSize ?? 1) else {
+                    throw DataParallelError("the checkpoint \(checkpointURL.path) was written by a run on \(ranks) rank\(ranks == 1 ? "" : "s"); "
+                                            + "resume it on as many (\(ranks == 1 ? "one process, without mpirun" : "mpirun -np \(ranks)")) "
+                                            + "so that it continues as it would have")
+                }
             }
             if let state {
                 loader = try DataLoader(dataset: data.splits.train, batchSize: config.train.batchSize,
                                         shuffle: config.data.shuffle, dropLast: false, state: state)
             }
         }
+        if let dataParallel {
+            // Every rank starts from rank 0's state: its fresh weights (whatever each rank
+            // initialized), or what it resumed; a rank's own dropout generators where saved.
+            let shared = try dataParallel.broadcast(writes ? Checkpoint.serialize(trainer) : Data(), from: 0)
+            if !writes {
+                if let state = try Checkpoint.restore(trainer, data: shared, source: "rank 0's state", rank: dataParallel.rank), resume {
+                    loader = try DataLoader(dataset: data.splits.train, batchSize: config.train.batchSize,
+                                            shuffle: config.data.shuffle, dropLast: false, state: state)
+                }
+                if !resume { DataParallelSeeds.reseedDropout(model, rank: dataParallel.rank) }
+            }
+        }
         // The folder says what the run is (resumed: the same, or with the accepted changes).
-        try AtomicFile.write(configJSON, to: directory.appendingPathComponent("config.json"))
-        if !resume && RunID.isValid(directory.lastPathComponent) { try RunFolders.markLatest(directory) }
+        if writes {
+            try AtomicFile.write(configJSON, to: directory.appendingPathComponent("config.json"))
+            if !resume && RunID.isValid(directory.lastPathComponent) { try RunFolders.markLatest(directory) }
+        }
 
         try trainer.fit(&loader, validation: data.splits.validation, epochs: config.train.steps == nil ? config.train.epochs : nil,
                         steps: config.train.steps)
+        guard writes else {
+            // The other ranks' part ends with the training; rank 0 evaluates and writes.
+            return Result(metrics: [:], parameters: model.parameterCount, steps: trainer.step, epochs: trainer.epoch,
+                          seconds: Date().timeIntervalSince(started), stopReason: trainer.stopReason, trainer: trainer, data: data)
+        }
         var metrics: [String: [String: Double]] = [:]
         for (name, split) in [("train", data.splits.train), ("validation", data.splits.validation), ("test", data.splits.test)] where split.count > 0 {
             metrics[name] = try trainer.evaluate(split)

@@ -43,7 +43,22 @@ extension Tensor {
                     recorder.append(Span(name: "backward", category: "step", start: passStart, end: SpanRecorder.now()))
                 }
             }
-            for node in Tensor.topologicalOrder(from: root).reversed() {
+            let order = Tensor.topologicalOrder(from: root)
+            // With gradient-ready hooks, each leaf counts the edges still to deliver to it; the
+            // hook hears of it when the last one has (whether or not a gradient came along it).
+            var pendingEdges = Hooks.hasGradientReadyHooks ? Tensor.leafEdgeCounts(order) : [:]
+            func delivered(_ input: Tensor) throws {
+                guard !pendingEdges.isEmpty, input.gradFn == nil, input.requiresGrad else { return }
+                let key = ObjectIdentifier(input)
+                guard let left = pendingEdges[key] else { return }
+                if left == 1 {
+                    pendingEdges[key] = nil
+                    try Hooks.fireGradientReady(input)
+                } else {
+                    pendingEdges[key] = left - 1
+                }
+            }
+            for node in order.reversed() {
                 let nodeStart = recorder == nil ? 0 : SpanRecorder.now()
                 defer {
                     if let recorder {
@@ -54,7 +69,10 @@ extension Tensor {
                         }
                     }
                 }
-                guard let gradOut = try grads.remove(ObjectIdentifier(node)) else { continue }
+                guard let gradOut = try grads.remove(ObjectIdentifier(node)) else {
+                    for input in node.inputs { try delivered(input) }
+                    continue
+                }
                 guard let fn = node.backwardFn else {
                     throw TensorError.autograd("the graph through '\(node.op)' was already freed by an "
                         + "earlier backward(); pass retainGraph: true to the first call to go through it twice")
@@ -67,14 +85,17 @@ extension Tensor {
                                                          inputs: node.inputs, gradOutput: gradOut,
                                                          gradInputs: gradIns.map { $0?.materializedGradient() }))
                 }
-                for (input, g) in zip(node.inputs, gradIns) {
-                    guard let g, input.requiresGrad else { continue }
-                    if let producer = input.gradFn {
-                        try grads.add(g, for: ObjectIdentifier(producer))
-                        if input.retainsGrad { try input.accumulateGrad(g) }
-                    } else {
-                        try input.accumulateGrad(g)
+                for (index, input) in node.inputs.enumerated() {
+                    let g = index < gradIns.count ? gradIns[index] : nil
+                    if let g, input.requiresGrad {
+                        if let producer = input.gradFn {
+                            try grads.add(g, for: ObjectIdentifier(producer))
+                            if input.retainsGrad { try input.accumulateGrad(g) }
+                        } else {
+                            try input.accumulateGrad(g)
+                        }
                     }
+                    try delivered(input)
                 }
                 if !retainGraph {
                     node.backwardFn = nil
@@ -120,6 +141,17 @@ extension Tensor {
             }
         }
         return order
+    }
+
+    /// How many graph edges lead to each leaf that requires a gradient (by identity).
+    static func leafEdgeCounts(_ order: [Node]) -> [ObjectIdentifier: Int] {
+        var counts: [ObjectIdentifier: Int] = [:]
+        for node in order {
+            for input in node.inputs where input.gradFn == nil && input.requiresGrad {
+                counts[ObjectIdentifier(input), default: 0] += 1
+            }
+        }
+        return counts
     }
 
     /// Sets `grad` to nil (use between optimizer steps).

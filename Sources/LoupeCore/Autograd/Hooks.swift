@@ -56,6 +56,9 @@ public final class HookHandle: @unchecked Sendable {
 public enum Hooks {
     public typealias ForwardHook = (ForwardEvent) throws -> Void
     public typealias BackwardHook = (BackwardEvent) throws -> Void
+    /// Told a leaf (a parameter's tensor) whose gradient this backward pass has finished: every op
+    /// that reads it has sent its part back, so `leaf.grad` is final until the next pass.
+    public typealias GradientReadyHook = (_ leaf: Tensor) throws -> Void
 
     static var isActive: Bool { ThreadState.current.hooksActive }
 
@@ -87,6 +90,23 @@ public enum Hooks {
         register { $0.backwardHooks.append(($1, scope, hook)) }
     }
 
+    /// Calls `hook` during backward as soon as a leaf's gradient is complete, before the pass
+    /// ends: what lets data-parallel training start reducing the last layers' gradients while the
+    /// first layers' are still being computed.
+    @discardableResult
+    public static func addGradientReadyHook(_ hook: @escaping GradientReadyHook) -> HookHandle {
+        let state = ThreadState.current
+        state.nextHookID += 1
+        state.gradientReadyHooks.append((state.nextHookID, hook))
+        return HookHandle(id: state.nextHookID)
+    }
+
+    static var hasGradientReadyHooks: Bool { !ThreadState.current.gradientReadyHooks.isEmpty }
+
+    static func fireGradientReady(_ leaf: Tensor) throws {
+        for hook in ThreadState.current.gradientReadyHooks { try hook.fn(leaf) }
+    }
+
     private static func register(_ add: (ThreadState, Int) -> Void) -> HookHandle {
         let state = ThreadState.current
         state.nextHookID += 1
@@ -110,6 +130,7 @@ public enum Hooks {
         let state = ThreadState.current
         state.forwardHooks.removeAll()
         state.backwardHooks.removeAll()
+        state.gradientReadyHooks.removeAll()
         state.hooksActive = false
     }
 
@@ -117,6 +138,7 @@ public enum Hooks {
         let state = ThreadState.current
         state.forwardHooks.removeAll { $0.id == id }
         state.backwardHooks.removeAll { $0.id == id }
+        state.gradientReadyHooks.removeAll { $0.id == id }
         state.hooksActive = !state.forwardHooks.isEmpty || !state.backwardHooks.isEmpty
     }
 

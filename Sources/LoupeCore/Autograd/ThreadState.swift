@@ -13,6 +13,7 @@ final class ThreadState {
     var modulePaths: [String] = []
     var forwardHooks: [(id: Int, scope: HookScope, fn: Hooks.ForwardHook)] = []
     var backwardHooks: [(id: Int, scope: HookScope, fn: Hooks.BackwardHook)] = []
+    var gradientReadyHooks: [(id: Int, fn: Hooks.GradientReadyHook)] = []
     var hooksActive = false
     /// Depth of `Hooks.withForwardHooksPaused` scopes.
     var forwardHooksPaused = 0
@@ -21,6 +22,8 @@ final class ThreadState {
     var kernelThreads: Int?
     /// Where spans go while a profiler records (see `Profiler.record`).
     var spanRecorder: SpanRecorder?
+    /// What ops sum across the replicas of a data-parallel step with (see `CrossReplica`).
+    var replicaReducer: ReplicaReducer?
 
     private static let key: pthread_key_t = {
         var key = pthread_key_t()

@@ -23,6 +23,12 @@ public enum FindingKind: String, Codable, CaseIterable, Sendable {
     case labelMaskEmpty = "label_mask_empty"
     /// LLM fine-tunes: conversations read as plain text (their prompts and markup learned).
     case templateMismatch = "template_mismatch"
+    /// Data-parallel runs: one rank consistently slower than the others.
+    case straggler
+    /// Data-parallel runs: the ranks' weights drifted apart.
+    case rankDesync = "rank_desync"
+    /// Data-parallel runs: parameters no rank ever got a gradient for.
+    case parametersWithoutGradient = "parameters_without_gradient"
     /// Nothing is wrong.
     case healthy
 }

@@ -29,6 +29,8 @@ public struct Telemetry: Codable, Sendable {
     public var stopReason: String?
     /// A fine-tune of an LLM: its loss mask, adapters and forgetting probe (``FineTuneMonitor``).
     public var fineTune: FineTuneTelemetry?
+    /// A data-parallel run: what its ranks measured and found (``RankTelemetry``).
+    public var ranks: RankTelemetry?
 
     public init() {}
 
@@ -48,6 +50,7 @@ public struct Telemetry: Codable, Sendable {
         labelAudit = try c.decodeIfPresent(LabelAudit.self, forKey: .labelAudit)
         stopReason = try c.decodeIfPresent(String.self, forKey: .stopReason)
         fineTune = try c.decodeIfPresent(FineTuneTelemetry.self, forKey: .fineTune)
+        ranks = try c.decodeIfPresent(RankTelemetry.self, forKey: .ranks)
     }
 
     /// The series for `path` (and, for activations, `op`: an LSTM has sigmoid and tanh series),

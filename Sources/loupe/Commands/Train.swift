@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LoupeCore
 import LoupeDebug
+import LoupeDistributed
 import LoupeTrain
 import LoupeReport
 import LoupeStore
@@ -51,8 +52,14 @@ struct Train: ParsableCommand {
     @Option(help: "Also write TensorBoard event files, live, into DIR/<run name>/ (with --watch, each layer's weight and gradient histograms too; open with `tensorboard --logdir DIR`).")
     var tensorboard: String?
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup(title: "Data-parallel training (under mpirun; docs/DISTRIBUTED.md)") var distributedOptions: DistributedOptions
 
     func run() throws {
+        guard let parallel = try distributedOptions.dataParallel() else { return try train(parallel: nil) }
+        try parallel.run(command: "train", runFile: runFile) { try train(parallel: parallel) }
+    }
+
+    func train(parallel: DistributedTraining?) throws {
         setvbuf(stdout, nil, _IOLBF, 0)   // progress lines appear as they happen, even in a pipe
         var config: RunConfig
         do { config = try RunConfig(contentsOf: URL(fileURLWithPath: runFile)) } catch let e as RunConfigError {
@@ -62,6 +69,16 @@ struct Train: ParsableCommand {
             guard epochs >= 1 else { throw ValidationError("--epochs must be ≥ 1") }
             config.train.epochs = epochs
             config.train.steps = nil
+        }
+        if override != nil && !resume { throw ValidationError("--override goes with --resume") }
+        var accepted = Set((override ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        // `--resume --epochs N` asks for another length in so many words.
+        if epochs != nil { accepted.formUnion(["train.epochs", "train.steps"]) }
+        if let parallel, parallel.rank != 0 {
+            // Another rank: it trains its share and writes nothing; rank 0 has the run's folder.
+            let run = try TrainingRun(config: config, directory: URL(fileURLWithPath: runsDir).appendingPathComponent(config.run.name))
+            _ = try run.execute(resume: resume, acceptingChanges: accepted, progress: false, dataParallel: parallel)
+            return
         }
         let folders = RunFolders(root: URL(fileURLWithPath: runsDir))
         var runID = RunID.make(), reopening = false
@@ -80,21 +97,18 @@ struct Train: ParsableCommand {
         } else {
             run = try TrainingRun(config: config, runsDirectory: folders.root, runID: runID)
         }
-        if override != nil && !resume { throw ValidationError("--override goes with --resume") }
         if !json {
-            print(Terminal.bold("Run \(config.run.name)") + Terminal.dim(" → \(run.directory.path)"))
+            print(Terminal.bold("Run \(config.run.name)") + Terminal.dim(" → \(run.directory.path)")
+                  + (parallel.map { Terminal.dim("  (data-parallel on \($0.worldSize) rank\($0.worldSize == 1 ? "" : "s"))") } ?? ""))
         }
         let epochPrinter = EpochPrinter(enabled: !json)
         if watch {
-            try watched(config, printer: epochPrinter, tensorBoard: tensorboard.map { URL(fileURLWithPath: $0) })
+            try watched(config, printer: epochPrinter, tensorBoard: tensorboard.map { URL(fileURLWithPath: $0) }, parallel: parallel)
             return
         }
         // The folder is this process's until it ends: taken before the run is recorded, so a
         // second process gets the error without touching the first one's record.
         let lock = try RunLock(run.directory)
-        var accepted = Set((override ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
-        // `--resume --epochs N` asks for another length in so many words.
-        if epochs != nil { accepted.formUnion(["train.epochs", "train.steps"]) }
         if resume {
             let changes = try run.checkResumable(accepting: accepted)
             if !json && !changes.isEmpty {
@@ -116,7 +130,8 @@ struct Train: ParsableCommand {
             recordedID = recorder?.id
             let result = try run.execute(resume: resume, acceptingChanges: accepted, lock: lock, progress: !json,
                                          extraCallbacks: [epochPrinter] + [tensorBoard].compactMap { $0 }
-                                             + (recorder.map { [RecordingCallback(recorder: $0)] } ?? []))
+                                             + (recorder.map { [RecordingCallback(recorder: $0)] } ?? []),
+                                         dataParallel: parallel)
             if let recorder { try run.record(result, into: recorder) }
             return result
         }
@@ -147,8 +162,9 @@ extension Train {
     /// The run with the debugger's monitor attached (the non-finite locator stays off: it is
     /// `loupe debug`'s); ends with the findings. TensorBoard, if asked for, gets the monitor's
     /// weight and gradient histograms too.
-    func watched(_ config: RunConfig, printer: EpochPrinter, tensorBoard: URL?) throws {
+    func watched(_ config: RunConfig, printer: EpochPrinter, tensorBoard: URL?, parallel: DistributedTraining?) throws {
         var options = DebugSession.Options()
+        options.dataParallel = parallel
         options.tensorBoardDirectory = tensorBoard
         options.runsDirectory = URL(fileURLWithPath: runsDir)
         options.progress = !json
