@@ -60,10 +60,13 @@ public final class DistributedTelemetry {
         public let steps: Int
     }
 
-    /// The rank that is slowest in most steps and at least `margin` slower than the others'
-    /// median, over at least `minimumSteps` steps (the first, warm-up, step left out); nil when
-    /// the ranks keep pace.
-    public func straggler(margin: Double = 0.25, minimumSteps: Int = 8, slowestShareAtLeast: Double = 0.7) -> Straggler? {
+    /// The rank that is slowest in most steps and at least `margin` (and `minimumExcess` seconds)
+    /// slower than the others' median, over at least `minimumSteps` steps (the first, warm-up,
+    /// step left out); nil when the ranks keep pace. The absolute floor keeps sub-millisecond
+    /// steps, where rank 0's own bookkeeping (progress, the debugger's monitor) is a visible
+    /// share, from crying wolf.
+    public func straggler(margin: Double = 0.25, minimumExcess: Double = 0.001, minimumSteps: Int = 8,
+                          slowestShareAtLeast: Double = 0.7) -> Straggler? {
         guard worldSize > 1 else { return nil }
         let measured = Array(steps.dropFirst())
         guard measured.count >= minimumSteps else { return nil }
@@ -72,7 +75,8 @@ public final class DistributedTelemetry {
         guard let slowest = medians.indices.max(by: { medians[$0] < medians[$1] }) else { return nil }
         let others = medians.indices.filter { $0 != slowest }.map { medians[$0] }
         let othersMedian = Self.median(others)
-        guard othersMedian > 0, medians[slowest] >= othersMedian * (1 + margin) else { return nil }
+        guard othersMedian > 0, medians[slowest] >= othersMedian * (1 + margin),
+              medians[slowest] - othersMedian >= minimumExcess else { return nil }
         let slowestSteps = compute.filter { row in row.indices.max(by: { row[$0] < row[$1] }) == slowest }.count
         let share = Double(slowestSteps) / Double(compute.count)
         guard share >= slowestShareAtLeast else { return nil }

@@ -53,6 +53,7 @@ public final class DistributedTraining: DataParallel {
     private var waitNanoseconds: UInt64 = 0
     private var receivedOnce: [Bool] = []
     private var reportedMissing = false
+    private var checkedRunFile: Data?
 
     public init(communicator: Communicator, options: Options = Options()) {
         self.communicator = communicator
@@ -66,10 +67,17 @@ public final class DistributedTraining: DataParallel {
 
     // MARK: Before step 1
 
-    public func prepare(_ trainer: Trainer, config: RunConfig, smallestBatch: Int) throws {
-        // 1. The same run file on every rank.
+    /// Throws, on every rank, the first setting in which a rank's run configuration differs from
+    /// rank 0's (collective; the commands call it before they write anything).
+    public func checkSameRunFile(_ config: RunConfig) throws {
         let mine = try LoupeJSON.encoder().encode(config)
         if let mismatch = RankAgreement.runFileMismatch(try communicator.allGather(mine)) { throw DistributedError.mismatch(mismatch) }
+        checkedRunFile = mine
+    }
+
+    public func prepare(_ trainer: Trainer, config: RunConfig, smallestBatch: Int) throws {
+        // 1. The same run file on every rank (unless the command checked it already).
+        if try checkedRunFile != LoupeJSON.encoder().encode(config) { try checkSameRunFile(config) }
         // 2. The same parameters, in the same order and shapes.
         let trainable = Set(trainer.optimizer.parameters.map(ObjectIdentifier.init))
         parameters = trainer.model.namedParameters().filter { trainable.contains(ObjectIdentifier($0.parameter)) }
@@ -99,7 +107,6 @@ public final class DistributedTraining: DataParallel {
         if let slow = options.faults.slowRank, slow.rank == rank { usleep(UInt32(slow.milliseconds * 1000)) }
         for bucket in buckets { bucket.reset() }
         nextLaunch = 0
-        waitNanoseconds = 0
         byIdentity = [:]
         for (i, p) in parameters.enumerated() { byIdentity[ObjectIdentifier(p.parameter.value)] = i }
         if options.overlap && hook == nil {
@@ -157,7 +164,7 @@ public final class DistributedTraining: DataParallel {
             bucket.completedAt = SpanRecorder.now()
         }
         let waited = SpanRecorder.now()
-        waitNanoseconds = waited &- waitStart
+        waitNanoseconds &+= waited &- waitStart
         var missing: [String] = []
         for bucket in buckets {
             bucket.sumGathered(ranks: worldSize)
@@ -196,6 +203,9 @@ public final class DistributedTraining: DataParallel {
     public func finishStep(_ trainer: Trainer, weightedLoss: Double) throws -> Double {
         let now = SpanRecorder.now()
         let seconds = Double(now &- stepStarted) / 1e9
+        // Blocked in the ops' own reductions (synchronised BatchNorm) counts as waiting too.
+        waitNanoseconds &+= reducer.blockedNanoseconds
+        reducer.blockedNanoseconds = 0
         let communication = buckets.reduce(0.0) { $0 + Double(($1.completedAt ?? $1.launchedAt) &- $1.launchedAt) / 1e9 }
         let checksumStep = options.checksumEvery > 0 && trainer.step % options.checksumEvery == 0
         var payload = StepPayload(loss: weightedLoss, seconds: seconds, wait: Double(waitNanoseconds) / 1e9, communication: communication,
@@ -211,6 +221,7 @@ public final class DistributedTraining: DataParallel {
         if checksumStep { try compareChecksums(all.map(\.checksum), step: trainer.step) }
         try injectFaults(step: trainer.step)
         stepStarted = SpanRecorder.now()
+        waitNanoseconds = 0
         return loss
     }
 
@@ -250,10 +261,10 @@ public final class DistributedTraining: DataParallel {
         let first = parameters.indices.first { i in everyone.contains { i < $0.count && $0[i] != everyone[0][i] } }
         let desync = DistributedTelemetry.Desync(step: step, ranks: differing, parameter: first.map { parameters[$0].name })
         telemetry.desyncs.append(desync)
-        if rank == 0 {
+        if rank == 0 && telemetry.desyncs.count == 1 {
             Self.warn("rank_desync at step \(step): the weights of rank\(differing.count == 1 ? "" : "s") "
                              + differing.map(String.init).joined(separator: ", ") + " differ from rank 0's"
-                             + (desync.parameter.map { " (first in \($0))" } ?? ""))
+                             + (desync.parameter.map { " (first in \($0))" } ?? "") + "; later checks are in the debugger's report")
         }
     }
 
@@ -276,9 +287,13 @@ public final class DistributedTraining: DataParallel {
 final class SumReducer: ReplicaReducer {
     let communicator: Communicator
     let deterministic: Bool
+    /// Time spent in these reductions since the step began (the slowest rank's lead shows here).
+    var blockedNanoseconds: UInt64 = 0
     init(communicator: Communicator, deterministic: Bool) { (self.communicator, self.deterministic) = (communicator, deterministic) }
 
     func sumAcrossReplicas(_ values: UnsafeMutableBufferPointer<Double>) throws {
+        let start = SpanRecorder.now()
+        defer { blockedNanoseconds &+= SpanRecorder.now() &- start }
         guard deterministic else { return try communicator.sum(values) }
         let everyone = try communicator.allGather(Data(buffer: values))
         for i in values.indices { values[i] = 0 }

@@ -63,11 +63,18 @@ public struct StepProfile {
 extension TrainingRun {
     /// Builds the run's data, model and optimizer as `loupe train` would, runs `warmup` unrecorded
     /// steps (first-touch allocations, caches), then profiles the next one. Writes nothing.
-    public func profileStep(warmup: Int = 1) throws -> StepProfile {
+    ///
+    /// With `dataParallel`, as one rank of a data-parallel job: `steps` steps are profiled (the
+    /// timeline of computation and communication shows over several), each on this rank's share.
+    public func profileStep(warmup: Int = 1, steps: Int = 1, dataParallel: DataParallel? = nil) throws -> StepProfile {
         let data = try prepareData()
         let (trainer, model) = try makeTrainer(data)
         var loader = try DataLoader(dataset: data.splits.train, batchSize: config.train.batchSize,
                                     shuffle: config.data.shuffle, seed: config.run.seed)
+        if let dataParallel {
+            trainer.dataParallel = dataParallel
+            try dataParallel.prepare(trainer, config: config, smallestBatch: min(config.train.batchSize, data.splits.train.count))
+        }
         var epoch = loader.makeEpoch()
         func batch() throws -> DataLoader.Batch {
             if let b = try epoch.next() { return b }
@@ -81,10 +88,13 @@ extension TrainingRun {
             let b = try batch()
             try trainer.trainStep(b.inputs, b.targets)
         }
-        let b = try batch()
         let recorder = SpanRecorder()
-        let loss = try Profiler.record(into: recorder) {
-            try recorder.measure("step", category: "run") { try trainer.trainStep(b.inputs, b.targets) }
+        var b = try batch(), loss = 0.0
+        for i in 0..<max(steps, 1) {
+            if i > 0 { b = try batch() }
+            loss = try Profiler.record(into: recorder) {
+                try recorder.measure("step", category: "run") { try trainer.trainStep(b.inputs, b.targets) }
+            }
         }
         let types = Dictionary(model.namedModules().map { ($0.path, String(describing: type(of: $0.module))) }, uniquingKeysWith: { a, _ in a })
         return StepProfile(spans: recorder.spans, batchSize: b.inputs.shape.first ?? 0, loss: loss, moduleTypes: types)

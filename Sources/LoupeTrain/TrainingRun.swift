@@ -376,7 +376,10 @@ public struct TrainingRun {
         if let dataParallel {
             // Every rank starts from rank 0's state: its fresh weights (whatever each rank
             // initialized), or what it resumed; a rank's own dropout generators where saved.
-            let shared = try dataParallel.broadcast(writes ? Checkpoint.serialize(trainer) : Data(), from: 0)
+            // Resumed: the checkpoint as saved (the loader's position and every rank's generators
+            // are in it); fresh: rank 0's state as it stands.
+            let own = !writes ? Data() : resume ? try Data(contentsOf: checkpointURL) : try Checkpoint.serialize(trainer)
+            let shared = try dataParallel.broadcast(own, from: 0)
             if !writes {
                 if let state = try Checkpoint.restore(trainer, data: shared, source: "rank 0's state", rank: dataParallel.rank), resume {
                     loader = try DataLoader(dataset: data.splits.train, batchSize: config.train.batchSize,

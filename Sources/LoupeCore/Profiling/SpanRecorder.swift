@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// One timed interval: an op, a layer, a module's forward or backward pass.
-public struct Span: Sendable, Equatable {
+public struct Span: Sendable, Equatable, Codable {
     public var name: String
     /// What kind of interval it is ("cycle", "layer", "op", "forward", "backward", …); Chrome
     /// traces show it as the event's category.

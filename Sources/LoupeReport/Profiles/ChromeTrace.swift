@@ -35,6 +35,23 @@ public struct ChromeTrace: Codable, Sendable {
         otherData = metadata
     }
 
+    /// One track per process (`pid` = its index: the ranks of a data-parallel job), on one time
+    /// axis: every process's spans measured from the earliest start of any (the processes share
+    /// the monotonic clock on one machine; across machines their tracks are offset by the clocks').
+    public init(processes: [[Span]], metadata: [String: String] = [:]) {
+        let origin = processes.flatMap { $0.map(\.start) }.min() ?? 0
+        traceEvents = processes.enumerated().flatMap { pid, spans in
+            ChromeTrace(spans: spans).traceEvents.map { event in
+                var event = event
+                event.pid = pid
+                let start = spans.map(\.start).min() ?? origin
+                event.ts += Double(start - origin) / 1000
+                return event
+            }
+        }
+        otherData = metadata
+    }
+
     /// The JSON text, written atomically to `url` (its folder is created when missing).
     public func write(to url: URL) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoupeDebug
+import LoupeDistributed
 import LoupeTrain
 
 /// `loupe debug RUN.toml`: trains a run with the health monitor attached and explains what is wrong.
@@ -40,11 +41,31 @@ struct Debug: ParsableCommand {
     @Option(help: "Also write TensorBoard event files, live, into DIR/<run name>/: the curves and each layer's weight and gradient histograms (open with `tensorboard --logdir DIR`).")
     var tensorboard: String?
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup(title: "Data-parallel training (under mpirun; docs/DISTRIBUTED.md)") var distributedOptions: DistributedOptions
 
     func run() throws {
+        guard let parallel = try distributedOptions.dataParallel() else { return try debug(parallel: nil) }
+        try parallel.run(command: "debug", runFile: runFiles.first ?? "RUN.toml") { try debug(parallel: parallel) }
+    }
+
+    func debug(parallel: DistributedTraining?) throws {
         setvbuf(stdout, nil, _IOLBF, 0)
         guard attempts >= 1, interval >= 1 else { throw ValidationError("--attempts and --interval must be ≥ 1") }
+        if let parallel {
+            guard runFiles.count == 1, !fix else {
+                throw ValidationError("under mpirun, loupe debug takes one run file and no --fix (each fix attempt is a new run: debug it with mpirun again)")
+            }
+            if parallel.rank != 0 {
+                // Another rank: it trains its share; rank 0 runs the debugger and writes the report.
+                let config = try RunConfig(contentsOf: URL(fileURLWithPath: runFiles[0]))
+                try parallel.checkSameRunFile(config)
+                let run = try TrainingRun(config: config, directory: URL(fileURLWithPath: runsDir).appendingPathComponent(config.run.name))
+                _ = try run.execute(progress: false, stopOnNonFinite: true, dataParallel: parallel)
+                return
+            }
+        }
         var options = DebugSession.Options()
+        options.dataParallel = parallel
         options.monitor.locateNonFinite = locateNonfinite
         options.monitor.interval = interval
         options.runsDirectory = URL(fileURLWithPath: runsDir)
@@ -62,6 +83,7 @@ struct Debug: ParsableCommand {
             do { config = try RunConfig(contentsOf: URL(fileURLWithPath: file)) } catch let e as RunConfigError {
                 throw CommandFailure(e.message(for: file))
             }
+            try parallel?.checkSameRunFile(config)
             if !json && runFiles.count == 1 {
                 print(Terminal.bold("Debugging \(config.run.name)") + Terminal.dim(" → \(session.options.runsDirectory.appendingPathComponent(config.run.name).path)"))
             }

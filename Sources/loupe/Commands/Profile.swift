@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoupeCore
+import LoupeDistributed
 import LoupeReport
 import LoupeStore
 import LoupeTrain
@@ -16,8 +17,13 @@ struct Profile: ParsableCommand {
             inside it forward / backward / optimizer, inside those each module (backward time is \
             grouped by module, so the file stays small). Nothing is written to the run directory.
 
+            Under mpirun (docs/DISTRIBUTED.md), every rank profiles --steps steps of its share of \
+            the batch and rank 0 writes one trace with a track per rank: computation, and the \
+            gradients' all-reduce buckets (category "communication") overlapping the backward pass.
+
             Examples:
               loupe profile examples/digits-cnn.toml
+              mpirun -np 2 loupe profile examples/w2-mnist-cnn.toml --steps 3
               loupe profile examples/w5-char-gpt.toml --chrome-trace gpt-step.json --json
             """
     )
@@ -25,14 +31,21 @@ struct Profile: ParsableCommand {
     @Argument(help: "The run file (TOML).") var runFile: String
     @Option(help: "Where to write the Chrome trace (default: <run name>.profile.json).") var chromeTrace: String?
     @Option(help: "Steps run before the profiled one.") var warmup = 1
+    @Option(help: "Steps profiled (the times printed are totals over them).") var steps = 1
     @Flag(help: "Print the per-module times as JSON.") var json = false
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup(title: "Data-parallel training (under mpirun; docs/DISTRIBUTED.md)") var distributedOptions: DistributedOptions
 
     func validate() throws {
         guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more") }
+        guard steps >= 1 else { throw ValidationError("--steps must be 1 or more") }
     }
 
     func run() throws {
+        if let parallel = try distributedOptions.dataParallel() {
+            try parallel.run(command: "profile", runFile: runFile) { try profileRanks(parallel) }
+            return
+        }
         let config: RunConfig
         do { config = try RunConfig(contentsOf: URL(fileURLWithPath: runFile)) } catch let e as RunConfigError {
             throw CommandFailure(e.message(for: runFile))
@@ -40,7 +53,7 @@ struct Profile: ParsableCommand {
         let url = URL(fileURLWithPath: chromeTrace ?? "\(config.run.name).profile.json")
         let (profile, chrome) = try storeOptions.recording(name: config.run.name, kind: .profile, runFile: config.tomlText, seed: config.run.seed,
                                                            params: config.hyperparameters) { recorder in
-            let profile = try TrainingRun(config: config).profileStep(warmup: warmup)
+            let profile = try TrainingRun(config: config).profileStep(warmup: warmup, steps: steps)
             let chrome = ChromeTrace(spans: profile.spans, metadata: ["run": config.run.name, "file": runFile, "batch": String(profile.batchSize)])
             try chrome.write(to: url)
             for phase in ["step", "forward", "backward", "optimizer"] {
@@ -79,3 +92,45 @@ struct Profile: ParsableCommand {
         Terminal.status("wrote \(chrome.traceEvents.count) spans to \(url.path) (open in https://ui.perfetto.dev or chrome://tracing)")
     }
 }
+
+extension Profile {
+    /// Every rank profiles its share; rank 0 writes one trace, a track (pid) per rank, and prints
+    /// each rank's step, computation and communication.
+    func profileRanks(_ parallel: DistributedTraining) throws {
+        let config: RunConfig
+        do { config = try RunConfig(contentsOf: URL(fileURLWithPath: runFile)) } catch let e as RunConfigError {
+            throw CommandFailure(e.message(for: runFile))
+        }
+        try parallel.checkSameRunFile(config)
+        let profile = try TrainingRun(config: config).profileStep(warmup: warmup, steps: steps, dataParallel: parallel)
+        let everyone = try parallel.allGather(LoupeJSON.encoder().encode(profile.spans))
+        guard parallel.rank == 0 else { return }
+        let spans = try everyone.map { try LoupeJSON.decoder().decode([Span].self, from: $0) }
+        let url = URL(fileURLWithPath: chromeTrace ?? "\(config.run.name).profile.json")
+        let chrome = ChromeTrace(processes: spans, metadata: ["run": config.run.name, "file": runFile, "ranks": String(parallel.worldSize),
+                                                              "batch": String(config.train.batchSize), "steps": String(steps)])
+        try chrome.write(to: url)
+        struct Row: Encodable { let rank: Int, stepMs, computeMs, communicationMs, waitMs: Double }
+        let rows = spans.enumerated().map { rank, spans -> Row in
+            func total(_ name: String?, _ category: String) -> Double {
+                spans.filter { $0.category == category && (name == nil || $0.name == name) }.reduce(0) { $0 + Double($1.nanoseconds) / 1e6 } / Double(steps)
+            }
+            let wait = total("wait for gradients", "communication")
+            let step = total("step", "run")
+            return Row(rank: rank, stepMs: step, computeMs: step - wait, communicationMs: total(nil, "communication") - wait, waitMs: wait)
+        }
+        if json {
+            let encoder = LoupeJSON.encoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+            return
+        }
+        print(Terminal.bold("\(config.run.name): \(steps) step\(steps == 1 ? "" : "s") on \(parallel.worldSize) ranks (milliseconds per step)"))
+        print("rank      step   compute   all-reduce in flight   waiting for gradients")
+        for row in rows {
+            print(String(format: "%4d  %8.2f  %8.2f  %21.2f  %22.2f", row.rank, row.stepMs, row.computeMs, row.communicationMs, row.waitMs))
+        }
+        Terminal.status("wrote \(chrome.traceEvents.count) spans, a track per rank, to \(url.path) (open in https://ui.perfetto.dev or chrome://tracing)")
+    }
+}
+

@@ -71,6 +71,8 @@ struct Train: ParsableCommand {
             config.train.steps = nil
         }
         if override != nil && !resume { throw ValidationError("--override goes with --resume") }
+        // Ranks that would train different things stop here, before anything is written.
+        try parallel?.checkSameRunFile(config)
         var accepted = Set((override ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         // `--resume --epochs N` asks for another length in so many words.
         if epochs != nil { accepted.formUnion(["train.epochs", "train.steps"]) }
