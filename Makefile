@@ -42,6 +42,7 @@ demo: build
 	scripts/serve-demo.sh $(LOUPE)
 	scripts/finetune-demo.sh $(LOUPE)
 	$(LOUPE) profile examples/digits-cnn.toml --chrome-trace runs/digits-cnn.profile.json
+	OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np 2 --oversubscribe $(LOUPE) train examples/distributed/digits-bn.toml
 	$(LOUPE) bench engine --quick
 	$(LOUPE) runs list
 	$(HOME)/.cache/loupe/peers-venv/bin/python scripts/peers/dashboard_screenshots.py $(LOUPE) $${LOUPE_STORE:-runs/loupe.sqlite} runs
@@ -60,6 +61,7 @@ test: setup
 	scripts/kernels-test.sh
 	scripts/smoke-cli.sh $(LOUPE)
 	scripts/fault-tests.sh $(LOUPE)
+	scripts/distributed-tests.sh $(LOUPE)
 	scripts/peers/tensorboard-check.sh
 	$(HOME)/.cache/loupe/peers-venv/bin/python scripts/peers/openai_check.py $(LOUPE)
 	python3 scripts/peers/serve_faults.py $(LOUPE)

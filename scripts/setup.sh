@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Loupe needs on a fresh Debian 12 machine that already has Swift:
-# OpenBLAS (libopenblas-dev), zlib (zlib1g-dev) and SQLite (libsqlite3-dev, for the run store), found through pkg-config, and the default LLM
+# OpenBLAS (libopenblas-dev), zlib (zlib1g-dev), SQLite (libsqlite3-dev, for the run store) and Open MPI
+# (libopenmpi-dev, openmpi-bin), found through pkg-config, and the default LLM
 # (scripts/fetch-model.sh). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -18,6 +19,9 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 # A real browser for the dashboard's end-to-end check (headless Chromium driven by Selenium).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+# Open MPI for data-parallel training and its multi-rank tests (docs/DISTRIBUTED.md).
+command -v mpirun >/dev/null 2>&1 || missing+=(openmpi-bin)
+if ! pkg-config --exists ompi-c 2>/dev/null; then missing+=(libopenmpi-dev); fi
 # Instruction counts for `make bench-check` (callgrind).
 command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 
