@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LoupeDistributed
 import LoupeGGUF
 import LoupeLLM
 
@@ -21,7 +22,7 @@ struct Bench: ParsableCommand {
               loupe bench trace
               loupe bench dashboard --runs 100 --steps 2000
             """,
-        subcommands: [EngineBench.self, TrainBench.self, DebugBench.self, Int8Bench.self, StoreBench.self, LLMBench.self, FineTuneBench.self, TraceBench.self, DashboardBench.self, InstructionCasesBench.self]
+        subcommands: [EngineBench.self, TrainBench.self, DebugBench.self, Int8Bench.self, StoreBench.self, LLMBench.self, FineTuneBench.self, TraceBench.self, DashboardBench.self, InstructionCasesBench.self, DistributedBench.self, AllReduceBench.self, ScalingBench.self]
     )
 }
 
@@ -314,5 +315,113 @@ struct FineTuneBench: ParsableCommand {
         try BenchRecording.run("bench-finetune", storeOptions) {
             try FineTuneBenchmark(modelURL: try DefaultModel.resolve(model), lengths: tokens, steps: steps, rank: rank, checkpointing: checkpointing).run()
         }
+    }
+}
+
+struct DistributedBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "distributed",
+        abstract: "A workload's training step data-parallel (under mpirun) or in one process: step time, communication wait and overlap.",
+        discussion: """
+            Under mpirun each rank trains on its share of a random batch of the workload's shape; \
+            every rank measures each step, and rank 0 prints, with the all-reduce overlapped with \
+            the backward pass and then not: step_ms (the slowest rank's median), wait_ms (blocked \
+            on the reduction after the backward pass), communication_ms (reductions in flight). \
+            Without mpirun it prints the one-process step for comparison. \
+            scripts/bench/distributed.sh interleaves 2 ranks × 1 thread, 1 × 2 and 1 × 1.
+
+            Examples:
+              mpirun -np 2 loupe bench distributed --workload W2 --threads 1
+              loupe bench distributed --workload W2 --threads 2
+            """
+    )
+
+    @Option(name: .customLong("workload"), help: "W1, W2, W3, W4 or W5.") var workload = "W1"
+    @Option(help: "Engine threads per process.") var threads = 1
+    @Option(help: "Minimum measured steps per mode.") var steps = 10
+    @Option(help: "The folder with the w*.toml run files.") var examples = "examples"
+    @Option(help: "Megabytes of gradients per all-reduce.") var bucketMb = 1.0
+    @Flag(help: "Add every rank's gradients in rank order.") var deterministicReduce = false
+
+    func validate() throws {
+        guard TrainBenchmark.workloads.contains(where: { $0.name == workload }) else {
+            throw ValidationError("unknown workload '\(workload)'; choose from W1, W2, W3, W4, W5")
+        }
+        guard threads >= 1, steps >= 1, bucketMb > 0 else { throw ValidationError("--threads, --steps and --bucket-mb must be positive") }
+    }
+
+    func run() throws {
+        var options: DistributedTraining.Options?
+        if MPICommunicator.isLaunchedByMPI {
+            var o = DistributedTraining.Options()
+            o.bucketBytes = Int(bucketMb * 1_048_576)
+            o.deterministicReduce = deterministicReduce
+            options = o
+        }
+        try DistributedBenchmark(workload: TrainBenchmark.workloads.first { $0.name == workload }!, examples: URL(fileURLWithPath: examples),
+                                 steps: steps, parallel: options, threads: threads).run()
+    }
+}
+
+struct AllReduceBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "allreduce",
+        abstract: "MPI all-reduce times by message size, and the ring α–β model fitted to them (run under mpirun).",
+        discussion: """
+            Prints one JSON line per size (the slowest rank's time, median over rounds, with the \
+            spread) and one with the fitted latency α and bandwidth 1/β and how well the model \
+            fits. docs/DISTRIBUTED.md uses the model to predict larger clusters.
+
+            Example:
+              mpirun -np 2 loupe bench allreduce
+            """
+    )
+
+    @Option(help: "Interleaved rounds.") var rounds = 7
+    @Option(name: .customLong("bytes"), help: "Message sizes in bytes (repeatable; default 4 KB to 64 MB by ×4).") var sizes: [Int] = []
+
+    func run() throws {
+        guard MPICommunicator.isLaunchedByMPI else {
+            throw ValidationError("run it under mpirun, e.g. mpirun -np 2 loupe bench allreduce")
+        }
+        let chosen = sizes.isEmpty ? (0..<8).map { 4096 << (2 * $0) } : sizes
+        try AllReduceBenchmark(rounds: max(rounds, 1), sizes: chosen).run()
+    }
+}
+
+struct ScalingBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scaling",
+        abstract: "Predict a data-parallel step on 8–64 nodes from the ring all-reduce α–β model (a prediction, not a measurement).",
+        discussion: """
+            One node's compute per step on the whole batch (--compute-ms, measured with loupe bench \
+            train or distributed) is divided among the nodes — the global batch stays the run \
+            file's — and the gradients (4 bytes per parameter, in buckets of --bucket-mb) are \
+            all-reduced in a ring at each network's bandwidth and latency; --overlap is the share \
+            of the all-reduce hidden behind the backward pass. docs/DISTRIBUTED.md explains it.
+
+            Example:
+              loupe bench scaling --compute-ms 190 --parameters 818048 --overlap 0.3
+            """
+    )
+
+    @Option(help: "One node's compute per training step on the whole batch, milliseconds.") var computeMs: Double
+    @Option(help: "Trainable parameters (gradients of 4 bytes each).") var parameters: Int
+    @Option(help: "Megabytes per all-reduce bucket.") var bucketMb = 25.0
+    @Option(help: "Share of the all-reduce hidden behind the backward pass, 0…1.") var overlap = 0.0
+    @Option(name: .customLong("nodes"), help: "Cluster sizes (repeatable; default 8, 16, 32, 64).") var nodes: [Int] = []
+    @Option(name: .customLong("network"), help: "GBPS:LATENCY_US (repeatable; default 10:25, 25:10, 100:5).") var networks: [String] = []
+
+    func run() throws {
+        guard computeMs > 0, parameters > 0, bucketMb > 0, (0...1).contains(overlap) else {
+            throw ValidationError("--compute-ms, --parameters and --bucket-mb must be positive, --overlap in 0…1")
+        }
+        let parsed = try (networks.isEmpty ? ["10:25", "25:10", "100:5"] : networks).map { text -> (Double, Double) in
+            let parts = text.split(separator: ":").compactMap { Double($0) }
+            guard parts.count == 2, parts[0] > 0, parts[1] >= 0 else { throw ValidationError("--network \(text): expected GBPS:LATENCY_US, e.g. 25:10") }
+            return (parts[0], parts[1])
+        }
+        ScalingPrediction(computeMs: computeMs, parameters: parameters, bucketBytes: Int(bucketMb * 1_048_576), overlap: overlap,
+                          nodes: nodes.isEmpty ? [8, 16, 32, 64] : nodes, networks: parsed.map { (gbps: $0.0, latencyUs: $0.1) }).run()
     }
 }
