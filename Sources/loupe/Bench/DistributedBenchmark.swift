@@ -103,8 +103,8 @@ struct AllReduceBenchmark {
         }
         // One machine has two regimes: messages that stay in cache, and larger ones that stream
         // through memory at a lower rate. The model is fitted to each (sizes up to 256 KB, and
-        // from 1 MB: the gradient buckets'), as a network's β would replace the second.
-        for (regime, range) in [("cache", 0...262_144), ("memory", 1_048_576...Int.max)] {
+        // from 4 MB; 1 MB is between the two), as a network's β would replace the second.
+        for (regime, range) in [("cache", 0...262_144), ("memory", 4_194_304...Int.max)] {
             let chosen = medians.filter { range.contains(Int($0.bytes)) }
             guard let model = RingAllReduceModel.fit(chosen, ranks: communicator.size) else { continue }
             let errors = model.relativeErrors(chosen, ranks: communicator.size).map(abs)
