@@ -189,7 +189,7 @@ let package = Package(
         .testTarget(name: "LoupeTOMLTests", dependencies: ["LoupeTOML", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeTrainTests", dependencies: ["LoupeTrain", "LoupeReport", "LoupeStore", "LoupeFineTune", "LoupeLLM", "LoupeSafeTensors", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeCompressTests", dependencies: ["LoupeCompress", "LoupeTrain", "LoupeEval", "LoupeNN", "LoupeSafeTensors", "LoupeTestSupport"]),
-        .testTarget(name: "LoupeDistributedTests", dependencies: ["LoupeDistributed", "LoupeTrain", "LoupeNN", "LoupeData", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeDistributedTests", dependencies: ["LoupeDistributed", "LoupeTrain", "LoupeNN", "LoupeData", "LoupeReport", "LoupeTestSupport"]),
         .testTarget(name: "LoupeDebugTests", dependencies: ["LoupeDebug", "LoupeReport", "LoupeTestSupport"]),
         .testTarget(name: "LoupeFineTuneTests", dependencies: ["LoupeFineTune", "LoupeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeLLMTests", dependencies: ["LoupeLLM", "CLoupeKernels", "LoupeTestSupport"], resources: [.copy("Fixtures")]),

@@ -3,6 +3,7 @@ import LoupeCore
 import LoupeData
 @testable import LoupeDistributed
 import LoupeNN
+import LoupeReport
 import LoupeTrain
 import Testing
 
@@ -109,7 +110,7 @@ struct RankAgreementTests {
         var a = RunConfig(), b = RunConfig()
         a.train.lr = 0.01
         b.train.lr = 0.02
-        let encoder = JSONEncoder()
+        let encoder = LoupeJSON.encoder()
         let message = RankAgreement.runFileMismatch([try encoder.encode(a), try encoder.encode(a), try encoder.encode(b)])
         #expect(message?.contains("rank 2's run file differs from rank 0's: train.lr is 0.02 on rank 2, 0.01 on rank 0") == true)
         #expect(RankAgreement.runFileMismatch([try encoder.encode(a), try encoder.encode(a)]) == nil)
