@@ -15,8 +15,10 @@ import LoupeTrain
 /// which a weight checksum every ``Options/checksumEvery`` steps verifies.
 ///
 /// ```swift
-/// let parallel = try DistributedTraining(communicator: MPICommunicator.shared())
-/// let result = try TrainingRun(config: config).execute(dataParallel: parallel)
+/// // Under mpirun: DistributedTraining(communicator: try MPICommunicator.shared())
+/// let parallel = DistributedTraining(communicator: SoloCommunicator())
+/// let result = try TrainingRun(config: config, directory: folder).execute(progress: false, dataParallel: parallel)
+/// print(parallel.telemetry.steps.count, result.metrics["test"]?["accuracy"] ?? 0)   // the steps trained, the test accuracy
 /// ```
 public final class DistributedTraining: DataParallel {
     public struct Options: Sendable, Equatable {
