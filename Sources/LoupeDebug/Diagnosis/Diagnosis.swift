@@ -33,8 +33,8 @@ public struct Diagnosis {
         add(templateMismatch(), rank: 0.6)
         add(catastrophicForgetting(), rank: 12)
         add(rankDesync(), rank: 0.7)
-        add(straggler(), rank: 13)
-        add(parametersWithoutGradient(), rank: 13.5)
+        add(straggler(), rank: 12.5)
+        add(parametersWithoutGradient(), rank: 12.7)
         add(unnormalizedInputs(), rank: 2)
         add(unshuffledData(), rank: 3)
         // A run that fell to the trivial baseline and stayed is the learning rate's doing when

@@ -33,6 +33,12 @@ public enum FindingKind: String, Codable, CaseIterable, Sendable {
     case healthy
 }
 
+extension FindingKind {
+    /// Kinds only a data-parallel run shows (its ranks' telemetry): `scripts/distributed-tests.sh`
+    /// injects them under mpirun, where the one-process suite in `examples/faults/` cannot.
+    public static let needingRanks: Set<FindingKind> = [.straggler, .rankDesync, .parametersWithoutGradient]
+}
+
 /// How much a finding matters: `error` breaks the run, `warning` costs accuracy or time, `info` is
 /// worth knowing.
 public enum Severity: String, Codable, Comparable, Sendable {

@@ -31,6 +31,12 @@ public struct RankTelemetry: Codable, Sendable, Equatable {
     public var checksums: Int
     public var parametersWithoutGradient: [String]
 
+    public init(worldSize: Int, buckets: Int = 1, deterministicReduce: Bool = false, steps: Int, ranks: [Rank] = [],
+                straggler: Straggler? = nil, desyncs: [Desync] = [], checksums: Int = 0, parametersWithoutGradient: [String] = []) {
+        (self.worldSize, self.buckets, self.deterministicReduce, self.steps, self.ranks) = (worldSize, buckets, deterministicReduce, steps, ranks)
+        (self.straggler, self.desyncs, self.checksums, self.parametersWithoutGradient) = (straggler, desyncs, checksums, parametersWithoutGradient)
+    }
+
     public init(_ t: DistributedTelemetry) {
         worldSize = t.worldSize
         buckets = t.bucketCount
