@@ -152,7 +152,7 @@ let package = Package(
         ]),
         // One fuzz entry point per reader of user input, shared by the libFuzzer binary and the
         // replay tests (docs/RELIABILITY.md).
-        .target(name: "LoupeFuzz", dependencies: ["LoupeGGUF", "LoupeSafeTensors", "LoupeData", "LoupeEval", "LoupeLLM", "LoupeServe", "LoupeTrain", "LoupeStore", "LoupeFineTune",
+        .target(name: "LoupeFuzz", dependencies: ["LoupeGGUF", "LoupeSafeTensors", "LoupeData", "LoupeEval", "LoupeLLM", "LoupeServe", "LoupeTrain", "LoupeStore", "LoupeFineTune", "LoupeDistributed",
                                               .product(name: "GRDB", package: "GRDB.swift")]),
         // The fuzz binary: libFuzzer when scripts/fuzz.sh builds it, a replayer in a plain build.
         .executableTarget(name: "loupe-fuzz", dependencies: ["LoupeFuzz"], path: "Fuzz/Harness"),

@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 [[ $# -gt 0 ]] && shift
 harnesses=("$@")
-[[ ${#harnesses[@]} -eq 0 ]] && harnesses=(gguf safetensors csv idx cifar tokenizer chat-template run-file store mc-task chat-request serve-request chat-data adapter-config)
+[[ ${#harnesses[@]} -eq 0 ]] && harnesses=(gguf safetensors csv idx cifar tokenizer chat-template run-file store mc-task chat-request serve-request chat-data adapter-config rank-messages)
 
 configuration=${FUZZ_BUILD:-release}
 [[ $configuration == release || $configuration == debug ]] || { echo "fuzz: FUZZ_BUILD must be release or debug" >&2; exit 2; }

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeData
+import LoupeDistributed
 import LoupeEval
 import LoupeFineTune
 import LoupeGGUF
@@ -52,13 +53,16 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
     case chatData = "chat-data"
     /// A Hugging Face PEFT `adapter_config.json`.
     case adapterConfig = "adapter-config"
+    /// What the ranks of a data-parallel job send each other before step 1 (run configurations,
+    /// parameter lists) and the fault-injection variables: split into up to four "ranks".
+    case rankMessages = "rank-messages"
 
     /// The largest input worth generating (libFuzzer's `-max_len`): enough for every structure
     /// of the format, small enough for fast runs.
     public var maxLength: Int {
         switch self {
         case .gguf, .safetensors: 4096
-        case .csv, .runFile, .chatTemplate, .mcTask, .chatRequest, .serveRequest, .chatData, .adapterConfig: 2048
+        case .csv, .runFile, .chatTemplate, .mcTask, .chatRequest, .serveRequest, .chatData, .adapterConfig, .rankMessages: 2048
         case .store: 65536
         case .idx: 1024
         case .cifar: 3 * CIFAR10.recordSize
@@ -96,6 +100,7 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
         case .chatTemplate: try Self.chatTemplate(bytes)
         case .chatData: try Self.chatData(bytes)
         case .adapterConfig: _ = try PEFTAdapter.settings(json: Data(bytes), source: "<fuzz>")
+        case .rankMessages: try Self.rankMessages(bytes)
         case .store: try StoreHarness.run(bytes)
         case .chatRequest:
             let request = try ChatCompletionRequest.read(Data(bytes))
@@ -250,3 +255,25 @@ public struct FuzzPropertyViolation: Error, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
 }
+
+extension FuzzHarness {
+    /// Bytes as messages from 1–4 ranks (separated by 0xFF): the agreement checks must name a
+    /// difference or none, never trap, and name none when every rank sent the same.
+    static func rankMessages(_ bytes: [UInt8]) throws {
+        let parts = bytes.split(separator: 0xFF, omittingEmptySubsequences: false).prefix(4).map { Data($0) }
+        let texts = parts.map { String(decoding: $0, as: UTF8.self) }
+        let runFiles = RankAgreement.runFileMismatch(parts)
+        let parameters = RankAgreement.parameterMismatch(texts)
+        if Set(parts).count == 1, runFiles != nil || parameters != nil {
+            throw FuzzPropertyViolation("ranks that sent the same bytes were said to differ: \(runFiles ?? parameters ?? "")")
+        }
+        if let first = texts.first {
+            let pairs = first.split(separator: "\n").map { line -> (String, String) in
+                let halves = line.split(separator: "=", maxSplits: 1).map(String.init)
+                return (halves.first ?? "", halves.count > 1 ? halves[1] : "")
+            }
+            _ = try? FaultInjection.fromEnvironment(Dictionary(pairs, uniquingKeysWith: { a, _ in a }))
+        }
+    }
+}
+
