@@ -26,6 +26,7 @@ struct Debug: ParsableCommand {
               loupe debug examples/faults/lr-too-high-mlp-sgd.toml
               loupe debug examples/faults/lr-too-high-mlp-sgd.toml --fix
               loupe debug examples/faults/*.toml --json
+              mpirun -np 2 loupe debug examples/distributed/digits-bn.toml   # every rank watched: straggler, rank_desync
             """
     )
 

@@ -31,6 +31,7 @@ struct Train: ParsableCommand {
               loupe train examples/digits-mlp.toml --resume     # continue from the last checkpoint
               loupe train examples/digits-mlp.toml --resume --epochs 80   # …to 80 epochs in all
               loupe train examples/digits-mlp.toml --resume --override train.lr   # …with the run file's new lr
+              mpirun -np 2 loupe train examples/distributed/digits-bn.toml   # data-parallel on 2 ranks (docs/DISTRIBUTED.md)
             """
     )
 
@@ -153,6 +154,7 @@ struct Train: ParsableCommand {
         if let baseline = result.unigramBaselineLoss {
             print(String(format: "unigram baseline loss %.4f (predicting character frequencies)", baseline))
         }
+        if let parallel, parallel.worldSize > 1 { print(Self.rankSummary(parallel.telemetry)) }
         if let sample = result.sample {
             print(Terminal.bold("\nSample (temperature 0.8, top-20):"))
             print(sample)
@@ -201,3 +203,20 @@ final class EpochPrinter: TrainerCallback {
         print(line)
     }
 }
+
+extension Train {
+    /// One line per rank of a data-parallel run: its median step, and how much of it went to
+    /// waiting for the others; a straggler, if any, said in so many words.
+    static func rankSummary(_ t: DistributedTelemetry) -> String {
+        var lines = ["ranks (median per step):"]
+        for (rank, m) in t.perRankMedians().enumerated() {
+            lines.append(String(format: "  rank %d  step %.2f ms  computing %.2f ms  waiting %.2f ms", rank, m.seconds * 1000, m.compute * 1000, m.wait * 1000))
+        }
+        if let s = t.straggler() {
+            lines.append(Terminal.yellow(String(format: "  rank %d is a straggler: %.1f ms of computing per step against %.1f ms (loupe debug explains)",
+                                                s.rank, s.medianCompute * 1000, s.othersMedianCompute * 1000)))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
