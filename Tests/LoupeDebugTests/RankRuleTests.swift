@@ -32,3 +32,21 @@ struct RankRuleTests {
         #expect(f.layers == ["head2.weight", "head2.bias"] && f.explanation.contains("2 parameters never received a gradient"))
     }
 }
+
+/// The report's Ranks section: each rank's computing and waiting, the straggler marked.
+struct RankReportTests {
+    @Test func ranksSectionShowsEveryRankAndMarksTheStraggler() {
+        var telemetry = ReportFixture.telemetry()
+        telemetry.ranks = RankTelemetry(worldSize: 2, buckets: 3, steps: 20, ranks: [
+            .init(rank: 0, stepMs: 12, computeMs: 4, waitMs: 8, communicationMs: 1),
+            .init(rank: 1, stepMs: 12, computeMs: 11.5, waitMs: 0.5, communicationMs: 1),
+        ], straggler: .init(rank: 1, computeMs: 11.5, othersComputeMs: 4, othersWaitMs: 8, slowestShare: 1, steps: 19),
+            checksums: 2, parametersWithoutGradient: ["head.bias"])
+        let html = HTMLReport.render(ReportFixture.report(), telemetry: telemetry)
+        #expect(html.contains("<h2>Ranks</h2>"))
+        #expect(html.contains("rank 1: 11.5 ms computing") && html.contains("rank 0: 8 ms waiting"))
+        #expect(html.contains("Rank 1, the straggler, is marked."))
+        #expect(html.contains("2 compared, 0 disagreed") && html.contains("Never a gradient on any rank: head.bias"))
+        #expect(!HTMLReport.render(ReportFixture.report(), telemetry: ReportFixture.telemetry()).contains("<h2>Ranks</h2>"))
+    }
+}

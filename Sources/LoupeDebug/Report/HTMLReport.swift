@@ -20,6 +20,7 @@ public enum HTMLReport {
         body += findings(report.findings)
         if let event = telemetry.nonFinite { body += nonFinite(event) }
         if let f = telemetry.fineTune { body += fineTune(f) }
+        if let r = telemetry.ranks { body += ranks(r) }
         body += curves(report, telemetry)
         body += layers(report, telemetry)
         if !report.fixAttempts.isEmpty { body += fixAttempts(report) }
