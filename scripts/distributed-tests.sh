@@ -5,7 +5,8 @@
 #   scripts/distributed-tests.sh [LOUPE]
 #
 # 1. N = 1, 2, 3 ranks reach one process's weights within 1e-6 relative (BatchNorm synchronised,
-#    an uneven last batch), and bit-identical run to run with --deterministic-reduce.
+#    an uneven last batch), and bit-identical run to run with --deterministic-reduce, whatever the
+#    bucket size and overlap.
 # 2. A rank killed mid-run: the others stop saying how to resume, the last checkpoint is intact,
 #    and --resume on as many ranks ends bit-identical to an uninterrupted run (dropout per rank).
 # 3. Run files that differ between ranks: an error naming the key, before step 1, nothing written;
@@ -47,6 +48,9 @@ for n in 1 2 3; do
     $compare "$(last d${n}a digits-bn)" "$(last d${n}b digits-bn)" --identical || fail "deterministic runs on $n ranks differ"
     $compare "$(last one digits-bn)" "$(last d${n}a digits-bn)" --max-relative 1e-6 >/dev/null || fail "deterministic run on $n ranks differs from one process"
 done
+# The deterministic sum does not depend on how gradients are bucketed or when buckets start.
+mpi -np 3 "$LOUPE" train "$bn" --runs-dir d3c --no-record --deterministic-reduce --bucket-mb 4 --no-overlap --json >/dev/null
+$compare "$(last d3a digits-bn)" "$(last d3c digits-bn)" --identical >/dev/null || fail "deterministic runs differ by bucket size or overlap"
 # One rank through MPI is one process, bit for bit.
 $compare "$(last one digits-bn)" "$(last n1 digits-bn)" --identical >/dev/null || fail "1 rank differs from one process"
 
@@ -92,13 +96,15 @@ assert found[0]["evidence"]["rank"] == 1, found[0]
 print("   straggler: rank %d, %.1f ms against %.1f ms" % (found[0]["evidence"]["rank"], found[0]["evidence"]["rank_compute_ms"],
                                                          found[0]["evidence"]["others_compute_ms"]))
 EOF
-mpi -np 2 "$LOUPE" debug "$bn" --runs-dir even --no-record --no-html --json > even.json
+mpi -np 2 "$LOUPE" debug "$bn" --runs-dir even --no-record --no-html --checksum-every 5 --json > even.json
 python3 - even.json <<'EOF'
 import json, sys
 report = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
 kinds = [f["kind"] for f in report["findings"]]
 assert "straggler" not in kinds and "rank_desync" not in kinds, kinds
-print("   ranks at one pace: %s" % kinds)
+ranks = json.load(open("even/digits-bn/latest/health.json"))["ranks"]
+assert ranks["checksums"] == 6 and ranks["desyncs"] == [], ranks
+print("   ranks at one pace, weights equal at all %d checksums: %s" % (ranks["checksums"], kinds))
 EOF
 LOUPE_FAULT_DESYNC_RANK=1:10 mpi -np 2 "$LOUPE" debug "$bn" --runs-dir desync --no-record --no-html --checksum-every 5 --json \
     > desync.json 2>desync.err
