@@ -107,6 +107,13 @@ public final class Trainer {
         }
         try value.backward()
         for c in callbacks { try c.gradientsComputed(self, loss: value) }
+        try update()
+        return try value.item()
+    }
+
+    /// Clipping, the optimizer's step and zeroed gradients: the end of every step, one process or
+    /// one rank of many (whose gradients are the whole batch's by then).
+    private func update() throws {
         // Clipping and the update are not the model's forward pass: forward hooks do not hear them.
         try Hooks.withForwardHooksPaused {
             try Profiler.measure("optimizer", category: "step") {
@@ -116,7 +123,6 @@ public final class Trainer {
         }
         optimizer.zeroGrad()   // every trainable parameter; frozen ones never receive a gradient
         step += 1
-        return try value.item()
     }
 
     /// One step as rank `parallel.rank`: forward and backward on this rank's rows of the batch,
@@ -155,14 +161,7 @@ public final class Trainer {
         }
         try parallel.finishBackward(self)
         for c in callbacks { try c.gradientsComputed(self, loss: value) }
-        try Hooks.withForwardHooksPaused {
-            try Profiler.measure("optimizer", category: "step") {
-                if gradientClip > 0 { try GradientClipping.clipNorm(optimizer.parameters, maxNorm: gradientClip) }
-                try optimizer.step()
-            }
-        }
-        optimizer.zeroGrad()
-        step += 1
+        try update()
         let local = try value.item()
         return try parallel.finishStep(self, weightedLoss: weight > 0 ? weight * local : 0)
     }
