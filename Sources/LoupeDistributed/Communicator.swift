@@ -63,7 +63,6 @@ public final class SoloCommunicator: Communicator {
     public init() {}
     public var rank: Int { 0 }
     public var size: Int { 1 }
-    private var pending: [Int: (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>)] = [:]
     private var nextID = 0
 
     public func sum(_ values: UnsafeMutableBufferPointer<Double>) throws {}

@@ -21,7 +21,7 @@ import LoupeTrain
 /// print(parallel.telemetry.steps.count, result.metrics["test"]?["accuracy"] ?? 0)   // the steps trained, the test accuracy
 /// ```
 public final class DistributedTraining: DataParallel {
-    public struct Options: Sendable, Equatable {
+    public struct Options: Sendable {
         /// About how many bytes of gradients each all-reduce carries (DDP's `bucket_cap_mb`).
         public var bucketBytes = 1 << 20
         /// Start each bucket's reduction during the backward pass (off: all after it).

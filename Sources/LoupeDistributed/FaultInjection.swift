@@ -6,18 +6,13 @@ import Foundation
 /// - `LOUPE_FAULT_SLOW_RANK=r:ms` — rank r spends `ms` milliseconds more on every step (a straggler);
 /// - `LOUPE_FAULT_KILL_RANK=r:step` — rank r kills itself (SIGKILL) after that optimizer step;
 /// - `LOUPE_FAULT_DESYNC_RANK=r:step` — rank r nudges one weight after that step (a desync).
-public struct FaultInjection: Sendable, Equatable {
+public struct FaultInjection: Sendable {
     public var slowRank: (rank: Int, milliseconds: Double)?
     public var killRank: (rank: Int, step: Int)?
     public var desyncRank: (rank: Int, step: Int)?
 
     public init() {}
 
-    public static func == (a: FaultInjection, b: FaultInjection) -> Bool {
-        a.slowRank?.rank == b.slowRank?.rank && a.slowRank?.milliseconds == b.slowRank?.milliseconds
-            && a.killRank?.rank == b.killRank?.rank && a.killRank?.step == b.killRank?.step
-            && a.desyncRank?.rank == b.desyncRank?.rank && a.desyncRank?.step == b.desyncRank?.step
-    }
 
     /// The faults the environment asks for.
     /// - Throws: ``DistributedError/unavailable(reason:)`` naming a variable that is not `rank:number`.

@@ -57,8 +57,6 @@ public final class MPICommunicator: Communicator {
         guard code == 0 else { throw DistributedError.communication(operation: operation(), reason: Self.message(code)) }
     }
 
-    private var labels: [Int: String] = [:]
-
     public func sum(_ values: UnsafeMutableBufferPointer<Double>) throws {
         try check(loupe_mpi_allreduce_f64(values.baseAddress, values.count), "an all-reduce of \(values.count) numbers")
     }
